@@ -1,0 +1,41 @@
+# Two commands for a fresh Linux machine with Python 3.11+:
+#   make demo   set up .venv and run the main job offline on the shipped data
+#   make test   set up .venv (and Debian's chromium when possible) and run all tests
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+OUT    ?= out
+
+.PHONY: demo test dashboard install browser bench clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed: run make PYTHON=python3.11 ...")'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,dashboard]'
+	@touch $@
+
+install: $(STAMP)
+
+# Browser tests use Debian's chromium; install it when missing and apt-get is usable.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	      || echo "chromium could not be installed: browser tests will be skipped"; \
+	  else echo "chromium missing and apt-get not usable: browser tests will be skipped"; fi; }
+
+demo: install
+	$(BIN)/doorlopende-lijn demo --out $(OUT)
+
+test: install browser
+	$(BIN)/python -m pytest --nbmake tests toolkit notebooks
+
+dashboard: install
+	$(BIN)/voila notebooks/04_collegedag.ipynb --port=8866 --no-browser --Voila.ip=127.0.0.1
+
+bench: install
+	@for b in benchmarks/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) $(OUT) .pytest_cache

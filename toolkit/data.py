@@ -1,0 +1,208 @@
+"""Loaders for the shipped reference data in ``geodata/``.
+
+Every loader returns a validated pandas frame with the columns documented in
+:mod:`toolkit.schemas`; ``df.attrs`` carries the dataset name, status and
+source from the registry so outputs can show them.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import pandas as pd
+
+from . import schemas
+from ._errors import ValidationError
+from ._validate import validate_frame
+from .registry import dataset_info, get_path
+
+__all__ = [
+    "load_dataset",
+    "load_municipalities",
+    "load_population",
+    "load_code_changes",
+    "load_regions",
+    "load_inflow",
+    "load_taakstelling",
+    "load_reception_locations",
+    "load_state_buildings",
+    "load_housing_stock",
+    "load_lettings",
+    "load_benefit_norms",
+    "municipality_population",
+]
+
+_SCHEMAS = {
+    "municipalities": schemas.MUNICIPALITIES,
+    "population": schemas.POPULATION,
+    "code_changes": schemas.CODE_CHANGES,
+    "regions": schemas.REGIONS,
+    "inflow": schemas.INFLOW,
+    "taakstelling": schemas.TAAKSTELLING,
+    "reception_locations": schemas.RECEPTION_LOCATIONS,
+    "state_buildings": schemas.STATE_BUILDINGS,
+    "housing_stock": schemas.HOUSING_STOCK,
+    "lettings": schemas.LETTINGS,
+    "benefit_norms": schemas.BENEFIT_NORMS,
+}
+
+
+@lru_cache(maxsize=None)
+def _cached(name):
+    path = get_path(name)
+    raw = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+    known = None
+    if name not in ("municipalities", "lettings"):
+        known = set(_cached("municipalities")["code"])
+    df = validate_frame(raw, _SCHEMAS[name], source=f"geodata/{path.name}", row_base=2, known_codes=known)
+    info = dataset_info(name)
+    df.attrs.update(dataset=name, status=info["status"], source="; ".join(info["source"]))
+    return df
+
+
+def load_dataset(name):
+    """Load any shipped table by (loosely spelled) registry name; returns a copy."""
+    from .registry import resolve_name
+
+    name = resolve_name(name)
+    if name not in _SCHEMAS:
+        raise ValidationError(f"Dataset {name!r} has no table loader; it is read by its own module.")
+    df = _cached(name).copy()
+    df.attrs = dict(_cached(name).attrs)
+    return df
+
+
+def load_municipalities():
+    """Municipalities of the Utrecht region (2016 division and the 2019 merger).
+
+    Columns: code, name, province, valid_from, valid_to, lat, lon, area_km2,
+    point_status. Use :func:`toolkit.regions.municipalities` for those
+    existing in a given year.
+    """
+    return load_dataset("municipalities")
+
+
+def load_population():
+    """Population per municipality and reference date (long format)."""
+    return load_dataset("population")
+
+
+def load_code_changes():
+    """Municipal code changes (old_code -> new_code from date)."""
+    return load_dataset("code_changes")
+
+
+def load_regions():
+    """Dated region compositions: region, composition, valid_from, valid_to, code."""
+    return load_dataset("regions")
+
+
+def load_inflow(series=None, granularity=None):
+    """National asylum inflow in long format.
+
+    Parameters
+    ----------
+    series : str or list, optional
+        ``eerste_aanvragen``, ``nareizigers`` and/or ``totaal``.
+    granularity : str or list, optional
+        ``maand``, ``kwartaal`` and/or ``jaar``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns period, granularity, series, value, qualifier, source,
+        status, note, plus period_start and period_end (timestamps). Missing
+        periods are absent rows: nothing is filled in.
+    """
+    df = load_dataset("inflow")
+    for col, val, allowed in (("series", series, schemas.SERIES), ("granularity", granularity, schemas.GRANULARITIES)):
+        if val is None:
+            continue
+        vals = [val] if isinstance(val, str) else list(val)
+        bad = [v for v in vals if v not in allowed]
+        if bad:
+            raise ValidationError(f"load_inflow: {col} must be among {list(allowed)}, got {bad}")
+        df = df[df[col].isin(vals)]
+    start = []
+    end = []
+    for p, g in zip(df["period"], df["granularity"]):
+        per = pd.Period(p.replace("-Q", "Q"), freq={"maand": "M", "kwartaal": "Q", "jaar": "Y"}[g])
+        start.append(per.start_time)
+        end.append(per.end_time.normalize())
+    df = df.assign(period_start=start, period_end=end)
+    return df.sort_values(["series", "granularity", "period_start"]).reset_index(drop=True)
+
+
+def load_taakstelling():
+    """National half-year taakstelling with backlog and realisation where published."""
+    return load_dataset("taakstelling")
+
+
+def load_reception_locations():
+    """Reception locations with capacity, occupancy and dates."""
+    return load_dataset("reception_locations")
+
+
+def load_state_buildings():
+    """Vacant state buildings; rows with status ``voorbeeld`` are fictitious."""
+    return load_dataset("state_buildings")
+
+
+def load_housing_stock():
+    """Estimated social-rental stock per municipality and size class (``schatting``)."""
+    return load_dataset("housing_stock")
+
+
+def load_lettings():
+    """Published social-rental lettings (Utrecht city, U16, national)."""
+    return load_dataset("lettings")
+
+
+def load_benefit_norms():
+    """Participatiewet norms per month (January 2016)."""
+    return load_dataset("benefit_norms")
+
+
+def municipality_population(year=2016, region="U16"):
+    """Population per municipality on 1 January of ``year``, in that year's division.
+
+    ``region`` is anything :func:`toolkit.regions.region_codes` accepts.
+    Uses the counts with reference date 1-1-``year``; municipalities merged by
+    then are summed from their parts (status becomes ``schatting`` with a
+    note). Raises when a count is missing rather than filling it.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns code, name, population, reference_date, status, note.
+    """
+    from .codes import harmonise
+    from .regions import municipalities
+
+    date = pd.Timestamp(year=int(year), month=1, day=1)
+    pop = load_population()
+    pop = pop[(pop["reference_date"] == date) & (pop["code"] != "NL01")]
+    if pop.empty:
+        dates = sorted(load_population()["reference_date"].dt.strftime("%Y-%m-%d").unique())
+        raise ValidationError(f"municipality_population: no counts for 1-1-{year}; available dates: {dates}")
+    merged = harmonise(pop[["code", "population"]], year, value_cols=["population"])
+    from .regions import region_codes
+
+    mun = municipalities(year)
+    wanted = region_codes(region, year)
+    unknown = sorted(set(wanted) - set(mun["code"]))
+    if unknown:
+        raise ValidationError(f"municipality_population: unknown municipality codes for {year}: {unknown}")
+    out = mun.set_index("code").reindex(wanted)[["name"]].join(merged.set_index("code"))
+    missing = out.index[out["population"].isna()].tolist()
+    if missing:
+        raise ValidationError(
+            f"municipality_population: no population on 1-1-{year} for {missing}; "
+            f"shipped counts exist for {sorted(load_population()['reference_date'].dt.year.unique().tolist())}"
+        )
+    out["reference_date"] = date
+    derived = out["harmonised_from"].str.contains(",")
+    out["status"] = ["schatting" if d else "gepubliceerd" for d in derived]
+    out["note"] = [f"som van {h}" if d else "" for h, d in zip(out["harmonised_from"], derived)]
+    out["population"] = out["population"].astype("int64")
+    return out.drop(columns="harmonised_from").reset_index().rename(columns={"index": "code"})
