@@ -1,0 +1,268 @@
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+
+from toolkit import ValidationError
+from toolkit import forecast as F
+
+
+def quarters(start, n):
+    return pd.period_range(start, periods=n, freq="Q")
+
+
+def trend_season(n=28, *, slope=0.04, noise=0.03, seed=1):
+    """Known by construction: log y = log 2000 + slope * t + season + noise."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(n)
+    season = np.array([-0.2, 0.0, 0.25, -0.05])
+    logy = np.log(2000) + slope * t + season[t % 4] + rng.normal(0, noise, n)
+    return pd.Series(np.exp(logy), index=quarters("2015Q1", n))
+
+
+# ----------------------------------------------------------------- quarterly_series
+
+
+def test_quarterly_series_uses_published_quarters_from_csv():
+    q = F.quarterly_series("nareizigers")
+    # typed in from FACTS.md §2 (CBS release on Q3 2024)
+    assert q.loc[q["period"] == "2021-Q4", "value"].item() == 3230
+    assert q.loc[q["period"] == "2024-Q3", "value"].item() == 2650
+    assert (q["built_from"] == "kwartaal").all()
+    assert q["period"].is_unique and q["period_start"].is_monotonic_increasing
+
+
+def test_quarterly_series_prefers_quarter_rows_and_sums_only_complete_months():
+    data = pd.DataFrame(
+        {
+            "period": ["2018-01", "2018-02", "2018-03", "2018-Q1", "2018-04", "2018-05", "2018-06", "2018-07", "2018-08"],
+            "granularity": ["maand"] * 3 + ["kwartaal"] + ["maand"] * 5,
+            "series": "s",
+            "value": [1, 2, 3, 10, 4, 5, 6, 7, 8],
+        }
+    )
+    q = F.quarterly_series("s", data=data)
+    assert q["period"].tolist() == ["2018-Q1", "2018-Q2"]  # Q3 has only two months: left out
+    assert q["value"].tolist() == [10, 15]  # the quarterly row wins over its months
+    assert q["built_from"].tolist() == ["kwartaal", "maand"]
+
+
+def test_totaal_series_gap_stays_a_gap():
+    q = F.quarterly_series("totaal")
+    # monthly totals 2014-01..2016-11: 2016-Q4 lacks December, so it is absent
+    assert q["period"].iloc[-1] == "2016-Q3"
+    assert q.loc[q["period"] == "2014-Q1", "value"].item() == 1610 + 1330 + 1270
+    assert "minimaal" in q.loc[q["period"] == "2016-Q3", "qualifier"].item()
+
+
+@pytest.mark.parametrize(
+    "data, match",
+    [
+        (pd.DataFrame({"period": ["2018-Q1", "2018-02"], "value": [1, 2]}), "without a 'granularity' column"),
+        (pd.DataFrame({"period": ["2018-Q1", "2018-Q2"], "value": [1, -2]}), "at least 0"),
+        (pd.DataFrame({"period": ["2018-Q1", "2018-Q1"], "value": [1, 2]}), "duplicates"),
+        (pd.DataFrame({"period": ["2018-Q1", "Q2-2018"], "value": [1, 2]}), "Q2-2018"),
+        (pd.DataFrame({"period": ["2018-01"], "granularity": ["kwartaal"], "value": [1]}), "does not match"),
+    ],
+)
+def test_quarterly_series_bad_input(data, match):
+    with pytest.raises(ValidationError, match=match):
+        F.quarterly_series("reeks", data=data)
+
+
+# ----------------------------------------------------------------- as_quarterly
+
+
+@pytest.mark.parametrize(
+    "y, match",
+    [
+        (pd.Series([1.0, -3.0], index=["2018-Q1", "2018-Q2"]), "negative.*2018-Q2"),
+        (pd.Series([1.0, 2.0], index=["2018-Q2", "2018-Q1"]), "sorted.*2018-Q2 before 2018-Q1"),
+        (pd.Series([1.0, 2.0], index=["2018-Q1", "2018-Q1"]), "duplicates"),
+        (pd.Series([1.0, 2.0], index=["2018-01", "2018-Q2"]), "quarter like.*maand"),
+        (pd.Series([1.0, "veel"], index=["2018-Q1", "2018-Q2"]), "expected numbers"),
+        (pd.DataFrame({"period": ["2018-Q1"], "value": [1.0], "granularity": ["maand"]}), "kwartaal"),
+        ([1, 2, 3], "Series or DataFrame"),
+    ],
+)
+def test_as_quarterly_rejects_bad_series(y, match):
+    with pytest.raises(ValidationError, match=match):
+        F.as_quarterly(y)
+
+
+def test_as_quarterly_keeps_gaps_as_nan():
+    s = F.as_quarterly(pd.DataFrame({"period": ["2018-Q1", "2018-Q4"], "value": [3, 4]}))
+    assert len(s) == 4 and s.isna().sum() == 2
+
+
+# ----------------------------------------------------------------- estimator contract
+
+
+@pytest.mark.parametrize("cls", [F.SeasonalLevel, F.SeasonalNaive, F.Drift])
+def test_estimator_contract(cls):
+    m = cls()
+    with pytest.raises(NotFittedError):
+        m.predict(2)
+    y = trend_season(16)
+    fitted = m.fit(y)
+    assert fitted is m
+    assert clone(m).get_params() == m.get_params()
+    fc = m.predict(4)
+    assert list(fc.columns) == F.FORECAST_COLUMNS
+    assert fc["period"].tolist() == ["2019-Q1", "2019-Q2", "2019-Q3", "2019-Q4"]
+    assert (fc["lo95"] <= fc["lo80"]).all() and (fc["lo80"] <= fc["y_pred"]).all()
+    assert (fc["y_pred"] <= fc["hi80"]).all() and (fc["hi80"] <= fc["hi95"]).all()
+    assert y.equals(trend_season(16))  # the caller's series is untouched
+
+
+def test_seasonal_naive_hand_case_with_gap():
+    y = pd.Series([1.0, 2, 3, 4, 5, np.nan, 7], index=quarters("2018Q1", 7))
+    fc = F.SeasonalNaive().fit(y).predict(4)
+    # next quarters: 2019-Q4 <- 4 (2018), 2020-Q1 <- 5, 2020-Q2 <- 2 (2019-Q2 missing), 2020-Q3 <- 7
+    assert fc["y_pred"].tolist() == [4.0, 5.0, 2.0, 7.0]
+
+
+def test_drift_hand_case():
+    y = pd.Series([100.0, np.nan, 140.0], index=quarters("2018Q1", 3))
+    assert F.Drift().fit(y).predict(2)["y_pred"].tolist() == [160.0, 180.0]
+
+
+def test_seasonal_level_recovers_pure_season():
+    pattern = [100.0, 400.0, 900.0, 200.0]
+    y = pd.Series(pattern * 4, index=quarters("2016Q1", 16))
+    fc = F.SeasonalLevel().fit(y).predict(4)
+    np.testing.assert_allclose(fc["y_pred"], pattern, rtol=1e-6)
+
+
+def test_seasonal_level_skips_gap_without_filling():
+    y = trend_season(20)
+    y_gap = y.copy()
+    y_gap.iloc[[5, 6, 11]] = np.nan
+    m = F.SeasonalLevel().fit(y_gap)
+    assert m.n_obs_ == 17
+    assert np.isfinite(m.predict(4)["y_pred"]).all()
+    assert not m.residuals_["log_error"].isna().any()
+
+
+def test_short_series_falls_back_with_warning():
+    y = pd.Series([10.0, 12, 11, 13, 12], index=quarters("2020Q1", 5))
+    with pytest.warns(F.ShortSeriesWarning, match="fewer than two seasons.*without quarter effects"):
+        m = F.SeasonalLevel().fit(y)
+    assert (m.seasonal_ == 0).all()
+    assert m.predict(1)["lo80"].isna().all()  # too short to calibrate: no pretend interval
+
+
+@pytest.mark.parametrize(
+    "model, y, match",
+    [
+        (F.SeasonalLevel(), pd.Series([5.0], index=["2020-Q1"]), "at least 2"),
+        (F.SeasonalNaive(), pd.Series([5.0, 6, 7], index=["2020-Q1", "2020-Q2", "2020-Q3"]), "at least 4"),
+        (F.SeasonalLevel(alpha=0.0), trend_season(12), "alpha"),
+        (F.SeasonalLevel(phi=1.5), trend_season(12), "phi"),
+    ],
+)
+def test_bad_model_input(model, y, match):
+    with pytest.raises(ValidationError, match=match):
+        model.fit(y)
+
+
+# ----------------------------------------------------------------- backtest
+
+
+def test_model_beats_seasonal_naive_on_trend_plus_season():
+    # With a steady 4 % growth per quarter, seasonal naive is a year of growth
+    # (about 17 %) behind; a model that tracks level and trend must do better,
+    # by far at short horizons (the damped trend gives back some of the gain later).
+    bt = F.backtest(trend_season(28), min_train=12)
+    m = F.backtest_metrics(bt).set_index(["horizon", "model"])
+    for h, limit in ((1, 0.5), (2, 0.5), (3, 0.9), (4, 0.9)):
+        assert m.loc[(h, "seizoensmodel"), "mae_ratio"] < limit
+        assert m.loc[(h, "seizoensnaief"), "mae_ratio"] == pytest.approx(1.0)
+    # the bar is not trivial: the drift baseline does not clear it
+    assert m.loc[(2, "drift"), "mae_ratio"] > 0.5
+
+
+def test_backtest_shape_and_gap_handling():
+    y = trend_season(20)
+    y.iloc[15] = np.nan
+    bt = F.backtest(y, min_train=12, horizon=2)
+    assert set(bt.columns) == {"origin", "period", "horizon", "model", "y_true", "y_pred", "lo80", "hi80", "lo95", "hi95", "scale"}
+    assert set(bt["model"]) == {"seizoensmodel", "seizoensnaief", "drift"}
+    assert "2018-Q4" not in set(bt["period"])  # the missing quarter is never a target
+    assert "2018-Q4" not in set(bt["origin"])
+    assert bt["horizon"].between(1, 2).all() and bt["y_true"].notna().all()
+
+
+def test_backtest_scale_is_in_sample_seasonal_naive_error():
+    y = pd.Series(np.r_[[10.0, 20, 30, 40], [14.0, 24, 34, 44], [18.0, 28, 38, 48], [22.0]], index=quarters("2018Q1", 13))
+    bt = F.backtest(y, min_train=12, horizon=1)
+    assert bt["origin"].unique().tolist() == ["2020-Q4"]
+    assert bt["scale"].iloc[0] == pytest.approx(4.0)  # every seasonal difference is 4
+
+
+def test_intervals_cover_about_as_promised_on_stationary_noise():
+    rng = np.random.default_rng(7)
+    season = np.array([0.0, 0.3, 0.5, 0.1])
+    t = np.arange(40)
+    y = pd.Series(np.exp(7 + season[t % 4] + rng.normal(0, 0.1, 40)), index=quarters("2010Q1", 40))
+    m = F.backtest_metrics(F.backtest(y, min_train=20, model=F.SeasonalLevel(beta=0.0)))
+    mine = m[m["model"] == "seizoensmodel"]
+    cov80 = np.average(mine["coverage80"], weights=mine["n"])
+    cov95 = np.average(mine["coverage95"], weights=mine["n"])
+    assert 0.65 <= cov80 <= 0.95
+    assert cov95 >= 0.85
+
+
+def test_metrics_hand_case_and_bad_input():
+    bt = pd.DataFrame(
+        {
+            "origin": ["a", "a", "b", "b"],
+            "horizon": [1, 1, 1, 1],
+            "model": ["seizoensmodel", "seizoensnaief"] * 2,
+            "y_true": [10.0, 10.0, 20.0, 20.0],
+            "y_pred": [12.0, 6.0, 20.0, 24.0],
+            "lo80": [11.0, 5.0, 15.0, 21.0],
+            "hi80": [13.0, 7.0, 25.0, 27.0],
+            "lo95": [9.0, 4.0, 14.0, 20.0],
+            "hi95": [14.0, 8.0, 26.0, 28.0],
+            "scale": [2.0, 2.0, 4.0, 4.0],
+        }
+    )
+    m = F.backtest_metrics(bt).set_index("model")
+    assert m.loc["seizoensmodel", "MAE"] == 1.0  # (2 + 0) / 2
+    assert m.loc["seizoensmodel", "MASE"] == 0.5  # (2/2 + 0/4) / 2
+    assert m.loc["seizoensmodel", "mae_ratio"] == 0.25  # 1 / ((4 + 4) / 2)
+    assert m.loc["seizoensmodel", "coverage80"] == 0.5 and m.loc["seizoensmodel", "coverage95"] == 1.0
+    # pinball at the median alone for origin b is 0; origin a: y below every quantile
+    assert m.loc["seizoensmodel", "pinball"] > 0
+    with pytest.raises(ValidationError, match="backtest_metrics"):
+        F.backtest_metrics(bt.drop(columns="scale"))
+
+
+def test_backtest_bad_arguments():
+    with pytest.raises(ValidationError, match="min_train"):
+        F.backtest(trend_season(12), min_train=4)
+    with pytest.raises(ValidationError, match="more than min_train"):
+        F.backtest(trend_season(12), min_train=12)
+
+
+# ----------------------------------------------------------------- forecast and scenarios
+
+
+def test_forecast_always_reports_both_baselines():
+    fc = F.forecast(trend_season(16), horizon=3)
+    assert fc.groupby("model").size().to_dict() == {"drift": 3, "seizoensmodel": 3, "seizoensnaief": 3}
+
+
+def test_scenarios_named_and_by_hand():
+    fc = F.SeasonalLevel().fit(trend_season(16)).predict(4)
+    low, mid, high = (F.scenario(fc, s)["value"] for s in ("laag", "midden", "hoog"))
+    assert (low <= mid).all() and (mid <= high).all()
+    own = F.scenario(fc, 40_000)
+    assert own["value"].sum() == pytest.approx(40_000)
+    # the shape follows the point forecast
+    np.testing.assert_allclose(own["value"] / own["value"].sum(), mid / mid.sum())
+    for bad in ("gemiddeld", -5, True, float("nan")):
+        with pytest.raises(ValidationError, match="scenario"):
+            F.scenario(fc, bad)
