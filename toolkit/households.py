@@ -151,7 +151,7 @@ PARAMETERS = (
     ("age_scale", None, 5.0, "aanname", "zie age_shape"),
     ("partner_m", None, 0.85, "aanname", "kans op een partner in het gezin, mannelijke referent"),
     ("partner_v", None, 0.35, "aanname", "kans op een partner in het gezin, vrouwelijke referent"),
-    ("child_base", None, 0.5, "aanname",
+    ("child_base", None, 0.7, "aanname",
      "kinderen ~ Poisson(min(child_max, child_base + child_slope x (leeftijd - 18))); samen met partner "
      "gemiddeld ongeveer 2,5-3 gezinsleden in het buitenland (IND: 'ongeveer 3', VWN: 1,2 per statushouder)"),
     ("child_slope", None, 0.1, "aanname", "zie child_base"),
