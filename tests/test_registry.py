@@ -203,3 +203,27 @@ def test_dataset_info_is_a_copy():
 def test_status_labels_cover_all_statuses():
     assert set(registry.STATUSES) == STATUSES
     assert set(registry.STATUS_LABELS) == STATUSES
+
+
+# ---- file_facts (what update_registry writes) ----------------------------
+
+
+def test_file_facts_on_small_files(tmp_path):
+    csv_path = tmp_path / "t.csv"
+    csv_path.write_bytes(b"a,b\n1,\n2,x\n")
+    facts = registry.file_facts(csv_path)
+    assert facts == {
+        "sha256": hashlib.sha256(b"a,b\n1,\n2,x\n").hexdigest(),
+        "rows": 2,
+        "columns": ["a", "b"],
+    }
+    gj = tmp_path / "t.geojson"
+    gj.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"statcode": "GM0344", "statnaam": "Utrecht"}, "geometry": None},
+        {"type": "Feature", "properties": {"statcode": "GM0355"}, "geometry": None},
+    ]}), encoding="utf-8")
+    assert registry.file_facts(gj)["rows"] == 2
+    assert registry.file_facts(gj)["columns"] == ["statcode", "statnaam"]
+    (tmp_path / "t.xlsx").write_bytes(b"PK")
+    with pytest.raises(ValueError, match="no row count rule for '.xlsx'"):
+        registry.file_facts(tmp_path / "t.xlsx")
