@@ -1,0 +1,318 @@
+"""Council exports: one self-contained HTML file, and a static image.
+
+:func:`export_map` writes a map built by :mod:`toolkit.maps` as ONE HTML file
+that works without a network: Leaflet's JS and CSS (with its images as data
+URIs) are inlined from the ``django-js-lib-leaflet`` package, nothing else is
+loaded except the optional basemap tiles, and the vector layers show without
+them. A Content-Security-Policy lets only the inline scripts the toolkit wrote
+(by sha256 hash) run, so even a text that escaped escaping could not execute.
+The file is deterministic (stable element ids, the date passed in) and written
+atomically (a temporary file then ``os.replace``).
+
+:func:`export_static` draws the same map with geopandas/matplotlib (PNG, and
+PDF on request) with legend and sources, without a browser.
+
+:func:`write_council_files` writes the overview and capacity maps of a region
+(HTML and PNG) for the CLI ``doorlopende-lijn kaart``.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import re
+import tempfile
+import textwrap
+from pathlib import Path
+
+from ._errors import ValidationError
+
+__all__ = ["export_map", "export_static", "write_council_files", "leaflet_dir", "render_html"]
+
+_LEAFLET_JS = re.compile(r'<script src="[^"]*leaflet[^"]*\.js"></script>')
+_LEAFLET_CSS = re.compile(r'<link rel="stylesheet" href="[^"]*leaflet[^"]*\.css"\s*/>')
+_EXTERNAL = re.compile(r"""<(?:script|link|img|iframe)\b[^>]*\b(?:src|href)\s*=|@import|url\(\s*['"]?(?:https?:)?//""", re.I)
+_SCRIPT = re.compile(r"<script>(.*?)</script>", re.S)
+
+
+def leaflet_dir():
+    """Folder with Leaflet 1.9.4's files from the ``django-js-lib-leaflet`` package."""
+    try:
+        import js_lib_leaflet
+    except ImportError as exc:  # pragma: no cover - dependency of the project
+        raise ImportError(
+            "Self-contained exports need Leaflet's files from the package django-js-lib-leaflet: "
+            "pip install django-js-lib-leaflet"
+        ) from exc
+    folder = Path(js_lib_leaflet.__file__).parent / "static" / "js_lib_leaflet"
+    if not (folder / "leaflet.js").exists():
+        raise ValidationError(f"leaflet.js not found in {folder}; reinstall django-js-lib-leaflet")
+    return folder
+
+
+def _leaflet_assets():
+    folder = leaflet_dir()
+    js = (folder / "leaflet.js").read_text(encoding="utf-8").replace("</script", "<\\/script")
+    css = (folder / "leaflet.css").read_text(encoding="utf-8")
+
+    def data_uri(match):
+        img = folder / match.group(1)
+        return "url(data:image/png;base64," + base64.b64encode(img.read_bytes()).decode("ascii") + ")"
+
+    css = re.sub(r"url\((images/[\w\-.]+\.png)\)", data_uri, css)
+    return js, css
+
+
+def _csp(html_text, tile_hosts):
+    hashes = sorted({
+        "'sha256-" + base64.b64encode(hashlib.sha256(s.encode("utf-8")).digest()).decode("ascii") + "'"
+        for s in _SCRIPT.findall(html_text)
+    })
+    img = " ".join(["data:"] + sorted(tile_hosts))
+    return (
+        f"default-src 'none'; script-src {' '.join(hashes)}; style-src 'unsafe-inline'; "
+        f"img-src {img}; connect-src 'none'; font-src 'none'; object-src 'none'; base-uri 'none'; form-action 'none'"
+    )
+
+
+def _map_for_export(m, *, council, small_counts, date, basemap):
+    from .maps import BASEMAPS, _map_from_recipe
+
+    recipe = getattr(m, "_dl_recipe", None)
+    if recipe is None:
+        raise ValidationError(
+            "export_map: only maps built by toolkit.maps (overzichtskaart, capaciteitskaart, add_*_layer) can be "
+            "exported; their data can be checked for escaping, privacy and self-containment"
+        )
+    if small_counts is None:
+        small_counts = bool(council)
+    override = {"small_counts": small_counts, "date": date}
+    if basemap != "keep":
+        if basemap is not None and basemap not in BASEMAPS:
+            raise ValidationError(f"export_map: basemap must be one of {list(BASEMAPS)}, None or 'keep', got {basemap!r}")
+        override["basemap"] = basemap
+    return _map_from_recipe(recipe, **override)
+
+
+def render_html(m, *, council=True, small_counts=None, date=None, basemap="keep"):
+    """The self-contained HTML text of a map (what :func:`export_map` writes)."""
+    from .maps import BASEMAPS
+
+    built = _map_for_export(m, council=council, small_counts=small_counts, date=date, basemap=basemap)
+    text = built.get_root().render()
+    js, css = _leaflet_assets()
+    text, n_js = _LEAFLET_JS.subn(lambda _: "<script>" + js + "</script>", text, count=1)
+    text, n_css = _LEAFLET_CSS.subn(lambda _: "<style>" + css + "</style>", text, count=1)
+    if n_js != 1 or n_css != 1:
+        raise ValidationError("export_map: could not find the Leaflet links to inline in the rendered map")
+    leftover = _EXTERNAL.findall(text)
+    if leftover:
+        raise ValidationError(f"export_map: the map still refers to external resources {leftover[:5]}; it would not work offline")
+    basemap_used = built._dl_recipe["options"]["basemap"] if basemap == "keep" else basemap
+    hosts = set()
+    if basemap_used is not None:
+        url = BASEMAPS[basemap_used][0]
+        hosts.add("/".join(url.split("/")[:3]))
+    csp = _csp(text, hosts)
+    meta = f'<meta http-equiv="Content-Security-Policy" content="{csp}" />\n'
+    text = text.replace("<head>", "<head>\n    " + meta, 1)
+    return text
+
+
+def _atomic_write(path, data):
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix="." + path.name + ".", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            if isinstance(data, str):
+                data = data.encode("utf-8")
+            if callable(data):
+                data(f)
+            else:
+                f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return path
+
+
+def export_map(m, path, *, council=True, small_counts=None, date=None, basemap="keep"):
+    """Write map ``m`` as one self-contained, deterministic HTML file.
+
+    Parameters
+    ----------
+    m : folium.Map
+        Built by :mod:`toolkit.maps`; rebuilt from its recipe with the export
+        settings (``m`` itself is not changed).
+    path : str or Path
+        Target file; written atomically (no half file on failure).
+    council : bool
+        Council export: small counts hidden by default.
+    small_counts : bool, optional
+        Show person counts 1-4 as "<5"; default ``council``.
+    date : date-like, optional
+        Date printed on the map; pass it for byte-identical exports (default:
+        the date the map was built with, else today).
+    basemap : {"keep", "pdok", "pdok-grijs", "osm", None}
+        Background tiles (the only thing loaded from outside; optional).
+
+    Returns
+    -------
+    pathlib.Path
+    """
+    text = render_html(m, council=council, small_counts=small_counts, date=date, basemap=basemap)
+    return _atomic_write(path, text)
+
+
+def _spec_for_static(m, small_counts, date):
+    from .maps import _spec_from_recipe
+
+    recipe = getattr(m, "_dl_recipe", None)
+    if recipe is None:
+        raise ValidationError("export_static: expected a map built by toolkit.maps (overzichtskaart, capaciteitskaart)")
+    spec, _ = _spec_from_recipe(recipe, small_counts=small_counts, date=date)
+    return spec
+
+
+def export_static(m, path_png, *, pdf=False, small_counts=True, date=None, dpi=150, labels=True):
+    """Draw map ``m`` as a PNG (and PDF) with legend, date and sources; no browser needed.
+
+    Parameters
+    ----------
+    m : folium.Map
+        Built by :mod:`toolkit.maps`.
+    path_png : str or Path
+        PNG file to write (atomically).
+    pdf : bool
+        Also write a PDF beside it (same name, ``.pdf``).
+    small_counts : bool
+        Counts 1-4 as "<5" in the text (default on: images go into council documents).
+    date : date-like, optional
+        Date printed (pass it for reproducible images).
+    dpi : int
+    labels : bool
+        Write municipality names when there are at most 40 polygons.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files written.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import LinearSegmentedColormap, Normalize
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    spec = _spec_for_static(m, small_counts, date)
+    fig = plt.figure(figsize=(9, 10.5), dpi=dpi)
+    ax = fig.add_axes([0.03, 0.2, 0.72, 0.72])
+    for layer in spec.layers:
+        if not layer.show or not len(layer.gdf):
+            continue
+        g = layer.gdf
+        if layer.kind == "polygons":
+            g.plot(ax=ax, color=list(g["fill"]), edgecolor=list(g["stroke"]), linewidth=0.6, alpha=1.0)
+        else:
+            ax.scatter(g.geometry.x, g.geometry.y, s=(g["radius"].astype(float) * 1.6) ** 2, c=list(g["fill"]),
+                       edgecolors=list(g["stroke"]), linewidths=0.8, zorder=3)
+    b = spec.boundaries
+    if labels and b is not None and len(b) <= 40:
+        for name, pt in zip(b["name"], b.geometry.representative_point()):
+            ax.annotate(str(name), (pt.x, pt.y), ha="center", va="center", fontsize=6.5, color="#222222", zorder=4)
+    ax.set_aspect(1 / 0.62)  # about 1/cos(52 deg): degrees look square at this latitude
+    ax.set_axis_off()
+    fig.text(0.03, 0.965, spec.title, fontsize=14, weight="bold", va="top")
+    fig.text(0.03, 0.935, spec.date, fontsize=10, color="#555555", va="top")
+    y = 0.9
+    for lg in spec.legends:
+        if lg.kind == "categories":
+            handles = [Patch(facecolor=c, edgecolor="#555555", label=label) for c, label in lg.items]
+            leg = fig.legend(handles=handles, title="\n".join(textwrap.wrap(lg.title, 28)), loc="upper left",
+                             bbox_to_anchor=(0.76, y), fontsize=7, title_fontsize=7.5, frameon=False)
+            fig.canvas.draw()
+            bbox = leg.get_window_extent().transformed(fig.transFigure.inverted())
+            y = bbox.y0 - 0.02
+        else:
+            cax = fig.add_axes([0.78, y - 0.05, 0.18, 0.015])
+            cmap = LinearSegmentedColormap.from_list("dl", list(lg.items))
+            sm = matplotlib.cm.ScalarMappable(norm=Normalize(lg.vmin, lg.vmax), cmap=cmap)
+            cb = fig.colorbar(sm, cax=cax, orientation="horizontal")
+            cb.set_ticks([lg.vmin, lg.vmax])
+            cb.set_ticklabels(list(lg.labels) if lg.labels else [str(lg.vmin), str(lg.vmax)])
+            cb.ax.tick_params(labelsize=7)
+            cax.set_title("\n".join(textwrap.wrap(lg.title, 30)), fontsize=7.5, loc="left")
+            y -= 0.12
+    if any(layer.kind == "points" for layer in spec.layers):
+        fig.legend(handles=[Line2D([], [], marker="o", linestyle="", color="#888888", label="grootte ~ capaciteit")],
+                   loc="upper left", bbox_to_anchor=(0.76, max(y, 0.25)), fontsize=7, frameon=False)
+    from .maps import _footer_text
+
+    footer = []
+    for line in _footer_text(spec):
+        footer.extend(textwrap.wrap(line, 150))
+    footer.append("Achtergrond: geen (vectorkaart). Doorlopende Lijn toolkit.")
+    fig.text(0.03, 0.17, "\n".join(footer[:16]), fontsize=6.2, va="top", color="#333333")
+    path_png = Path(path_png)
+    written = [_atomic_write(path_png, lambda f: fig.savefig(f, format="png", dpi=dpi, metadata={"Software": None}))]
+    if pdf:
+        written.append(_atomic_write(path_png.with_suffix(".pdf"),
+                                     lambda f: fig.savefig(f, format="pdf", metadata={"CreationDate": None, "Creator": None, "Producer": None})))
+    plt.close(fig)
+    return written
+
+
+def _slug(text):
+    return re.sub(r"[^a-z0-9]+", "-", str(text).lower()).strip("-") or "regio"
+
+
+def write_council_files(region="U16", year=2016, out_dir="out", *, date=None, boundaries=None, offline=True,
+                        basemap="pdok", pdf=False):
+    """Write the council files of a region: overview and capacity map, HTML and PNG.
+
+    Parameters
+    ----------
+    region : str or list of str
+    year : int
+    out_dir : str or Path
+        Created when missing.
+    date : date-like, optional
+        Date printed on the maps (default today).
+    boundaries : geopandas.GeoDataFrame, optional
+        Municipal polygons (default :func:`toolkit.boundaries.load_boundaries`).
+    offline : bool
+        Never download polygons (schematic fallback when not cached).
+    basemap : str or None
+    pdf : bool
+        Also write PDFs.
+
+    Returns
+    -------
+    list of pathlib.Path
+        ``kaart_overzicht_<region>_<year>.html/.png`` and ``kaart_capaciteit_<region>_<year>.html/.png``.
+    """
+    from . import maps
+
+    out_dir = Path(out_dir)
+    label = _slug(region if isinstance(region, str) else "-".join(region))
+    written = []
+    builders = (
+        ("overzicht", lambda: maps.overzichtskaart(region=region, year=year, boundaries=boundaries, date=date,
+                                                   basemap=basemap, small_counts=True, offline=offline)),
+        ("capaciteit", lambda: maps.capaciteitskaart(region=region, year=year, boundaries=boundaries, map_date=date,
+                                                     basemap=basemap, small_counts=True, offline=offline)),
+    )
+    for name, build in builders:
+        m = build()
+        stem = out_dir / f"kaart_{name}_{label}_{year}"
+        written.append(export_map(m, stem.with_suffix(".html"), council=True, date=date))
+        written.extend(export_static(m, stem.with_suffix(".png"), pdf=pdf, date=date))
+    return written

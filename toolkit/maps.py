@@ -1,0 +1,959 @@
+"""Interactive maps for analysts and councils (folium, Leaflet only).
+
+Builders return a new :class:`folium.Map` and never change their inputs:
+
+- :func:`overzichtskaart`: municipalities coloured by taakstelling, with
+  reception locations and vacant state buildings;
+- :func:`capaciteitskaart`: the capacity analysis of :mod:`toolkit.capacity`
+  (occupancy, free places, mixed groups, estimated places, distances);
+- :func:`add_demand_layer` / :func:`add_matching_layer`: expected demand per
+  municipality and the matching result, on a copy of a map built here.
+
+The maps use nothing but Leaflet: polygons and points are plain GeoJSON
+layers, titles, legends and the footer are small Leaflet controls. That keeps
+:func:`toolkit.export.export_map` able to write one self-contained file.
+
+Every text that comes from data is escaped (:func:`escape`) before it reaches
+the page; only the columns in :data:`ALLOWED_COLUMNS` are read from input
+frames, and with ``small_counts=True`` person counts from 1 to 4 are shown as
+"<5" (and figures that would reveal them are hidden). A map built here keeps
+its recipe (``m._dl_recipe``), so the export can rebuild it with the council
+settings and :func:`toolkit.export.export_static` can draw it with matplotlib.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import html
+import itertools
+import math
+from dataclasses import dataclass, field
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from branca.colormap import LinearColormap
+from branca.element import MacroElement
+from folium.template import Template
+
+from ._errors import ValidationError
+from ._validate import normalise_code
+
+__all__ = [
+    "overzichtskaart",
+    "capaciteitskaart",
+    "add_demand_layer",
+    "add_matching_layer",
+    "escape",
+    "fmt_int",
+    "fmt_pct",
+    "fmt_count",
+    "dutch_date",
+    "ALLOWED_COLUMNS",
+    "BASEMAPS",
+]
+
+PDOK_URL = "https://service.pdok.nl/brt/achtergrondkaart/wmts/v2_0/{style}/EPSG:3857/{{z}}/{{x}}/{{y}}.png"
+BASEMAPS = {
+    "pdok": (PDOK_URL.format(style="standaard"), "Kaartgegevens &copy; Kadaster (BRT-Achtergrondkaart, PDOK)", "PDOK BRT-Achtergrondkaart"),
+    "pdok-grijs": (PDOK_URL.format(style="grijs"), "Kaartgegevens &copy; Kadaster (BRT-Achtergrondkaart, PDOK)", "PDOK BRT-Achtergrondkaart (grijs)"),
+    "osm": ("https://tile.openstreetmap.org/{z}/{x}/{y}.png", "&copy; OpenStreetMap-bijdragers", "OpenStreetMap"),
+}
+
+#: Columns read from input frames, per kind of input. Anything else (names of
+#: people, personal numbers, notes) is dropped before a map is built.
+ALLOWED_COLUMNS = {
+    "boundaries": ("code", "name", "geometry"),
+    "targets": ("code", "period", "target", "target_int", "realised", "backlog", "population"),
+    "locations": ("id", "name", "code", "kind", "lat", "lon", "x", "y", "capacity", "occupancy",
+                  "occupancy_date", "open_from", "open_to", "status"),
+    "buildings": ("id", "name", "code", "lat", "lon", "x", "y", "floor_area_m2", "available_from", "status"),
+    "demand": ("code", "period", "size_class", "households", "households_lo", "households_hi"),
+    "matching": ("code", "target", "persons_housed", "pct_target", "households_housed"),
+}
+
+STATUS_TEXT = {
+    "gepubliceerd": "gepubliceerd",
+    "schatting": "schatting",
+    "voorbeeld": "voorbeeld (fictief)",
+    "synthetisch": "synthetisch",
+}
+SCALE_COLOURS = ("#fff5eb", "#fdd0a2", "#fd8d3c", "#d94801", "#7f2704")
+MATCH_COLOURS = ("#b2182b", "#f4a582", "#f7f7f7", "#92c5de", "#2166ac")
+CATEGORY_COLOURS = {
+    "onderbenut": "#e66101",
+    "bezet": "#2c7bb6",
+    "overbezet": "#7b3294",
+    "bezetting onbekend": "#9e9e9e",
+    "rijksgebouw": "#1a9641",
+    "rijksgebouw (fictief voorbeeld)": "#a6d96a",
+}
+NO_DATA = "#d9d9d9"
+MONTHS = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
+          "september", "oktober", "november", "december")
+
+
+# ----------------------------------------------------------------- formatting
+
+def escape(value):
+    """HTML-escape a data text and neutralise JavaScript template syntax.
+
+    Besides ``html.escape`` (``<``, ``>``, ``&``, quotes), the backtick, ``$``
+    and backslash become character references, so the text is inert inside a
+    JavaScript template literal as well as in HTML.
+
+    >>> escape("<b>`${x}`</b>")
+    '&lt;b&gt;&#96;&#36;{x}&#96;&lt;/b&gt;'
+    """
+    text = html.escape("" if value is None else str(value), quote=True)
+    return text.replace("`", "&#96;").replace("$", "&#36;").replace("\\", "&#92;")
+
+
+def fmt_int(value):
+    """Whole number in Dutch notation (thousands with a dot); '–' for missing.
+
+    >>> fmt_int(1234567.4), fmt_int(-1200), fmt_int(None)
+    ('1.234.567', '-1.200', '–')
+    """
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    return f"{int(round(float(value))):,}".replace(",", ".")
+
+
+def fmt_num(value, decimals=1):
+    """Number with a decimal comma and thousands dots.
+
+    >>> fmt_num(1234.56)
+    '1.234,6'
+    """
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    s = f"{float(value):,.{decimals}f}"
+    return s.replace(",", "_").replace(".", ",").replace("_", ".")
+
+
+def fmt_pct(fraction, decimals=1):
+    """A fraction as a Dutch percentage.
+
+    >>> fmt_pct(0.125)
+    '12,5 %'
+    """
+    if fraction is None or fraction is pd.NA or (isinstance(fraction, float) and math.isnan(fraction)):
+        return "–"
+    return f"{fmt_num(100 * float(fraction), decimals)} %"
+
+
+def _small(value):
+    return value is not None and value is not pd.NA and not (isinstance(value, float) and math.isnan(value)) and 1 <= float(value) <= 4
+
+
+def fmt_count(value, *, small_counts=False):
+    """A count of persons or households; 1 to 4 become '<5' when ``small_counts``.
+
+    >>> fmt_count(3, small_counts=True), fmt_count(3), fmt_count(0, small_counts=True)
+    ('<5', '3', '0')
+    """
+    if small_counts and _small(value):
+        return "<5"
+    return fmt_int(value)
+
+
+def dutch_date(value=None):
+    """A date as Dutch text ('4 oktober 2016'); ``None`` means today.
+
+    >>> dutch_date("2016-10-04")
+    '4 oktober 2016'
+    """
+    d = _dt.date.today() if value is None else pd.Timestamp(value).date()
+    return f"{d.day} {MONTHS[d.month - 1]} {d.year}"
+
+
+def _status_label(status):
+    if not status:
+        return "status niet opgegeven"
+    return STATUS_TEXT.get(str(status), str(status))
+
+
+# ----------------------------------------------------------------- the spec
+
+@dataclass
+class _Layer:
+    name: str
+    kind: str  # "polygons" or "points"
+    gdf: gpd.GeoDataFrame  # geometry + fill, stroke, weight, opacity, radius, tip
+    show: bool = True
+
+
+@dataclass
+class _Legend:
+    title: str
+    kind: str  # "scale" or "categories"
+    items: list  # categories: [(colour, label)]; scale: colours
+    vmin: float = 0.0
+    vmax: float = 1.0
+    labels: tuple = ()  # scale: (low label, high label)
+
+
+@dataclass
+class _Spec:
+    title: str
+    date: str
+    layers: list = field(default_factory=list)
+    legends: list = field(default_factory=list)
+    sources: list = field(default_factory=list)  # dicts: title, source, licence, status
+    notes: list = field(default_factory=list)
+    boundaries: gpd.GeoDataFrame | None = None
+    small_counts: bool = False
+
+    def add_source(self, title, source, status, licence=""):
+        entry = {"title": str(title), "source": str(source), "status": _status_label(status), "licence": str(licence or "")}
+        if entry not in self.sources:
+            self.sources.append(entry)
+
+    def add_registry(self, *names):
+        from .registry import provenance
+
+        for row in provenance(names).itertuples():
+            statuses = row.statuses if row.statuses else row.status
+            self.add_source(row.title, row.source, ", ".join(_status_label(s.strip()) for s in statuses.split(",")), row.licence)
+
+
+def _select(frame, kind, what):
+    """Copy of ``frame`` with only the allowed columns of ``kind``."""
+    if not isinstance(frame, pd.DataFrame):
+        raise ValidationError(f"{what}: expected a pandas DataFrame, found {type(frame).__name__}")
+    keep = [c for c in frame.columns if c in ALLOWED_COLUMNS[kind]]
+    out = frame[keep].copy()
+    out.attrs = {k: v for k, v in frame.attrs.items() if k in ("dataset", "status", "source", "schematic", "licence")}
+    if isinstance(frame, gpd.GeoDataFrame) and "geometry" in keep:
+        out = gpd.GeoDataFrame(out, geometry="geometry", crs=frame.crs)
+        out.attrs = {k: v for k, v in frame.attrs.items() if k in ("dataset", "status", "source", "schematic", "licence")}
+    return out
+
+
+def _require(frame, columns, what):
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise ValidationError(f"{what}: missing column(s) {missing}; expected at least {list(columns)}, found {[str(c) for c in frame.columns]}")
+
+
+def _codes(frame, what):
+    out = frame.copy()
+    bad = []
+    vals = []
+    for i, v in zip(out.index, out["code"]):
+        try:
+            vals.append(normalise_code(v))
+        except ValueError:
+            bad.append(f"{v!r} in row {i}")
+            vals.append(None)
+    if bad:
+        raise ValidationError(f"{what}: column 'code': expected CBS municipality codes like 'GM0344', found {', '.join(bad[:8])}")
+    out["code"] = vals
+    return out
+
+
+def _tip(title, rows):
+    """Tooltip HTML: an escaped title and (label, escaped value) rows."""
+    body = "".join(f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in rows)
+    return f"<b>{escape(title)}</b><table>{body}</table>"
+
+
+# ----------------------------------------------------------------- boundaries
+
+def _boundaries(boundaries, *, year, region, offline):
+    if boundaries is None:
+        from .boundaries import load_boundaries
+
+        boundaries = load_boundaries(year, region=region, offline=offline)
+    elif region is not None:
+        from .regions import region_codes
+
+        if not isinstance(boundaries, gpd.GeoDataFrame):
+            raise ValidationError(f"boundaries: expected a GeoDataFrame with columns code, name, geometry, found {type(boundaries).__name__}")
+        wanted = region_codes(region, year)
+        b = _codes(_select(boundaries, "boundaries", "boundaries"), "boundaries")
+        missing = sorted(set(wanted) - set(b["code"]))
+        if missing:
+            raise ValidationError(f"boundaries: no polygon for {missing} of region {region!r} ({year})")
+        boundaries = b[b["code"].isin(wanted)]
+    if not isinstance(boundaries, gpd.GeoDataFrame):
+        raise ValidationError(f"boundaries: expected a GeoDataFrame with columns code, name, geometry, found {type(boundaries).__name__}")
+    b = _select(boundaries, "boundaries", "boundaries")
+    _require(b, ("code", "name", "geometry"), "boundaries")
+    b = _codes(b, "boundaries")
+    if b.crs is None:
+        raise ValidationError("boundaries: the GeoDataFrame has no CRS; set it (EPSG:4326 for lat/lon, EPSG:28992 for RD New)")
+    b = b.to_crs(4326)
+    minx, miny, maxx, maxy = b.total_bounds
+    if not (3.0 <= minx and maxx <= 7.5 and 50.5 <= miny and maxy <= 53.8):
+        raise ValidationError(
+            f"boundaries: polygons lie outside the Netherlands after conversion to EPSG:4326 "
+            f"(bounds {minx:.2f}, {miny:.2f}, {maxx:.2f}, {maxy:.2f}); is the CRS set correctly?"
+        )
+    b.attrs = dict(boundaries.attrs)
+    return b.reset_index(drop=True)
+
+
+def _simplify(gdf, tolerance_m):
+    """Topology-preserving simplification of a polygon coverage (shared edges stay shared)."""
+    if not tolerance_m:
+        return gdf
+    rd = gdf.to_crs(28992)
+    geoms = shapely.coverage_simplify(rd.geometry.values, tolerance_m)
+    out = gdf.copy()
+    out["geometry"] = gpd.GeoSeries(geoms, crs=28992, index=gdf.index).to_crs(4326)
+    return out
+
+
+def _boundary_source(spec, b):
+    if b.attrs.get("schematic"):
+        spec.add_source("Gemeenten (schematische weergave, geen echte grenzen)", b.attrs.get("source", "geodata/municipalities.csv"), b.attrs.get("status", "schatting"))
+        spec.notes.append("Gemeentevlakken zijn schematisch: geen echte gemeentegrenzen.")
+    else:
+        spec.add_source("Gemeentegrenzen", b.attrs.get("source", "eigen bestand"), b.attrs.get("status"), b.attrs.get("licence", ""))
+
+
+def _scale_colours(values, colours, vmin=None, vmax=None):
+    vals = pd.to_numeric(pd.Series(values), errors="coerce")
+    finite = vals.dropna()
+    lo = float(finite.min()) if vmin is None and len(finite) else (0.0 if vmin is None else vmin)
+    hi = float(finite.max()) if vmax is None and len(finite) else (1.0 if vmax is None else vmax)
+    if hi <= lo:
+        hi = lo + 1.0
+    cmap = LinearColormap(list(colours), vmin=lo, vmax=hi)
+    out = [NO_DATA if pd.isna(v) else cmap.rgb_hex_str(min(max(float(v), lo), hi)) for v in vals]
+    return out, lo, hi
+
+
+# ----------------------------------------------------------------- steps
+
+def _default_targets(year, region):
+    from .data import load_taakstelling
+    from .taakstelling import municipal_targets
+
+    tk = load_taakstelling()
+    rows = tk[tk["period"].astype(str).str.startswith(str(year))]
+    if rows.empty:
+        return None
+    row = rows.iloc[-1]
+    t = municipal_targets(float(row["target"]), year=year, region=region)
+    t["period"] = row["period"]
+    t.attrs.update(dataset="taakstelling", derived=True)
+    return t
+
+
+def _step_municipalities(spec, *, year, region, boundaries, targets, offline, small_counts, simplify_m):
+    from .data import municipality_population
+
+    b = _boundaries(boundaries, year=year, region=region, offline=offline)
+    b = _simplify(b, simplify_m)
+    spec.boundaries = b
+    _boundary_source(spec, b)
+    if targets is None and region is not None:
+        targets = _default_targets(year, region)
+        if targets is not None:
+            spec.add_registry("taakstelling", "population")
+            spec.notes.append(
+                f"Taakstelling per gemeente {targets['period'].iloc[0]}: landelijke taakstelling naar rato van het "
+                f"inwonertal op 1-1-{year} (berekend, geen gepubliceerd gemeentecijfer)."
+            )
+    elif targets is not None:
+        t_attrs = targets.attrs
+        targets = _codes(_select(targets, "targets", "targets"), "targets")
+        _require(targets, ("code",), "targets")
+        spec.add_source("Taakstelling per gemeente", t_attrs.get("source", "eigen invoer"), t_attrs.get("status"))
+    data = b[["code", "name", "geometry"]].copy()
+    if targets is not None:
+        t = targets.copy()
+        if "target_int" not in t.columns and "target" in t.columns:
+            t["target_int"] = t["target"]
+        if "period" in t.columns and t["period"].nunique() > 1:
+            last = sorted(t["period"].astype(str).unique())[-1]
+            t = t[t["period"].astype(str) == last]
+        cols = [c for c in ("target_int", "realised", "backlog", "period") if c in t.columns]
+        data = data.merge(t.drop_duplicates("code").set_index("code")[cols], left_on="code", right_index=True, how="left")
+    pop = None
+    if region is not None:
+        try:
+            pop = municipality_population(year, region)[["code", "population"]]
+        except ValidationError:
+            pop = None
+    if pop is not None:
+        data = data.merge(pop, on="code", how="left")
+        spec.add_registry("population")
+    value = data["target_int"] if "target_int" in data.columns else pd.Series(np.nan, index=data.index)
+    fills, lo, hi = _scale_colours(value, SCALE_COLOURS)
+    period = data["period"].dropna().iloc[0] if "period" in data.columns and data["period"].notna().any() else ""
+    tips = []
+    for r, v in zip(data.itertuples(), value):
+        rows = [("CBS-code", r.code)]
+        if pop is not None:
+            rows.append(("Inwoners", fmt_int(getattr(r, "population", None))))
+        rows.append((f"Taakstelling {period}".strip(), fmt_count(v, small_counts=small_counts) + " personen" if pd.notna(v) else "niet beschikbaar"))
+        rows.append(("Gerealiseerd", fmt_count(getattr(r, "realised", None), small_counts=small_counts) if pd.notna(getattr(r, "realised", np.nan)) else "niet beschikbaar"))
+        rows.append(("Achterstand", fmt_count(getattr(r, "backlog", None), small_counts=small_counts) if pd.notna(getattr(r, "backlog", np.nan)) else "niet beschikbaar"))
+        tips.append(_tip(r.name, rows))
+    schematic = " (schematisch)" if b.attrs.get("schematic") else ""
+    g = gpd.GeoDataFrame({"fill": fills, "stroke": "#555555", "weight": 1.0, "opacity": 0.7, "radius": 0.0, "tip": tips},
+                         geometry=data.geometry.values, crs=4326)
+    spec.layers.append(_Layer(f"Gemeenten: taakstelling{' ' + period if period else ''}{schematic}", "polygons", g))
+    if value.notna().any():
+        spec.legends.append(_Legend(f"Taakstelling {period} (personen)".replace("  ", " "), "scale", list(SCALE_COLOURS), lo, hi,
+                                    (fmt_count(lo, small_counts=small_counts), fmt_count(hi, small_counts=small_counts))))
+
+
+def _outline(spec, *, year, region, boundaries, offline, simplify_m):
+    b = _boundaries(boundaries, year=year, region=region, offline=offline)
+    b = _simplify(b, simplify_m)
+    spec.boundaries = b
+    _boundary_source(spec, b)
+    tips = [_tip(n, [("CBS-code", c)]) for n, c in zip(b["name"], b["code"])]
+    g = gpd.GeoDataFrame({"fill": "#f0f0f0", "stroke": "#666666", "weight": 1.0, "opacity": 0.3, "radius": 0.0, "tip": tips},
+                         geometry=b.geometry.values, crs=4326)
+    name = "Gemeentegrenzen (schematisch)" if b.attrs.get("schematic") else "Gemeentegrenzen"
+    spec.layers.append(_Layer(name, "polygons", g))
+
+
+def _location_category(row):
+    if row.occupancy_status != "bekend":
+        return "bezetting onbekend"
+    if bool(row.overfull):
+        return "overbezet"
+    return "onderbenut" if bool(row.underused) else "bezet"
+
+
+def _radius(capacity):
+    return float(4 + 1.2 * math.sqrt(max(float(capacity), 0.0) / 10)) if pd.notna(capacity) else 5.0
+
+
+def _step_locations(spec, *, locations, threshold, mix_scale, date, small_counts, analysis, crs):
+    from .capacity import reception_capacity
+
+    if locations is not None:
+        attrs = locations.attrs
+        locations = _select(locations, "locations", "locations")
+        locations.attrs = dict(attrs)
+    r = reception_capacity(locations, threshold=threshold, mix_scale=mix_scale, date=date, crs=crs)
+    if locations is None:
+        spec.add_registry("reception_locations")
+    else:
+        spec.add_source("Opvanglocaties", r.attrs.get("source", "eigen invoer"), r.attrs.get("status"))
+    tips, fills, radii = [], [], []
+    for row in r.itertuples():
+        cat = _location_category(row)
+        hide = small_counts and _small(row.occupancy)
+        rows = [("Gemeente (CBS)", row.code), ("Soort", getattr(row, "kind", "") or "–"),
+                ("Capaciteit", fmt_int(row.capacity) + " plaatsen"),
+                ("Bezetting", UNKNOWN if row.occupancy_status != "bekend" else fmt_count(row.occupancy, small_counts=small_counts)),
+                ("Bezettingsgraad", "afgeschermd" if hide else fmt_pct(row.occupancy_rate)),
+                ("Vrije plaatsen", "afgeschermd" if hide else fmt_int(row.free_places)),
+                (f"Onderbenut (< {fmt_pct(threshold, 0)})", "onbekend" if row.underused is pd.NA else ("ja" if row.underused else "nee"))]
+        if analysis:
+            rows.append((f"Gemengde groepen van ~{mix_scale}", "onbekend" if row.mix_groups is pd.NA or hide else fmt_int(row.mix_groups)))
+            rows.append(("Afstand tot centrum", f"{fmt_num(row.distance_km)} km ({row.nearest_centre_name})"))
+        tips.append(_tip(row.name, rows))
+        fills.append(CATEGORY_COLOURS[cat])
+        radii.append(_radius(row.capacity))
+    g = gpd.GeoDataFrame({"fill": fills, "stroke": "#333333", "weight": 1.0, "opacity": 0.85, "radius": radii, "tip": tips},
+                         geometry=gpd.points_from_xy(r["lon"], r["lat"]), crs=4326)
+    spec.layers.append(_Layer("Opvanglocaties (COA)", "points", g))
+    cats = ["onderbenut", "bezet", "overbezet", "bezetting onbekend"]
+    spec.legends.append(_Legend(f"Opvanglocaties (onderbenut: bezetting < {fmt_pct(threshold, 0)})", "categories",
+                                [(CATEGORY_COLOURS[c], c) for c in cats]))
+    if analysis:
+        spec.notes.append(
+            f"Onderbenut: bezettingsgraad onder {fmt_pct(threshold, 0)} (drempel: aanname). Gemengde groepen: "
+            f"groepen van ongeveer {mix_scale} mensen, half bewoners, half anderen (Plan Einstein, Oliver e.a. 2020)."
+        )
+
+
+UNKNOWN = "bezetting onbekend"
+
+
+def _step_buildings(spec, *, buildings, m2_per_place, m2_per_dwelling, date, analysis, crs):
+    from .capacity import building_capacity
+
+    if buildings is not None:
+        attrs = buildings.attrs
+        buildings = _select(buildings, "buildings", "buildings")
+        buildings.attrs = dict(attrs)
+    b = building_capacity(buildings, m2_per_place=m2_per_place, m2_per_dwelling=m2_per_dwelling, date=date, crs=crs)
+    if buildings is None:
+        spec.add_registry("state_buildings")
+    else:
+        spec.add_source("Leegstaande rijksgebouwen", b.attrs.get("source", "eigen invoer"), b.attrs.get("status"))
+    tips, fills = [], []
+    for row in b.itertuples():
+        example = getattr(row, "status", None) == "voorbeeld"
+        cat = "rijksgebouw (fictief voorbeeld)" if example else "rijksgebouw"
+        rows = [("Gemeente (CBS)", row.code),
+                ("Vloeroppervlak", "onbekend" if row.area_status != "bekend" else fmt_int(row.floor_area_m2) + " m²"),
+                (f"Geschatte plaatsen ({fmt_int(m2_per_place)} m² per plaats)", "onbekend" if row.est_places is pd.NA else fmt_int(row.est_places)),
+                (f"Geschatte woningen ({fmt_int(m2_per_dwelling)} m² per woning)", "onbekend" if row.est_dwellings is pd.NA else fmt_int(row.est_dwellings)),
+                ("Beschikbaar vanaf", "onbekend" if pd.isna(getattr(row, "available_from", None)) else dutch_date(row.available_from))]
+        if example:
+            rows.append(("Let op", "fictief voorbeeld, geen echt pand"))
+        if analysis:
+            rows.append(("Afstand tot centrum", f"{fmt_num(row.distance_km)} km ({row.nearest_centre_name})"))
+        tips.append(_tip(row.name, rows))
+        fills.append(CATEGORY_COLOURS[cat])
+    g = gpd.GeoDataFrame({"fill": fills, "stroke": "#1b3d1b", "weight": 1.5, "opacity": 0.9, "radius": 7.0, "tip": tips},
+                         geometry=gpd.points_from_xy(b["lon"], b["lat"]), crs=4326)
+    spec.layers.append(_Layer("Leegstaande rijksgebouwen", "points", g))
+    spec.legends.append(_Legend("Rijksgebouwen", "categories",
+                                [(CATEGORY_COLOURS[c], c) for c in ("rijksgebouw", "rijksgebouw (fictief voorbeeld)")]))
+    spec.notes.append(
+        f"Geschatte capaciteit: vloeroppervlak / {fmt_int(m2_per_place)} m² per plaats of / {fmt_int(m2_per_dwelling)} m² "
+        "per woning (aanname: geen gepubliceerd kengetal gevonden)."
+    )
+
+
+def _step_demand(spec, *, demand, size_class, period, small_counts):
+    if spec.boundaries is None:
+        raise ValidationError("add_demand_layer: the map has no municipalities; build it with overzichtskaart or capaciteitskaart")
+    attrs = demand.attrs
+    d = _codes(_select(demand, "demand", "demand"), "demand")
+    _require(d, ("code", "size_class", "households"), "demand")
+    if "period" in d.columns and d["period"].notna().any():
+        chosen = str(period) if period is not None else sorted(d["period"].dropna().astype(str).unique())[0]
+        d = d[d["period"].astype(str) == chosen]
+        if d.empty:
+            raise ValidationError(f"demand: no rows for period {chosen!r}")
+    else:
+        chosen = ""
+    if size_class is not None:
+        d = d[d["size_class"].astype(str) == str(size_class)]
+    hh = pd.to_numeric(d["households"], errors="coerce")
+    if hh.isna().any() or (hh < 0).any():
+        raise ValidationError(f"demand: column 'households' must hold non-negative numbers, found {d.loc[hh.isna() | (hh < 0), 'households'].tolist()[:8]}")
+    d = d.assign(households=hh)
+    total = d.groupby("code")["households"].sum()
+    b = spec.boundaries
+    value = b["code"].map(total)
+    fills, lo, hi = _scale_colours(value, ("#f7fbff", "#c6dbef", "#6baed6", "#2171b5", "#08306b"))
+    tips = []
+    for code, name, v in zip(b["code"], b["name"], value):
+        rows = [("Huishoudens (verwacht)", fmt_count(v, small_counts=small_counts))]
+        part = d[d["code"] == code]
+        for sc, h in zip(part["size_class"], part["households"]):
+            rows.append((f"Woninggrootte {sc}", fmt_count(h, small_counts=small_counts)))
+        tips.append(_tip(name, rows))
+    g = gpd.GeoDataFrame({"fill": fills, "stroke": "#555555", "weight": 1.0, "opacity": 0.7, "radius": 0.0, "tip": tips},
+                         geometry=b.geometry.values, crs=4326)
+    label = f"Verwachte vraag{' ' + chosen if chosen else ''}{' (grootte ' + str(size_class) + ')' if size_class else ''}"
+    spec.layers.append(_Layer(label, "polygons", g, show=False))
+    spec.legends.append(_Legend(f"{label}: huishoudens", "scale", ["#f7fbff", "#c6dbef", "#6baed6", "#2171b5", "#08306b"], lo, hi,
+                                (fmt_count(lo, small_counts=small_counts), fmt_count(hi, small_counts=small_counts))))
+    spec.add_source("Verwachte woningvraag", attrs.get("source", "toolkit.demand"), attrs.get("status", "schatting"))
+
+
+def _step_matching(spec, *, matching, small_counts):
+    if spec.boundaries is None:
+        raise ValidationError("add_matching_layer: the map has no municipalities; build it with overzichtskaart or capaciteitskaart")
+    attrs = matching.attrs
+    m = _codes(_select(matching, "matching", "matching"), "matching")
+    _require(m, ("code", "target", "persons_housed"), "matching")
+    if m["code"].duplicated().any():
+        raise ValidationError(f"matching: one row per municipality expected, found duplicates {sorted(m.loc[m['code'].duplicated(), 'code'])}")
+    m = m.set_index("code")
+    if "pct_target" not in m.columns:
+        tgt = pd.to_numeric(m["target"], errors="coerce")
+        m["pct_target"] = np.where(tgt > 0, pd.to_numeric(m["persons_housed"], errors="coerce") / tgt * 100, np.nan)
+    b = spec.boundaries
+    pct = b["code"].map(m["pct_target"]).astype(float)
+    housed = b["code"].map(m["persons_housed"])
+    hidden = housed.map(lambda v: small_counts and _small(v))
+    shown = pct.where(~hidden.astype(bool))
+    fills, lo, hi = _scale_colours(shown, MATCH_COLOURS, vmin=0.0, vmax=200.0)
+    tips = []
+    for code, name, p, h, hide in zip(b["code"], b["name"], pct, housed, hidden):
+        t = m["target"].get(code, np.nan)
+        rows = [("Taakstelling", fmt_int(t) + " personen" if pd.notna(t) else "niet beschikbaar"),
+                ("Gehuisvest (matching)", fmt_count(h, small_counts=small_counts)),
+                ("Percentage van taakstelling", "afgeschermd" if hide else fmt_pct(p / 100 if pd.notna(p) else np.nan))]
+        tips.append(_tip(name, rows))
+    g = gpd.GeoDataFrame({"fill": fills, "stroke": "#555555", "weight": 1.0, "opacity": 0.7, "radius": 0.0, "tip": tips},
+                         geometry=b.geometry.values, crs=4326)
+    spec.layers.append(_Layer("Matching: % van taakstelling", "polygons", g, show=False))
+    spec.legends.append(_Legend("Matching: gehuisvest als % van taakstelling", "scale", list(MATCH_COLOURS), 0.0, 200.0, ("0 %", "200 % of meer")))
+    spec.add_source("Matchingresultaat", attrs.get("source", "toolkit.matching"), attrs.get("status", "schatting"))
+
+
+# ----------------------------------------------------------------- recipe -> spec -> folium
+
+def _spec_from_recipe(recipe, *, small_counts=None, date=None):
+    opts = dict(recipe["options"])
+    if small_counts is not None:
+        opts["small_counts"] = small_counts
+    if date is not None:
+        opts["date"] = date
+    spec = _Spec(title=opts["title"], date=dutch_date(opts["date"]), small_counts=opts["small_counts"])
+    for name, kw in recipe["steps"]:
+        kw = dict(kw)
+        if name in ("municipalities", "locations", "demand", "matching"):
+            kw["small_counts"] = opts["small_counts"]
+        _STEPS[name](spec, **kw)
+    if opts["small_counts"]:
+        spec.notes.append("Aantallen personen of huishoudens van 1 tot 4 staan als '<5'.")
+    return spec, opts
+
+
+_STEPS = {
+    "municipalities": _step_municipalities,
+    "outline": lambda spec, **kw: _outline(spec, **kw),
+    "locations": _step_locations,
+    "buildings": _step_buildings,
+    "demand": _step_demand,
+    "matching": _step_matching,
+}
+
+
+class _GeoJsonLayer(folium.map.Layer):
+    """A GeoJSON layer styled from per-feature properties, with escaped tooltips."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = L.geoJSON({{ this.data|tojson }}, {
+            style: function (f) { var p = f.properties; return {color: p.s, weight: p.w, fillColor: p.f, fillOpacity: p.o, opacity: 1}; },
+            pointToLayer: function (f, latlng) { var p = f.properties; return L.circleMarker(latlng, {radius: p.r}); },
+            onEachFeature: function (f, layer) { layer.bindTooltip(f.properties.t, {sticky: true, className: "dl-tip"}); }
+        });
+        {% if this.show %}{{ this.get_name() }}.addTo({{ this._parent.get_name() }});{% endif %}
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, layer, *, precision=5):
+        super().__init__(name=layer.name, overlay=True, control=True, show=layer.show)
+        self._name = "DlLayer"
+        self.data = _geojson(layer.gdf, precision=precision)
+
+    def render(self, **kwargs):
+        # Skip Layer.render (it adds a second addTo); the template adds the layer itself.
+        MacroElement.render(self, **kwargs)
+
+
+def _round_coords(obj, precision):
+    if isinstance(obj, (list, tuple)):
+        if obj and isinstance(obj[0], (int, float)):
+            return [round(float(v), precision) for v in obj]
+        return [_round_coords(v, precision) for v in obj]
+    return obj
+
+
+def _geojson(gdf, *, precision=5):
+    feats = []
+    for geom, f, s, w, o, r, t in zip(gdf.geometry, gdf["fill"], gdf["stroke"], gdf["weight"], gdf["opacity"], gdf["radius"], gdf["tip"]):
+        if geom is None or geom.is_empty:
+            continue
+        gi = shapely.geometry.mapping(geom)
+        feats.append({
+            "type": "Feature",
+            "geometry": {"type": gi["type"], "coordinates": _round_coords(gi["coordinates"], precision)},
+            "properties": {"f": f, "s": s, "w": float(w), "o": float(o), "r": round(float(r), 1), "t": t},
+        })
+    return {"type": "FeatureCollection", "features": feats}
+
+
+class _Control(MacroElement):
+    """A Leaflet control holding prepared (escaped) HTML."""
+
+    _template = Template(
+        """
+        {% macro header(this, kwargs) %}{% if this.css %}<style>{{ this.css }}</style>{% endif %}{% endmacro %}
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = L.control({position: {{ this.position|tojson }}});
+        {{ this.get_name() }}.onAdd = function () {
+            var div = L.DomUtil.create("div", {{ this.css_class|tojson }});
+            div.innerHTML = {{ this.html|tojson }};
+            L.DomEvent.disableClickPropagation(div);
+            return div;
+        };
+        {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, html_text, *, position, css_class, css=""):
+        super().__init__()
+        self._name = "DlControl"
+        self.html = html_text
+        self.position = position
+        self.css_class = css_class
+        self.css = css
+
+
+CSS = (
+    ".dl-box{background:rgba(255,255,255,.92);padding:6px 9px;border-radius:4px;box-shadow:0 1px 4px rgba(0,0,0,.3);"
+    "font:12px/1.35 Arial,Helvetica,sans-serif;color:#222;max-width:340px}"
+    ".dl-title h1{font-size:16px;margin:0 0 2px}.dl-title p{margin:0;color:#555}"
+    ".dl-legend .sw{display:inline-block;width:12px;height:12px;margin-right:5px;border:1px solid #555;vertical-align:middle}"
+    ".dl-legend .bar{height:10px;width:180px;border:1px solid #555}.dl-legend .ends{display:flex;justify-content:space-between;width:182px}"
+    ".dl-legend h2{font-size:12px;margin:6px 0 3px}"
+    ".dl-footer{max-width:460px;font-size:11px}.dl-footer ul{margin:2px 0 0 14px;padding:0}.dl-footer summary{cursor:pointer}"
+    ".dl-tip table{border-collapse:collapse}.dl-tip th{text-align:left;font-weight:normal;color:#555;padding-right:8px}"
+)
+
+
+def _legend_html(legends):
+    parts = []
+    for lg in legends:
+        parts.append(f"<h2>{escape(lg.title)}</h2>")
+        if lg.kind == "categories":
+            parts.extend(f'<div><span class="sw" style="background:{escape(c)}"></span>{escape(label)}</div>' for c, label in lg.items)
+        else:
+            grad = ",".join(escape(c) for c in lg.items)
+            lo, hi = lg.labels or (fmt_int(lg.vmin), fmt_int(lg.vmax))
+            parts.append(f'<div class="bar" style="background:linear-gradient(to right,{grad})"></div>'
+                         f'<div class="ends"><span>{escape(lo)}</span><span>{escape(hi)}</span></div>'
+                         f'<div><span class="sw" style="background:{NO_DATA}"></span>geen gegevens</div>')
+    return "".join(parts)
+
+
+def _footer_html(spec):
+    items = "".join(
+        f"<li>{escape(s['title'])}: {escape(s['source'])}{' (' + escape(s['licence']) + ')' if s['licence'] else ''}"
+        f" &ndash; <i>status: {escape(s['status'])}</i></li>"
+        for s in spec.sources
+    )
+    notes = "".join(f"<div>{escape(n)}</div>" for n in spec.notes)
+    statuses = []
+    for s in spec.sources:
+        statuses.extend(x.strip() for x in s["status"].split(","))
+    summary = f"Bronnen ({len(spec.sources)}) &ndash; status: {escape(', '.join(dict.fromkeys(statuses)))}"
+    return f"<details><summary><b>{summary}</b></summary><ul>{items}</ul>{notes}</details>"
+
+
+def _footer_text(spec):
+    lines = ["Bronnen: " + "; ".join(f"{s['title']}: {s['source']} (status: {s['status']})" for s in spec.sources)]
+    lines.extend(spec.notes)
+    return lines
+
+
+def _stable_ids(m):
+    """Give every element of the map a deterministic id (traversal order)."""
+    counter = itertools.count(1)
+    root = m.get_root()
+    stack = [root]
+    seen = set()
+    while stack:
+        el = stack.pop(0)
+        if id(el) in seen:
+            continue
+        seen.add(id(el))
+        el._id = f"{next(counter):08x}"
+        stack.extend(getattr(el, "_children", {}).values())
+        for attr in ("header", "html", "script"):
+            sub = getattr(el, attr, None)
+            if sub is not None and hasattr(sub, "_children") and sub is not el:
+                stack.append(sub)
+    return m
+
+
+def _to_folium(spec, *, basemap="pdok", precision=5):
+    bounds = None
+    for layer in spec.layers:
+        if len(layer.gdf):
+            minx, miny, maxx, maxy = layer.gdf.total_bounds
+            bounds = (miny, minx, maxy, maxx) if bounds is None else (
+                min(bounds[0], miny), min(bounds[1], minx), max(bounds[2], maxy), max(bounds[3], maxx))
+    centre = [52.09, 5.12] if bounds is None else [(bounds[0] + bounds[2]) / 2, (bounds[1] + bounds[3]) / 2]
+    m = folium.Map(location=centre, zoom_start=10, tiles=None, prefer_canvas=True, control_scale=True)
+    # Only Leaflet: no jQuery, Bootstrap, Font Awesome or awesome-markers.
+    m.default_js = [("leaflet", "https://cdn.jsdelivr.net/npm/leaflet@1.9.4/dist/leaflet.js")]
+    m.default_css = [("leaflet_css", "https://cdn.jsdelivr.net/npm/leaflet@1.9.4/dist/leaflet.css")]
+    if basemap is not None:
+        if basemap not in BASEMAPS:
+            raise ValidationError(f"basemap must be one of {list(BASEMAPS)} or None, got {basemap!r}")
+        url, attr, name = BASEMAPS[basemap]
+        folium.TileLayer(url, attr=attr, name=name, max_zoom=19, overlay=False, control=True).add_to(m)
+    for layer in spec.layers:
+        m.add_child(_GeoJsonLayer(layer, precision=precision))
+    title = f"<h1>{escape(spec.title)}</h1><p>Stand: {escape(spec.date)}</p>"
+    m.add_child(_Control(title, position="topleft", css_class="dl-box dl-title", css=CSS))
+    if spec.legends:
+        m.add_child(_Control(_legend_html(spec.legends), position="bottomright", css_class="dl-box dl-legend"))
+    m.add_child(_Control(_footer_html(spec), position="bottomleft", css_class="dl-box dl-footer"))
+    folium.LayerControl(collapsed=False, position="topright").add_to(m)
+    if bounds is not None:
+        m.fit_bounds([[bounds[0], bounds[1]], [bounds[2], bounds[3]]])
+    return _stable_ids(m)
+
+
+def _map_from_recipe(recipe, **override):
+    spec, opts = _spec_from_recipe(recipe, small_counts=override.get("small_counts"), date=override.get("date"))
+    basemap = override.get("basemap", opts["basemap"])
+    m = _to_folium(spec, basemap=basemap, precision=opts["precision"])
+    m._dl_recipe = recipe
+    m._dl_spec = spec
+    return m
+
+
+def _options(*, title, date, basemap, small_counts, precision):
+    if basemap is not None and basemap not in BASEMAPS:
+        raise ValidationError(f"basemap must be one of {list(BASEMAPS)} or None, got {basemap!r}")
+    return {"title": title, "date": date, "basemap": basemap, "small_counts": bool(small_counts), "precision": int(precision)}
+
+
+def _region_label(region):
+    return region if isinstance(region, str) else f"{len(region)} gemeenten" if region is not None else "Nederland"
+
+
+# ----------------------------------------------------------------- public builders
+
+def overzichtskaart(*, region="U16", year=2016, boundaries=None, targets=None, locations=None, buildings=None,
+                    title=None, date=None, basemap="pdok", small_counts=False, offline=True, threshold=0.8,
+                    simplify_m=0, precision=5):
+    """Overview map: municipalities by taakstelling, reception locations, state buildings.
+
+    Parameters
+    ----------
+    region : str or list of str or None
+        Municipalities to show (``None``: every polygon in ``boundaries``).
+    year : int
+        Municipal division and population year.
+    boundaries : geopandas.GeoDataFrame, optional
+        Columns code, name, geometry. Default
+        :func:`toolkit.boundaries.load_boundaries` (schematic fallback,
+        labelled as such on the map).
+    targets : pandas.DataFrame, optional
+        Columns code and target or target_int (persons), optionally period,
+        realised and backlog. Default: the shipped national taakstelling of
+        the last half year of ``year`` apportioned by
+        :func:`toolkit.taakstelling.municipal_targets`. Realised and backlog
+        per municipality are not shipped and show as "niet beschikbaar".
+    locations, buildings : pandas.DataFrame, optional
+        Input of :func:`toolkit.capacity.reception_capacity` and
+        :func:`toolkit.capacity.building_capacity` (default: shipped tables).
+        Pass ``False`` to leave a layer out.
+    title, date : str, optional
+        Title (default "Overzicht <region> <year>") and date shown (default today).
+    basemap : {"pdok", "pdok-grijs", "osm", None}
+        Background tiles; PDOK BRT-Achtergrondkaart (Kadaster) by default.
+    small_counts : bool
+        Show person counts 1-4 as "<5" (council exports always do).
+    offline : bool
+        Passed to ``load_boundaries``: never download polygons.
+    threshold : float
+        Occupancy rate below which a location counts as under-used.
+    simplify_m : float
+        Topology-preserving simplification tolerance in metres (0: none).
+    precision : int
+        Decimals kept in coordinates (5 is about 1 m).
+
+    Returns
+    -------
+    folium.Map
+        Only Leaflet is needed to show it; see :func:`toolkit.export.export_map`.
+    """
+    steps = [("municipalities", dict(year=year, region=region, boundaries=boundaries, targets=targets, offline=offline, simplify_m=simplify_m))]
+    if locations is not False:
+        steps.append(("locations", dict(locations=locations, threshold=threshold, mix_scale=80, date=None, analysis=False, crs="EPSG:4326")))
+    if buildings is not False:
+        from .capacity import M2_PER_DWELLING, M2_PER_PLACE
+
+        steps.append(("buildings", dict(buildings=buildings, m2_per_place=M2_PER_PLACE, m2_per_dwelling=M2_PER_DWELLING, date=None, analysis=False, crs="EPSG:4326")))
+    title = title or f"Doorlopende Lijn: overzicht {_region_label(region)} ({year})"
+    recipe = {"steps": tuple(steps), "options": _options(title=title, date=date, basemap=basemap, small_counts=small_counts, precision=precision)}
+    return _map_from_recipe(recipe)
+
+
+def capaciteitskaart(*, region="U16", year=2016, boundaries=None, locations=None, buildings=None, threshold=0.8,
+                     mix_scale=80, m2_per_place=None, m2_per_dwelling=None, date=None, title=None, map_date=None,
+                     basemap="pdok", small_counts=False, offline=True, crs="EPSG:4326", simplify_m=0, precision=5):
+    """Capacity map: under-used reception locations and vacant state buildings, with the analysis.
+
+    Parameters
+    ----------
+    region, year, boundaries, basemap, small_counts, offline, simplify_m, precision
+        As in :func:`overzichtskaart`.
+    locations, buildings : pandas.DataFrame, optional
+        See :func:`toolkit.capacity.reception_capacity` /
+        :func:`toolkit.capacity.building_capacity`; ``False`` leaves a layer out.
+    threshold, mix_scale : float, int
+        Under-use threshold (default 0.8, aanname) and mixed-group size
+        (default 80, Plan Einstein).
+    m2_per_place, m2_per_dwelling : float, optional
+        Floor area per place / dwelling (default
+        :data:`toolkit.capacity.M2_PER_PLACE` / ``M2_PER_DWELLING``, aanname).
+    date : date-like, optional
+        Reference date of the analysis: locations open and buildings available then.
+    map_date : date-like, optional
+        Date printed on the map (default today).
+    crs : str
+        CRS of the location/building coordinates ("EPSG:4326" or "EPSG:28992").
+
+    Returns
+    -------
+    folium.Map
+    """
+    from .capacity import M2_PER_DWELLING, M2_PER_PLACE
+
+    steps = [("outline", dict(year=year, region=region, boundaries=boundaries, offline=offline, simplify_m=simplify_m))]
+    if locations is not False:
+        steps.append(("locations", dict(locations=locations, threshold=threshold, mix_scale=mix_scale, date=date, analysis=True, crs=crs)))
+    if buildings is not False:
+        steps.append(("buildings", dict(buildings=buildings, m2_per_place=m2_per_place or M2_PER_PLACE,
+                                        m2_per_dwelling=m2_per_dwelling or M2_PER_DWELLING, date=date, analysis=True, crs=crs)))
+    title = title or f"Doorlopende Lijn: capaciteit opvang en rijksgebouwen {_region_label(region)}"
+    recipe = {"steps": tuple(steps), "options": _options(title=title, date=map_date, basemap=basemap, small_counts=small_counts, precision=precision)}
+    return _map_from_recipe(recipe)
+
+
+def _recipe_of(m, what):
+    recipe = getattr(m, "_dl_recipe", None)
+    if recipe is None:
+        raise ValidationError(f"{what}: the map was not built by toolkit.maps (use overzichtskaart or capaciteitskaart first)")
+    return recipe
+
+
+def add_demand_layer(m, demand, *, size_class=None, period=None):
+    """A copy of map ``m`` with expected dwelling demand per municipality (layer off at start).
+
+    Parameters
+    ----------
+    m : folium.Map
+        Built by :func:`overzichtskaart` or :func:`capaciteitskaart`; not changed.
+    demand : pandas.DataFrame
+        Columns code, size_class ('1', '2', '3-4', '5+'), households, and
+        optionally period (output of ``toolkit.demand.dwelling_demand``).
+    size_class : str, optional
+        Show one size class only (default: all summed).
+    period : str, optional
+        Period to show when ``demand`` has several (default: the first).
+
+    Returns
+    -------
+    folium.Map
+    """
+    recipe = _recipe_of(m, "add_demand_layer")
+    if not isinstance(demand, pd.DataFrame):
+        raise ValidationError(f"add_demand_layer: demand must be a DataFrame, found {type(demand).__name__}")
+    step = ("demand", dict(demand=demand.copy(), size_class=size_class, period=period))
+    return _map_from_recipe({"steps": recipe["steps"] + (step,), "options": recipe["options"]})
+
+
+def add_matching_layer(m, matching):
+    """A copy of map ``m`` with the matching result per municipality (layer off at start).
+
+    Parameters
+    ----------
+    m : folium.Map
+        Built here; not changed.
+    matching : pandas.DataFrame
+        One row per municipality: code, target, persons_housed and
+        optionally pct_target (percent; computed when absent).
+
+    Returns
+    -------
+    folium.Map
+    """
+    recipe = _recipe_of(m, "add_matching_layer")
+    if not isinstance(matching, pd.DataFrame):
+        raise ValidationError(f"add_matching_layer: matching must be a DataFrame, found {type(matching).__name__}")
+    step = ("matching", dict(matching=matching.copy()))
+    return _map_from_recipe({"steps": recipe["steps"] + (step,), "options": recipe["options"]})
