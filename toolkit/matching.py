@@ -407,9 +407,9 @@ class MatchingModel:
 
         if {"partner_present", "children_present"} <= set(getattr(households, "columns", [])):
             households = households_from_caseload(households)
-        hh = validate_frame(households, HOUSEHOLDS, source="households")
-        sup = validate_frame(supply, SUPPLY, source="supply")
-        tgt = validate_frame(targets, TARGETS, source="targets")
+        hh = validate_frame(_plain_index(households), HOUSEHOLDS, source="households")
+        sup = validate_frame(_plain_index(supply), SUPPLY, source="supply")
+        tgt = validate_frame(_plain_index(targets), TARGETS, source="targets")
         hh, sup, tgt = (_select_period(f, period, name) for f, name in ((hh, "households"), (sup, "supply"), (tgt, "targets")))
 
         # --- parameters
@@ -739,7 +739,8 @@ class MatchingModel:
         tt, mm, cc, uu = self._build_arcs()
         self.supply = saved
         cost, A_ub, b_ub, A_eq, b_eq, bounds, n_int = self._lp(tt, mm, cc, uu, extra_supply=True)
-        cost = np.zeros_like(cost)
+        # fewest extra dwellings first; the usual costs (scaled down) pick the best-fitting class
+        cost = cost * 1e-4 / max(1.0, float(self.wait_penalty) * float(np.max(persons, initial=1)))
         cost[-M * C:] = 1.0
         res = linprog(cost, A_ub=A_ub, b_ub=b_ub, A_eq=A_eq, b_eq=b_eq, bounds=bounds, method="highs")
         names = self._meta["names"] if self._meta else [f"municipality {i}" for i in range(M)]
@@ -968,6 +969,13 @@ def _reason(u, over, meta):
     if over:
         parts.append("gemeente komt boven haar taakstelling")
     return "; ".join(parts)
+
+
+def _plain_index(frame):
+    """A copy with a fresh 0..n-1 index (duplicate labels confuse the row messages)."""
+    if isinstance(frame, pd.DataFrame) and not frame.index.is_unique:
+        return frame.reset_index(drop=True)
+    return frame
 
 
 def _check_band(band):
