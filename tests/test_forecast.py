@@ -194,6 +194,22 @@ def test_backtest_shape_and_gap_handling():
     assert bt["horizon"].between(1, 2).all() and bt["y_true"].notna().all()
 
 
+def test_backtest_skips_origins_a_baseline_cannot_use():
+    y = trend_season(20)
+    y.iloc[[1, 5, 9]] = np.nan  # Q2 missing in 2015-2017: seasonal naive needs it
+    bt = F.backtest(y, min_train=8, horizon=1)
+    skipped = [o for o, _ in bt.attrs["skipped_origins"]]
+    assert skipped and all(o < "2018-Q2" for o in skipped)
+    assert not set(skipped) & set(bt["origin"])
+    assert bt.groupby("origin")["model"].nunique().eq(3).all()  # same origins for every model
+
+
+def test_quarterly_sums_match_published_years():
+    # FACTS.md §2: 2022 first applications 35,535 (CBS, yearly) = sum of the four published quarters
+    q = F.quarterly_series("eerste_aanvragen")
+    assert q.loc[q["period"].str.startswith("2022"), "value"].sum() == 35_535
+
+
 def test_backtest_scale_is_in_sample_seasonal_naive_error():
     y = pd.Series(np.r_[[10.0, 20, 30, 40], [14.0, 24, 34, 44], [18.0, 28, 38, 48], [22.0]], index=quarters("2018Q1", 13))
     bt = F.backtest(y, min_train=12, horizon=1)

@@ -649,7 +649,10 @@ def backtest(y, *, horizon=4, min_train=12, model=None):
 
     From every observed quarter with at least ``min_train`` observed quarters
     up to it (the origin), each model is fitted on the data up to the origin
-    and forecasts ``horizon`` quarters. Targets that are missing give no row.
+    and forecasts ``horizon`` quarters. Targets that are missing give no row;
+    an origin where a model cannot be fitted (for example seasonal naive
+    before every quarter has been observed once, because of gaps) is skipped
+    for all models and listed in ``attrs["skipped_origins"]``.
 
     Parameters
     ----------
@@ -679,7 +682,7 @@ def backtest(y, *, horizon=4, min_train=12, model=None):
             f"backtest: needs more than min_train={min_train} observed quarters, found {n_obs}; lower min_train"
         )
     models = _models(model)
-    rows = []
+    rows, skipped = [], []
     for pos in np.flatnonzero(s.notna().to_numpy()):
         prefix = s.iloc[: pos + 1]
         if prefix.notna().sum() < min_train or pos == len(s) - 1:
@@ -687,16 +690,25 @@ def backtest(y, *, horizon=4, min_train=12, model=None):
         sn = (prefix - prefix.shift(SEASON)).abs()
         scale = float(sn.mean()) if sn.notna().any() else np.nan
         h_max = min(horizon, len(s) - pos - 1)
-        for label, m in models.items():
-            f = clone(m).fit(prefix).predict(h_max)
+        try:
+            fitted = {label: clone(m).fit(prefix) for label, m in models.items()}
+        except ValidationError as err:
+            skipped.append((_label(s.index[pos]), str(err)))
+            continue
+        for label, m in fitted.items():
+            f = m.predict(h_max)
             f["y_true"] = s.iloc[pos + 1: pos + 1 + h_max].to_numpy()
             f["origin"] = _label(s.index[pos])
             f["model"] = label
             f["scale"] = scale
             rows.append(f)
+    if not rows:
+        raise ValidationError(f"backtest: no origin could be evaluated; first problem: {skipped[0][1]}")
     out = pd.concat(rows, ignore_index=True).dropna(subset=["y_true"])
     cols = ["origin", "period", "horizon", "model", "y_true", "y_pred", "lo80", "hi80", "lo95", "hi95", "scale"]
-    return out[cols].reset_index(drop=True)
+    out = out[cols].reset_index(drop=True)
+    out.attrs["skipped_origins"] = skipped
+    return out
 
 
 def _pinball(y, q, tau):
