@@ -161,6 +161,7 @@ def test_parameter_table_every_parameter_sourced():
     assert set(t["status"]) <= {"gepubliceerd", "schatting", "aanname"}
     assert t["source"].str.len().min() > 5
     assert t.set_index("name").loc["buddy_share", "pilot dag 1"] == "1"
+    assert t.set_index("name").loc["housing_rate", "huidige route"] == "0,2"
 
 
 @pytest.mark.parametrize(
@@ -250,3 +251,14 @@ def test_locations_layer_escapes_data_text():
     assert "${x}" not in page and "`${" not in page
     assert "&lt;img src=x onerror=alert(1)&gt;" in page
     assert page.count("circle_marker_") >= 3
+
+
+def test_calibrate_recovers_known_rates():
+    truth = scenario("huidig", work_rates=((0, 0.004), (12, 0.02)), volunteer_rate=0.006)
+    c = integ.cohort_curves(truth, months=24)
+    targets = pd.DataFrame({"month": [12, 24], "work_share": c["paid_work"].iloc[[12, 24]].to_numpy()})
+    start = scenario("huidig", work_rates=((0, 0.01), (12, 0.01)), volunteer_rate=0.01)
+    fitted = integ.calibrate(start, targets=targets, volunteer_target=(18, c["volunteering"].iloc[18]), rounds=3)
+    assert [b for b, _ in fitted.work_rates] == [0, 12]
+    np.testing.assert_allclose([r for _, r in fitted.work_rates], [0.004, 0.02], rtol=1e-3)
+    assert fitted.volunteer_rate == pytest.approx(0.006, rel=1e-3)

@@ -355,11 +355,12 @@ def scenario(base="huidig", /, **changes):
 
 
 def _fmt(value):
+    """Parameter value as Dutch text (decimal comma)."""
     if isinstance(value, tuple):
-        return "; ".join(f"vanaf {s}: {r:.4f}" for s, r in value)
+        return "; ".join(f"vanaf {s}: {_fmt(r)}" for s, r in value)
     if isinstance(value, (bool, np.bool_)):
         return "ja" if value else "nee"
-    return f"{value:g}" if isinstance(value, numbers.Real) else str(value)
+    return f"{value:g}".replace(".", ",") if isinstance(value, numbers.Real) else str(value)
 
 
 def parameter_table(scenarios=(CURRENT, PILOT)):
