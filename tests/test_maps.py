@@ -1,0 +1,184 @@
+"""Tests for toolkit.maps: formatting, escaping, layers, privacy, no mutation."""
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+from shapely.geometry import box
+
+from toolkit import ValidationError
+from toolkit import maps
+from toolkit.boundaries import schematic_boundaries
+
+CODES = ["GM0344", "GM0356", "GM0355"]
+
+
+@pytest.fixture(scope="module")
+def bounds():
+    return schematic_boundaries(2016, region=CODES)
+
+
+def small_locations():
+    return pd.DataFrame({
+        "id": ["x1", "x2"], "name": ["Locatie A", "Locatie B"], "code": ["GM0344", "GM0356"],
+        "lat": [52.09, 52.04], "lon": [5.10, 5.09], "capacity": [10, 200], "occupancy": [3, 100],
+        "kind": ["azc", "azc"],
+        "bewoner_naam": ["Jan Jansen", "Piet Pietersen"], "bsn": ["123456782", "987654321"],
+    })
+
+
+def small_buildings():
+    return pd.DataFrame({"id": ["g1"], "name": ["Gebouw"], "code": ["GM0355"], "lat": [52.11], "lon": [5.25],
+                         "floor_area_m2": [1000.0], "contactpersoon": ["Klaas Klaassen"]})
+
+
+def html_of(m):
+    return m.get_root().render()
+
+
+@pytest.mark.parametrize("value, expected", [(1234, "1.234"), (1234567.4, "1.234.567"), (0, "0"), (None, "–"), (float("nan"), "–")])
+def test_fmt_int(value, expected):
+    assert maps.fmt_int(value) == expected
+
+
+def test_fmt_pct_and_num():
+    assert maps.fmt_pct(0.125) == "12,5 %"
+    assert maps.fmt_pct(1.0, 0) == "100 %"
+    assert maps.fmt_num(1234.56, 2) == "1.234,56"
+
+
+def test_fmt_count_small():
+    assert [maps.fmt_count(v, small_counts=True) for v in (0, 1, 4, 5, 1234)] == ["0", "<5", "<5", "5", "1.234"]
+    assert maps.fmt_count(4) == "4"
+
+
+@pytest.mark.parametrize("payload", ["<img src=x onerror=alert(1)>", "<script>alert(1)</script>", "${alert(1)}", "`);alert(1);//", "a\\`b"])
+def test_escape_neutralises(payload):
+    out = maps.escape(payload)
+    for ch in "<>`$\\":
+        assert ch not in out
+    import html
+    assert html.unescape(out) == payload  # shown as the same plain text
+
+
+def test_dutch_date():
+    assert maps.dutch_date("2016-10-04") == "4 oktober 2016"
+
+
+def test_overview_layers_and_footer(bounds):
+    m = maps.overzichtskaart(region=CODES, boundaries=bounds, date="2016-10-04", basemap="pdok")
+    spec = m._dl_spec
+    assert [lay.name for lay in spec.layers] == [
+        "Gemeenten: taakstelling 2016-II (schematisch)", "Opvanglocaties (COA)", "Leegstaande rijksgebouwen"]
+    assert len(spec.layers[0].gdf) == 3
+    text = html_of(m)
+    assert "Kadaster" in text and "service.pdok.nl/brt/achtergrondkaart" in text
+    assert "4 oktober 2016" in text
+    # every dataset shown carries a status label
+    assert {s["status"] for s in spec.sources} >= {"schatting", "gepubliceerd"}
+    assert all(s["status"] for s in spec.sources)
+    assert any("schematisch" in s["title"] for s in spec.sources)
+    assert "jquery" not in text.lower() and "bootstrap" not in text.lower() and "font-awesome" not in text.lower()
+
+
+def test_overview_targets_apportioned(bounds):
+    # 2016-II national target 23,000; Utrecht 338,967 of 16,979,120 inhabitants -> 459.17 -> 459 persons
+    m = maps.overzichtskaart(region=CODES, boundaries=bounds, date="2016-10-04", locations=False, buildings=False)
+    tips = dict(zip(bounds["code"], m._dl_spec.layers[0].gdf["tip"]))
+    assert "459 personen" in tips["GM0344"]
+    assert "338.967" in tips["GM0344"]  # population, Dutch thousands separator
+    assert "niet beschikbaar" in tips["GM0344"]  # realised per municipality is not shipped: never invented
+
+
+def test_osm_option_and_bad_basemap(bounds):
+    m = maps.overzichtskaart(region=CODES, boundaries=bounds, basemap="osm", locations=False, buildings=False)
+    assert "tile.openstreetmap.org" in html_of(m)
+    with pytest.raises(ValidationError, match="basemap must be one of"):
+        maps.overzichtskaart(region=CODES, boundaries=bounds, basemap="google")
+
+
+def test_inputs_not_mutated_and_extra_columns_dropped(bounds):
+    locs, blds, b = small_locations(), small_buildings(), bounds.copy()
+    before = (locs.copy(), blds.copy(), b.copy())
+    m = maps.capaciteitskaart(region=CODES, boundaries=b, locations=locs, buildings=blds, map_date="2016-10-04")
+    pd.testing.assert_frame_equal(locs, before[0])
+    pd.testing.assert_frame_equal(blds, before[1])
+    pd.testing.assert_frame_equal(pd.DataFrame(b.drop(columns="geometry")), pd.DataFrame(before[2].drop(columns="geometry")))
+    text = html_of(m)
+    for secret in ("Jan Jansen", "Pietersen", "123456782", "987654321", "Klaas"):
+        assert secret not in text
+
+
+def test_capacity_tooltips_hand_computed(bounds):
+    m = maps.capaciteitskaart(region=CODES, boundaries=bounds, locations=small_locations(), buildings=small_buildings(),
+                              m2_per_place=25, m2_per_dwelling=50, map_date="2016-10-04")
+    loc_tips = list(m._dl_spec.layers[1].gdf["tip"])
+    assert "50,0 %" in loc_tips[1] and "100" in loc_tips[1]  # 100 of 200 -> 50 %, 100 free
+    # mixed groups of 80 (40 + 40): min(100 free, 100 residents) // 40 = 2
+    assert "<th>Gemengde groepen van ~80</th><td>2</td>" in loc_tips[1]
+    bld_tip = m._dl_spec.layers[2].gdf["tip"].iloc[0]
+    assert "<td>40</td>" in bld_tip and "<td>20</td>" in bld_tip  # 1000 m2 / 25 and / 50
+    assert "km (" in bld_tip
+
+
+def test_small_counts_hide_revealing_figures(bounds):
+    m = maps.capaciteitskaart(region=CODES, boundaries=bounds, locations=small_locations(), buildings=False,
+                              small_counts=True, map_date="2016-10-04")
+    tip = m._dl_spec.layers[1].gdf["tip"].iloc[0]  # 3 residents in 10 places
+    assert "&lt;5" in tip
+    assert "afgeschermd" in tip  # rate 30 % and 7 free places would reveal the 3
+    assert "30,0 %" not in tip and "<td>7</td>" not in tip
+
+
+def test_add_demand_layer_sums_and_copies(bounds):
+    m = maps.overzichtskaart(region=CODES, boundaries=bounds, locations=False, buildings=False, date="2016-10-04")
+    steps, n_layers = m._dl_recipe["steps"], len(m._dl_spec.layers)
+    demand = pd.DataFrame({"code": ["GM0344", "GM0344", "GM0356"], "size_class": ["1", "3-4", "2"],
+                           "households": [10, 7, 2], "period": ["2017", "2017", "2017"], "naam": ["A", "B", "C"]})
+    m2 = maps.add_demand_layer(m, demand)
+    # the original map is unchanged
+    assert m._dl_recipe["steps"] == steps and len(m._dl_spec.layers) == n_layers
+    assert "Verwachte vraag" not in html_of(m)
+    layer = m2._dl_spec.layers[-1]
+    assert layer.name == "Verwachte vraag 2017" and layer.show is False
+    tips = dict(zip(bounds["code"], layer.gdf["tip"]))
+    assert "<th>Huishoudens (verwacht)</th><td>17</td>" in tips["GM0344"]
+    assert "<th>Woninggrootte 3-4</th><td>7</td>" in tips["GM0344"]
+    m3 = maps.add_demand_layer(maps.overzichtskaart(region=CODES, boundaries=bounds, small_counts=True, locations=False,
+                                                    buildings=False), demand)
+    assert "&lt;5" in dict(zip(bounds["code"], m3._dl_spec.layers[-1].gdf["tip"]))["GM0356"]
+
+
+def test_add_matching_layer_pct(bounds):
+    m = maps.overzichtskaart(region=CODES, boundaries=bounds, locations=False, buildings=False)
+    match = pd.DataFrame({"code": ["GM0344", "GM0356"], "target": [10, 40], "persons_housed": [5, 50]})
+    layer = maps.add_matching_layer(m, match)._dl_spec.layers[-1]
+    tips = dict(zip(bounds["code"], layer.gdf["tip"]))
+    assert "50,0 %" in tips["GM0344"] and "125,0 %" in tips["GM0356"]
+    assert "–" in tips["GM0355"]  # no row: no figure
+
+
+def test_layers_need_a_toolkit_map():
+    import folium
+    with pytest.raises(ValidationError, match="not built by toolkit.maps"):
+        maps.add_demand_layer(folium.Map(), pd.DataFrame({"code": ["GM0344"], "size_class": ["1"], "households": [1]}))
+
+
+def test_bad_inputs(bounds):
+    with pytest.raises(ValidationError, match=r"demand: missing column\(s\) \['households'\]"):
+        maps.add_demand_layer(maps.overzichtskaart(region=CODES, boundaries=bounds, locations=False, buildings=False),
+                              pd.DataFrame({"code": ["GM0344"], "size_class": ["1"]}))
+    nocrs = gpd.GeoDataFrame({"code": CODES, "name": ["a", "b", "c"]}, geometry=[box(5, 52, 5.1, 52.1)] * 3)
+    with pytest.raises(ValidationError, match="has no CRS"):
+        maps.overzichtskaart(region=CODES, boundaries=nocrs)
+    # RD metres labelled as WGS84
+    wrong = gpd.GeoDataFrame({"code": CODES, "name": ["a", "b", "c"]}, geometry=[box(130000, 450000, 131000, 451000)] * 3, crs=4326)
+    with pytest.raises(ValidationError, match="outside the Netherlands"):
+        maps.overzichtskaart(region=CODES, boundaries=wrong)
+    with pytest.raises(ValidationError, match=r"no polygon for \['GM0355'\]"):
+        maps.overzichtskaart(region=CODES, boundaries=bounds[bounds["code"] != "GM0355"])
+
+
+def test_rd_boundaries_accepted(bounds):
+    m = maps.overzichtskaart(region=CODES, boundaries=bounds.to_crs(28992), locations=False, buildings=False)
+    minx, miny, maxx, maxy = m._dl_spec.layers[0].gdf.total_bounds
+    assert 4.5 < minx < maxx < 5.6 and 51.9 < miny < maxy < 52.3
