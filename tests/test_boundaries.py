@@ -358,10 +358,24 @@ def test_http_error_falls_back_to_schematic(pdok, tmp_path):
 
 
 def test_offline_without_cache_makes_no_request(pdok, tmp_path):
-    with pytest.warns(SchematicWarning, match=r"offline=True and no cached copy"):
+    with pytest.warns(SchematicWarning, match=r"offline and no cached copy"):
         gdf = load_boundaries(2024, base_url=pdok.url, cache_dir=tmp_path, offline=True, region="U16")
     assert pdok.requests == []
     assert "GM1961" in set(gdf["code"]) and "GM0620" not in set(gdf["code"])
+
+
+def test_offline_environment_variable(pdok, tmp_path, monkeypatch):
+    monkeypatch.setenv("DOORLOPENDE_LIJN_OFFLINE", "1")
+    with pytest.warns(SchematicWarning):
+        gdf = load_boundaries(2016, base_url=pdok.url, cache_dir=tmp_path, region="U10")
+    assert pdok.requests == []
+    assert gdf["code"].tolist() == region_codes("U10", 2016)
+
+
+def test_region_not_in_cached_file_names_the_cache(pdok, tmp_path):
+    load_boundaries(2016, base_url=pdok.url, cache_dir=tmp_path)
+    with pytest.raises(ValidationError, match=r"(?s)cached PDOK response .*missing from the file: GM0312 \(Bunnik\).*delete it to download it again"):
+        load_boundaries(2016, base_url=pdok.url, cache_dir=tmp_path, region="U16")
 
 
 def test_pdok_without_municipalities_for_the_year(pdok, tmp_path):

@@ -95,6 +95,13 @@ def test_xlsx_dates_numbers_and_trailing_blank_rows(tmp_path):
     assert df["date"].tolist() == [pd.Timestamp("2016-10-04"), pd.Timestamp("2016-11-01")]
 
 
+def test_csv_excel_leftovers_trailing_separators_and_blank_rows(tmp_path):
+    text = "code;size_class;dwellings;\nGM0344;1;3;\nGM0344;2;4;\n;;;\n;;;\n\n"
+    df = read_housing_stock(write(tmp_path, "export.csv", text))
+    assert list(df.columns) == ["code", "size_class", "dwellings"]
+    assert df["dwellings"].tolist() == [3, 4]
+
+
 def test_caseload_with_dutch_headers_drops_other_columns(tmp_path):
     text = (
         "huishouden_id,naam,nationaliteit,leeftijd,geslacht,partner,kinderen,gezinsleden_buitenland,maanden_sinds_vergunning,eindgrootte\n"

@@ -55,6 +55,7 @@ CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 PAGE_LIMIT = 1000  # features per page requested from PDOK
 MAX_PAGES = 50  # guard against a server whose 'next' links never end
 CACHE_ENV = "DOORLOPENDE_LIJN_CACHE"
+OFFLINE_ENV = "DOORLOPENDE_LIJN_OFFLINE"  # "1": never download (CI, demos without internet)
 ATTRIBUTION = "CBS / Kadaster"
 
 SUFFIXES = {".geojson": "GeoJSON", ".json": "GeoJSON", ".gpkg": "GeoPackage", ".shp": "Shapefile"}
@@ -102,7 +103,8 @@ def load_boundaries(
         Folder for downloaded responses. Default: the environment variable
         ``DOORLOPENDE_LIJN_CACHE``, else :func:`default_cache_dir`.
     offline : bool
-        Never use the network; use the cache or the schematic fallback.
+        Never use the network; use the cache or the schematic fallback. The
+        environment variable ``DOORLOPENDE_LIJN_OFFLINE=1`` does the same.
     timeout : float
         Seconds to wait for PDOK to connect and for each read.
     base_url : str
@@ -134,6 +136,7 @@ def load_boundaries(
     source = (
         f"CBS gebiedsindelingen, {COLLECTION} {year}, via PDOK OGC API Features ({base_url}); {ATTRIBUTION}"
     )
+    offline = offline or os.environ.get(OFFLINE_ENV, "").strip().lower() in ("1", "true", "ja", "yes")
     reason = None
     if not cache_file.exists() and not offline:
         try:
@@ -148,11 +151,16 @@ def load_boundaries(
                 )
             _write_atomic(cache_file, collection)
     if cache_file.exists():
-        gdf = read_boundary_file(cache_file, year=year, region=region, repair=repair)
+        try:
+            gdf = read_boundary_file(cache_file, year=year, region=region, repair=repair)
+        except ValidationError as exc:
+            raise ValidationError(
+                f"cached PDOK response {cache_file}: {exc}. If the file is damaged, delete it to download it again", exc.problems
+            ) from None
         gdf.attrs.update(source=source, status="gepubliceerd", cache_file=str(cache_file))
         return gdf
     if reason is None:
-        reason = f"offline=True and no cached copy in {cache_file.parent}"
+        reason = f"offline and no cached copy in {cache_file.parent}"
     gdf = schematic_boundaries(year, region=region)
     left_out = gdf.attrs.get("missing_codes") or []
     warnings.warn(
