@@ -763,7 +763,8 @@ def final_size_distribution(model=None, caseload=None, *, n=20000, seed=0):
     distributions over the caseload (households whose final size is known
     count with that size). Without them: the observed final sizes of a
     synthetic caseload of ``n`` households (status ``synthetisch``). In both
-    cases the last size means "this many or more" (``attrs['open_top']``).
+    cases the last size means "this many or more" (``attrs['open_top']``;
+    ``attrs['top_mean']`` is the mean size of those households).
 
     >>> d = final_size_distribution(n=2000)
     >>> round(float(d.sum()), 6), d.attrs["status"]
@@ -776,7 +777,11 @@ def final_size_distribution(model=None, caseload=None, *, n=20000, seed=0):
         max_size = HouseholdSizeModel().max_size
         counts = np.bincount(np.minimum(c["final_size"], max_size) - 1, minlength=max_size)
         out = pd.Series(counts / counts.sum(), index=pd.RangeIndex(1, max_size + 1, name="size"), name="share")
-        out.attrs.update(status="synthetisch", source=c.attrs["source"], open_top=True)
+        top = c.loc[c["final_size"] >= max_size, "final_size"]
+        out.attrs.update(
+            status="synthetisch", source=c.attrs["source"], open_top=True,
+            top_mean=float(top.mean()) if len(top) else float(max_size),
+        )
         return out
     check_is_fitted(model)
     c = validate_caseload(caseload, source="final_size_distribution")
@@ -788,5 +793,7 @@ def final_size_distribution(model=None, caseload=None, *, n=20000, seed=0):
         p[np.flatnonzero(known), idx] = 1.0
     out = pd.Series(p.mean(axis=0), index=pd.RangeIndex(1, model.max_size + 1, name="size"), name="share")
     status = "synthetisch" if caseload.attrs.get("status") == "synthetisch" else "schatting"
-    out.attrs.update(status=status, source="HouseholdSizeModel over de caseload", open_top=True)
+    out.attrs.update(
+        status=status, source="HouseholdSizeModel over de caseload", open_top=True, top_mean=model.top_class_mean_
+    )
     return out
