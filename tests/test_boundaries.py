@@ -11,7 +11,6 @@ import urllib.parse
 from pathlib import Path
 
 import geopandas as gpd
-import pandas as pd
 import pytest
 import shapely
 from shapely.geometry import Point, Polygon, box
