@@ -385,8 +385,10 @@ def test_pdok_without_municipalities_for_the_year(pdok, tmp_path):
 
 @pytest.mark.network
 @pytest.mark.skipif(not os.environ.get("DOORLOPENDE_LIJN_NETWORK"), reason="reaches PDOK; set DOORLOPENDE_LIJN_NETWORK=1")
-def test_real_pdok(tmp_path):
+def test_real_pdok(tmp_path, monkeypatch):
+    monkeypatch.delenv("DOORLOPENDE_LIJN_OFFLINE", raising=False)
     gdf = load_boundaries(2024, cache_dir=tmp_path, region="U16")
+    assert gdf.attrs["schematic"] is False
     assert gdf["code"].tolist() == region_codes("U16", 2024)
 
 
