@@ -282,7 +282,8 @@ class PdokHandler(http.server.BaseHTTPRequestHandler):
 
 
 @pytest.fixture
-def pdok():
+def pdok(monkeypatch):
+    monkeypatch.delenv("DOORLOPENDE_LIJN_OFFLINE", raising=False)  # the server is local
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), PdokHandler)
     httpd.daemon_threads = True
     httpd.base = f"http://127.0.0.1:{httpd.server_address[1]}"
