@@ -585,9 +585,16 @@ class MatchingModel:
         t, m, c = np.nonzero(mask)
         return t, m, c, under[t, c]
 
-    def _lp(self, t, m, c, under, *, extra_supply=False):
-        """Return cost, A_ub, b_ub, A_eq, b_eq, bounds, n_int (integer variables first)."""
+    def _lp(self, t, m, c, under, *, extra_supply=False, residual=None):
+        """Return cost, A_ub, b_ub, A_eq, b_eq, bounds, n_int (integer variables first).
+
+        ``residual`` (count, supply, targets, low, high) replaces the right-hand
+        sides, for the remainder left after fixing the integral part of an LP.
+        """
         need, persons, count, origin, supply, targets, blocks, cmin, cmax, allowed = self._arrays()
+        low, high = self._band_limits(targets)
+        if residual is not None:
+            count, supply, targets, low, high = residual
         T, (M, C), K = len(need), supply.shape, len(t)
         n_x, n_w, n_o = K, T, M
         n_e = M * C if extra_supply else 0
@@ -616,7 +623,6 @@ class MatchingModel:
                                 sparse.csr_matrix((M, n_e))], format="csr")
         blocks_ub = [A_sup, A_over]
         b_ub = [b_sup, targets]
-        low, high = self._band_limits(targets)
         zeros = sparse.csr_matrix((M, n_w + n_o + n_e))
         if low is not None:
             blocks_ub.append(sparse.hstack([-pm, zeros], format="csr"))
@@ -679,27 +685,64 @@ class MatchingModel:
             raise InfeasibleError(f"MatchingModel: the solver stopped without an optimum ({res.message})")
         self.lp_bound_ = float(res.fun)
         z = res.x
+        K = len(t)
         if np.abs(z[:n_int] - np.round(z[:n_int])).max(initial=0) <= INTEGRAL_TOL:
             self.method_ = "linprog-highs (integral)"
-        else:
-            integrality = np.zeros(len(cost))
-            integrality[:n_int] = 1
-            options = {"mip_rel_gap": self.mip_rel_gap}
-            if self.time_limit is not None:
-                options["time_limit"] = self.time_limit
-            mres = milp(cost, integrality=integrality, bounds=Bounds(bounds[:, 0], bounds[:, 1]),
-                        constraints=[LinearConstraint(A_ub, -np.inf, b_ub), LinearConstraint(A_eq, b_eq, b_eq)],
-                        options=options)
-            if mres.x is None:
-                if mres.status == 2:
-                    raise InfeasibleError(self._explain_infeasible(t, m, c, under))
-                raise InfeasibleError(f"MatchingModel: milp found no integer solution ({mres.message})")
-            z = mres.x
-            self.method_ = "milp-highs"
-        K = len(t)
-        x = np.round(z[:K]).astype(np.int64)
-        w = np.round(z[K:n_int]).astype(np.int64)
-        return x, w
+            return np.round(z[:K]).astype(np.int64), np.round(z[K:n_int]).astype(np.int64)
+        # fractional: fix the variables the LP left integral, solve the small remainder as a MIP
+        whole = np.abs(z[:n_int] - np.round(z[:n_int])) <= INTEGRAL_TOL
+        fixed = np.where(whole, np.round(z[:n_int]), 0).astype(np.int64)
+        x_f, w_f = fixed[:K], fixed[K:]
+        rest = self._residual(t, m, c, x_f, w_f)
+        r = self._milp(*self._lp(t, m, c, under, residual=rest))
+        if r is not None:
+            x, w = x_f + np.round(r[:K]).astype(np.int64), w_f + np.round(r[K:n_int]).astype(np.int64)
+            obj = self._objective(x, w)
+            if obj - self.lp_bound_ <= self.mip_rel_gap * max(abs(obj), 1.0):
+                self.method_ = "linprog-highs + milp on the fractional remainder"
+                return x, w
+        z = self._milp(cost, A_ub, b_ub, A_eq, b_eq, bounds, n_int, full=True, arcs=(t, m, c, under))
+        self.method_ = "milp-highs"
+        return np.round(z[:K]).astype(np.int64), np.round(z[K:n_int]).astype(np.int64)
+
+    def _residual(self, t, m, c, x_f, w_f):
+        need, persons, count, origin, supply, targets, blocks, cmin, cmax, allowed = self._arrays()
+        M, C = supply.shape
+        placed = np.bincount(m, weights=persons[t] * x_f, minlength=M)
+        used = np.zeros((M, C), dtype=np.int64)
+        np.add.at(used, (m, c), x_f)
+        low, high = self._band_limits(targets)
+        return (
+            count - np.bincount(t, weights=x_f, minlength=len(count)).astype(np.int64) - w_f,
+            supply - used,
+            targets - placed,
+            None if low is None else low - placed,
+            None if high is None else high - placed,
+        )
+
+    def _milp(self, cost, A_ub, b_ub, A_eq, b_eq, bounds, n_int, *, full=False, arcs=None):
+        integrality = np.zeros(len(cost))
+        integrality[:n_int] = 1
+        options = {"mip_rel_gap": self.mip_rel_gap}
+        if self.time_limit is not None:
+            options["time_limit"] = self.time_limit
+        res = milp(cost, integrality=integrality, bounds=Bounds(bounds[:, 0], bounds[:, 1]),
+                   constraints=[LinearConstraint(A_ub, -np.inf, b_ub), LinearConstraint(A_eq, b_eq, b_eq)],
+                   options=options)
+        if res.x is not None or not full:
+            return res.x
+        if res.status == 2:
+            raise InfeasibleError(self._explain_infeasible(*arcs))
+        raise InfeasibleError(f"MatchingModel: milp found no integer solution ({res.message})")
+
+    def _objective(self, x, w):
+        need, persons, count, origin, supply, targets, blocks, cmin, cmax, allowed = self._arrays()
+        t, m, c, under = self.arcs_
+        housed = np.bincount(m, weights=persons[t] * x, minlength=len(targets))
+        return float(
+            self.under_penalty * (under * x).sum() + self.wait_penalty * (persons * w).sum()
+            + self.over_target_penalty * np.maximum(housed - targets, 0).sum()
+        )
 
     def _greedy(self, t, m, c):
         need, persons, count, origin, supply, targets, blocks, cmin, cmax, allowed = self._arrays()
@@ -804,10 +847,7 @@ class MatchingModel:
         classes = list(SIZE_CLASSES) if C == len(SIZE_CLASSES) else [str(i) for i in range(C)]
         housed_persons = np.bincount(m, weights=persons[t] * x, minlength=M)
         over = np.maximum(housed_persons - targets, 0)
-        self.objective_ = float(
-            self.under_penalty * (under * x).sum() + self.wait_penalty * (persons * w).sum()
-            + self.over_target_penalty * over.sum()
-        )
+        self.objective_ = self._objective(x, w)
         if self.method_ == "greedy":
             self.gap_ = np.nan
         else:
