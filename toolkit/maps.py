@@ -628,7 +628,8 @@ class _GeoJsonLayer(folium.map.Layer):
     )
 
     def __init__(self, layer, *, precision=5):
-        super().__init__(name=layer.name, overlay=True, control=True, show=layer.show)
+        # Leaflet's layer control inserts names as HTML: escape them like any data text.
+        super().__init__(name=escape(layer.name), overlay=True, control=True, show=layer.show)
         self._name = "DlLayer"
         self.data = _geojson(layer.gdf, precision=precision)
 

@@ -1,0 +1,216 @@
+"""Tests for toolkit.export: self-contained, deterministic, atomic, private, safe in a real browser."""
+
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from toolkit import ValidationError
+from toolkit import export, maps
+from toolkit.boundaries import schematic_boundaries
+
+CODES = ["GM0344", "GM0356", "GM0355"]
+PAYLOADS = ["<img src=x onerror=alert(1)>", "<script>alert(1)</script>", "${alert(1)}", "`;alert(1);`"]
+
+
+@pytest.fixture(scope="module")
+def bounds():
+    return schematic_boundaries(2016, region=CODES)
+
+
+def locations(name="Locatie A", kind="azc"):
+    return pd.DataFrame({
+        "id": ["x1", "x2"], "name": [name, "Locatie B"], "code": ["GM0344", "GM0356"],
+        "lat": [52.09, 52.04], "lon": [5.10, 5.09], "capacity": [10, 200], "occupancy": [3, 100],
+        "kind": [kind, "azc"], "bewoner_naam": ["Jan Jansen", "Piet Pietersen"], "bsn": ["123456782", "987654321"],
+    })
+
+
+def buildings(name="Gebouw"):
+    return pd.DataFrame({"id": ["g1"], "name": [name], "code": ["GM0355"], "lat": [52.11], "lon": [5.25],
+                         "floor_area_m2": [1000.0], "contactpersoon": ["Klaas Klaassen"]})
+
+
+def overview(bounds, **kw):
+    kw.setdefault("locations", locations())
+    kw.setdefault("buildings", buildings())
+    return maps.overzichtskaart(region=CODES, boundaries=bounds, date="2016-10-04", **kw)
+
+
+def test_self_contained_html(bounds, tmp_path):
+    path = export.export_map(overview(bounds), tmp_path / "kaart.html", date="2016-10-04")
+    text = path.read_text(encoding="utf-8")
+    assert 'Leaflet 1.9.4' in text or "1.9.4" in text  # Leaflet inlined
+    assert not re.search(r"<(script|link|img|iframe)\b[^>]*\b(src|href)=", text)
+    assert "cdn.jsdelivr" not in text and "jquery" not in text.lower() and "bootstrap" not in text.lower()
+    assert "Content-Security-Policy" in text
+    assert path.stat().st_size < 400_000
+
+
+def test_two_exports_byte_identical(bounds, tmp_path):
+    a = export.export_map(overview(bounds), tmp_path / "a.html", date="2016-10-04")
+    b = export.export_map(overview(bounds), tmp_path / "b.html", date="2016-10-04")
+    assert a.read_bytes() == b.read_bytes()
+    c = export.export_map(overview(bounds), tmp_path / "c.html", date="2016-10-05")
+    assert c.read_bytes() != a.read_bytes()  # the date is really in there
+
+
+def plain(text):
+    """Undo the JSON escapes of <, >, & and ' in the rendered scripts."""
+    for code, ch in (("\\u003c", "<"), ("\\u003e", ">"), ("\\u0026", "&"), ("\\u0027", "'")):
+        text = text.replace(code, ch)
+    return text
+
+
+def test_privacy_allow_list_and_small_counts(bounds, tmp_path):
+    text = plain(export.export_map(overview(bounds), tmp_path / "k.html", date="2016-10-04").read_text(encoding="utf-8"))
+    for secret in ("Jan Jansen", "Pietersen", "123456782", "987654321", "Klaas"):
+        assert secret not in text
+    assert "<td>&lt;5</td>" in text  # the 3 residents shown as <5
+    analyst = export.export_map(overview(bounds), tmp_path / "a.html", council=False, date="2016-10-04")
+    assert "<td>3</td>" in plain(analyst.read_text(encoding="utf-8"))
+
+
+def test_atomic_write_leaves_old_file(bounds, tmp_path, monkeypatch):
+    target = tmp_path / "kaart.html"
+    target.write_text("oud", encoding="utf-8")
+
+    def boom(fd):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(export.os, "fsync", boom)
+    with pytest.raises(OSError, match="disk full"):
+        export.export_map(overview(bounds), target, date="2016-10-04")
+    assert target.read_text(encoding="utf-8") == "oud"
+    assert [p.name for p in tmp_path.iterdir()] == ["kaart.html"]  # no temp file left
+
+
+def test_only_toolkit_maps_exported(tmp_path):
+    import folium
+    with pytest.raises(ValidationError, match="only maps built by toolkit.maps"):
+        export.export_map(folium.Map(), tmp_path / "x.html")
+    assert not (tmp_path / "x.html").exists()
+
+
+def test_export_does_not_change_the_map(bounds, tmp_path):
+    m = maps.overzichtskaart(region=CODES, boundaries=bounds, date="2016-10-04", locations=locations(), buildings=False)
+    tip = m._dl_spec.layers[1].gdf["tip"].iloc[0]
+    export.export_map(m, tmp_path / "k.html")
+    assert m._dl_spec.layers[1].gdf["tip"].iloc[0] == tip and "<td>3</td>" in tip
+
+
+def test_static_png_and_pdf(bounds, tmp_path):
+    import matplotlib.image as mpimg
+
+    files = export.export_static(overview(bounds), tmp_path / "kaart.png", pdf=True, date="2016-10-04", dpi=60)
+    assert [f.suffix for f in files] == [".png", ".pdf"]
+    assert files[0].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert files[1].read_bytes()[:5] == b"%PDF-"
+    img = mpimg.imread(files[0])
+    assert np.std(img[..., :3]) > 0.05  # not blank
+
+
+def test_write_council_files(bounds, tmp_path):
+    paths = export.write_council_files(CODES, 2016, tmp_path / "out", date="2016-10-04", boundaries=bounds)
+    assert [p.name for p in paths] == [
+        "kaart_overzicht_gm0344-gm0356-gm0355_2016.html", "kaart_overzicht_gm0344-gm0356-gm0355_2016.png",
+        "kaart_capaciteit_gm0344-gm0356-gm0355_2016.html", "kaart_capaciteit_gm0344-gm0356-gm0355_2016.png"]
+    assert all(p.stat().st_size > 1000 for p in paths)
+
+
+# ----------------------------------------------------------------- real browser
+
+COUNT_FEATURES = """() => {
+  const m = Object.values(window).find(v => v instanceof L.Map);
+  let n = 0; m.eachLayer(l => { if (l.feature) n += 1; }); return n;
+}"""
+OPEN_TOOLTIPS = """() => {
+  const m = Object.values(window).find(v => v instanceof L.Map);
+  m.eachLayer(l => { if (l.feature && l.getTooltip()) { l.openTooltip(l.getLatLng ? l.getLatLng() : l.getBounds().getCenter()); } });
+  return Array.from(document.querySelectorAll('.leaflet-tooltip')).map(e => e.textContent).join('\\n');
+}"""
+
+
+def _offline_page(browser, config):
+    # `from conftest import offline_page` fails under --import-mode=importlib; the
+    # conftest module is registered as a plugin, so take the helper from there.
+    for plugin in config.pluginmanager.get_plugins():
+        if str(getattr(plugin, "__file__", "")).endswith("conftest.py") and hasattr(plugin, "offline_page"):
+            return plugin.offline_page(browser)
+    pytest.fail("tests/conftest.py does not provide offline_page")
+
+
+def _load(browser, url, config):
+    page, blocked = _offline_page(browser, config)
+    dialogs, errors = [], []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(url)
+    page.wait_for_function("() => typeof L !== 'undefined' && document.querySelector('.leaflet-control-layers')")
+    return page, blocked, dialogs, errors
+
+
+@pytest.mark.browser
+def test_export_renders_offline(browser, serve_dir, tmp_path, pytestconfig):
+    b = schematic_boundaries(2016, region=CODES)
+    export.export_map(overview(b), tmp_path / "kaart.html", date="2016-10-04", basemap=None)
+    page, blocked, dialogs, errors = _load(browser, serve_dir(tmp_path) + "kaart.html", pytestconfig)
+    assert page.evaluate("() => L.version") == "1.9.4"
+    assert page.evaluate(COUNT_FEATURES) == 3 + 2 + 1  # municipalities + locations + building
+    assert blocked == [] and errors == [] and dialogs == []
+    shot = page.screenshot()
+    import io
+
+    import matplotlib.image as mpimg
+    img = mpimg.imread(io.BytesIO(shot), format="png")
+    assert np.std(img[..., :3]) > 0.05
+    page.context.close()
+
+
+@pytest.mark.browser
+def test_only_tiles_are_requested_outside(browser, serve_dir, tmp_path, pytestconfig):
+    b = schematic_boundaries(2016, region=CODES)
+    export.export_map(overview(b), tmp_path / "kaart.html", date="2016-10-04")  # PDOK basemap kept
+    page, blocked, dialogs, errors = _load(browser, serve_dir(tmp_path) + "kaart.html", pytestconfig)
+    assert page.evaluate(COUNT_FEATURES) == 6  # vector layers work although tiles are aborted
+    assert blocked and all(u.startswith("https://service.pdok.nl/brt/achtergrondkaart/") for u in blocked)
+    page.context.close()
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("csp", [True, False], ids=["with-csp", "escaping-only"])
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_injection_shown_as_text(browser, serve_dir, tmp_path, payload, csp, pytestconfig):
+    b = schematic_boundaries(2016, region=CODES)
+    b.loc[0, "name"] = payload
+    locs = locations(name=payload, kind=payload)
+    locs.attrs = {"source": payload, "status": "voorbeeld"}
+    targets = pd.DataFrame({"code": CODES, "target": [5, 6, 7], "period": [payload] * 3})
+    targets.attrs = {"source": payload}
+    m = maps.overzichtskaart(region=CODES, boundaries=b, locations=locs, buildings=buildings(payload),
+                             targets=targets, title=payload, date="2016-10-04", basemap=None)
+    demand = pd.DataFrame({"code": CODES, "size_class": [payload] * 3, "households": [10, 11, 12]})
+    demand.attrs = {"source": payload}
+    m = maps.add_demand_layer(m, demand)
+    path = export.export_map(m, tmp_path / "kaart.html", date="2016-10-04")
+    if not csp:  # prove the escaping on its own, without the Content-Security-Policy safety net
+        text, n = re.subn(r'<meta http-equiv="Content-Security-Policy"[^>]*>', "", path.read_text(encoding="utf-8"))
+        assert n == 1
+        path.write_text(text, encoding="utf-8")
+    page, blocked, dialogs, errors = _load(browser, serve_dir(tmp_path) + "kaart.html", pytestconfig)
+    page.evaluate("() => document.querySelector('.dl-footer details').open = true")
+    page.evaluate("""() => document.querySelectorAll('.leaflet-control-layers-selector')
+                             .forEach(c => { if (!c.checked) c.click(); })""")
+    tips = page.evaluate(OPEN_TOOLTIPS)
+    page.wait_for_timeout(100)
+    assert dialogs == [] and errors == []
+    assert page.evaluate("() => document.querySelectorAll('img[src=x], .leaflet-tooltip script, .dl-box script').length") == 0
+    assert tips.count(payload) >= 4  # municipality, location name and kind, building, demand size class
+    title = page.inner_text(".dl-title h1")
+    assert title == payload
+    footer = page.inner_text(".dl-footer")
+    assert payload in footer
+    assert payload in page.inner_text(".leaflet-control-layers")  # layer names (period, size class)
+    assert payload in page.inner_text(".dl-legend")
+    page.context.close()
