@@ -333,3 +333,8 @@ def test_final_size_distribution(model, test_set):
     assert np.abs(pred.to_numpy() - known.to_numpy()).max() < 0.01
     with pytest.raises(ValidationError, match="both 'model' and 'caseload'"):
         final_size_distribution(model)
+
+
+def test_fit_with_explicit_y_of_wrong_length(train):
+    with pytest.raises(ValidationError, match="y has 3 values for 5 households"):
+        HouseholdSizeModel().fit(train.head(5), y=[1, 2, 3])

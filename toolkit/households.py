@@ -100,6 +100,11 @@ _FIRST_2023["overig"] = 38375 - sum(_FIRST_2023.values())
 _NAREIS_2023["overig"] = 10125 - sum(_NAREIS_2023.values())
 
 
+def _nl(x, digits=0):
+    """Dutch number formatting for the basis texts: 13.030; 0,514."""
+    return f"{x:,.{digits}f}".replace(",", "_").replace(".", ",").replace("_", ".")
+
+
 def _ratio(g):
     return _NAREIS_2023[g] / _FIRST_2023[g]
 
@@ -109,8 +114,8 @@ def _reunited_12m(g):
     return {"syrisch": 0.30, "eritrees": 0.03}.get(g, 0.30 * _ratio(g) / _ratio("syrisch"))
 
 
-_SRC_CBS2023 = "CBS 80059NED, eerste aanvragen / nareizigers 2023 (FACTS §4)"
-_SRC_NRC = "CBS-cohort 2014 via nrc.nl 22-6-2017 (FACTS §4)"
+_SRC_CBS2023 = "CBS 80059NED, eerste aanvragen / nareizigers 2023"
+_SRC_NRC = "CBS-cohort 2014 via nrc.nl 22-6-2017"
 
 #: Every parameter of :func:`synthetic_caseload`: (parameter, group or None, value,
 #: status, basis). Status ``gepubliceerd``: typed in from the source named;
@@ -119,7 +124,7 @@ _SRC_NRC = "CBS-cohort 2014 via nrc.nl 22-6-2017 (FACTS §4)"
 PARAMETERS = (
     *(
         ("share", g, _FIRST_2023[g] / 38375, "gepubliceerd",
-         f"aandeel in de eerste asielaanvragen 2023 ({_FIRST_2023[g]:,} van 38,375); {_SRC_CBS2023}")
+         f"aandeel in de eerste asielaanvragen 2023 ({_nl(_FIRST_2023[g])} van 38.375); {_SRC_CBS2023}")
         for g in NATIONALITY_GROUPS
     ),
     ("travelled_alone", "syrisch", 0.46, "gepubliceerd", f"46 % van de Syriërs reisde alleen; {_SRC_NRC}"),
@@ -133,7 +138,7 @@ PARAMETERS = (
     *(
         ("reunited_12m", g, _reunited_12m(g), "afgeleid",
          f"30 % (Syriërs) x nareizigers per eerste aanvraag t.o.v. Syriërs "
-         f"({_ratio(g):.3f} / {_ratio('syrisch'):.3f}); {_SRC_CBS2023}")
+         f"({_nl(_ratio(g), 3)} / {_nl(_ratio('syrisch'), 3)}); {_SRC_CBS2023}")
         for g in NATIONALITY_GROUPS[2:]
     ),
     ("success", "eritrees", 0.60, "aanname",
@@ -316,7 +321,7 @@ def synthetic_caseload(n, *, seed=0, parameters=None):
     out.attrs.update(
         dataset="synthetic_caseload",
         status="synthetisch",
-        source=f"toolkit.households.synthetic_caseload(n={n}, seed={seed}), gekalibreerd op FACTS §4",
+        source=f"toolkit.households.synthetic_caseload(n={n}, seed={seed}), afgestemd op gepubliceerde CBS- en IND-cijfers",
     )
     return out
 
@@ -388,7 +393,10 @@ def _target(c, y, max_size, who):
         if "final_size" not in c.columns:
             raise ValidationError(f"{who}: column 'final_size' is missing; pass y or a caseload with final sizes")
         y = c["final_size"]
-    y = pd.Series(np.asarray(pd.to_numeric(pd.Series(y), errors="coerce"), dtype=float), index=c.index)
+    y = np.asarray(pd.to_numeric(pd.Series(np.asarray(y)), errors="coerce"), dtype=float)
+    if len(y) != len(c):
+        raise ValidationError(f"{who}: y has {len(y)} values for {len(c)} households; expected one final size per household")
+    y = pd.Series(y, index=c.index)
     known = y.notna()
     if not known.any():
         raise ValidationError(f"{who}: column 'final_size': expected known final household sizes, found none")
