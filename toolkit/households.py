@@ -236,7 +236,8 @@ def _resolve_parameters(overrides):
                 raise ValidationError(
                     f"synthetic_caseload: parameter {name!r} for {g!r} must lie between 0 and 1, found {params[name][g]}"
                 )
-        f = params["reunited_12m"][g] / (params["success"][g] * f12) if params["reunited_12m"][g] else 0.0
+        reach = params["success"][g] * f12
+        f = params["reunited_12m"][g] / reach if reach > 0 else (np.inf if params["reunited_12m"][g] else 0.0)
         if f > params["travelled_alone"][g] + 1e-12:
             raise ValidationError(
                 f"synthetic_caseload: for {g!r}, reunited_12m={params['reunited_12m'][g]} needs "
