@@ -1,5 +1,6 @@
 """Tests for toolkit.export: self-contained, deterministic, atomic, private, safe in a real browser."""
 
+import os
 import re
 
 import numpy as np
@@ -46,6 +47,9 @@ def test_self_contained_html(bounds, tmp_path):
     assert "cdn.jsdelivr" not in text and "jquery" not in text.lower() and "bootstrap" not in text.lower()
     assert "Content-Security-Policy" in text
     assert path.stat().st_size < 400_000
+    umask = os.umask(0)
+    os.umask(umask)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~umask  # usual permissions, not mkstemp's 0600
 
 
 def test_two_exports_byte_identical(bounds, tmp_path):
