@@ -56,9 +56,8 @@ of the 2014 cohort (:func:`calibration_table`).
 from __future__ import annotations
 
 import dataclasses
-import html
 import numbers
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -85,6 +84,7 @@ __all__ = [
     "region_total",
     "start_locations",
     "locations_layer",
+    "dashboard_tab",
 ]
 
 #: The CBS cohort figures reach 9 years (108 months) after the permit.
@@ -235,7 +235,6 @@ class Scenario:
     coaching_hours: float = 4.0
     adult_share: float = 0.6
     persons_per_household: float = 2.0
-    label: str = field(default="", compare=False)
 
     def __post_init__(self):
         problems = []
@@ -257,6 +256,8 @@ class Scenario:
                 problems.append(f"{n!r} must be a non-negative number, got {v!r}")
         if not _is_number(self.persons_per_household) or self.persons_per_household < 1:
             problems.append(f"'persons_per_household' must be at least 1, got {self.persons_per_household!r}")
+        if not isinstance(self.name, str) or not self.name.strip():
+            problems.append(f"'name' must be a non-empty text, got {self.name!r}")
         if not isinstance(self.start_in_reception, (bool, np.bool_)):
             problems.append(f"'start_in_reception' must be True or False, got {self.start_in_reception!r}")
         if _is_number(self.track_multiplier) and _is_number(self.completed_multiplier):
@@ -388,10 +389,9 @@ def parameter_table(scenarios=(CURRENT, PILOT)):
 
 
 # ---------------------------------------------------------------- the chain
-# state array v[loc, track, activity]
-_LOC = ("in_reception", "housed")
-_TRACK = ("not_started", "exempt", "in_track", "completed")
-_ACT = ("no_activity", "volunteering", "paid_work")
+# state array v[loc, track, activity]: loc 0 in reception, 1 housed; track 0 not
+# started, 1 exempt, 2 in the track, 3 completed; activity 0 none, 1
+# volunteering, 2 paid work
 _STATE_COLUMNS = ("in_reception", "housed", "not_started", "exempt", "language", "inburgering", "completed",
                   "no_activity", "volunteering", "paid_work", "participating", "guided")
 
@@ -712,10 +712,13 @@ def _validate_arrivals(arrivals, *, source, s, known_codes=None):
     months = []
     for i, v in out["month"].items():
         try:
-            months.append(v.asfreq("M") if isinstance(v, pd.Period) else pd.Period(str(v), freq="M"))
+            month = v.asfreq("M") if isinstance(v, pd.Period) else pd.Period(str(v), freq="M")
         except (ValueError, TypeError):
+            month = None
+        if month is None or pd.isna(month):
             problems.append(f"row {i!r}, column 'month': expected a month like '2016-07', found {v!r}")
-            months.append(None)
+            month = None
+        months.append(month)
     out["month"] = months
     for col in ("persons", "adults", "households"):
         if col not in out.columns:
@@ -849,6 +852,13 @@ def pilot_needs(projection, s=PILOT):
     need = {"code", "month", "new_households", "language", "inburgering", "guided"}
     if not isinstance(projection, pd.DataFrame) or not need <= set(projection.columns):
         raise ValidationError(f"pilot_needs: expected the output of project() with columns {sorted(need)}")
+    if "scenario" in projection.columns:
+        found = sorted(projection["scenario"].astype(str).unique())
+        if found != [s.name]:
+            raise ValidationError(
+                f"pilot_needs: the projection is for scenario(s) {found}, the parameters for {s.name!r}; "
+                "project with the same scenario (filter compare() output on its 'scenario' column)"
+            )
     frames = []
     for code, g in projection.groupby("code", sort=True):
         g = g.sort_values("month")
@@ -920,18 +930,17 @@ def start_locations(capacity=None, **kwargs):
     return out
 
 
-def _esc(value):
-    """Escape data text for HTML and for JavaScript template literals."""
-    return html.escape(str(value), quote=True).replace("`", "&#96;").replace("$", "&#36;")
-
-
 def locations_layer(locations, *, name="Startlocaties integratie"):
     """A folium FeatureGroup with one circle marker per start location.
 
-    Every data string is HTML-escaped (and backticks and ``$`` neutralised)
-    before it reaches folium. Under-used locations are green.
+    Every data string goes through :func:`toolkit.maps.escape` (HTML and
+    JavaScript template syntax neutralised) before it reaches folium.
+    Under-used locations are green, others blue.
     """
     import folium
+
+    from .maps import escape as _esc
+    from .maps import fmt_int, fmt_pct
 
     need = {"name", "lat", "lon"}
     if not isinstance(locations, pd.DataFrame) or not need <= set(locations.columns):
@@ -945,7 +954,10 @@ def locations_layer(locations, *, name="Startlocaties integratie"):
                            ("mix_groups", "mengeenheden (ca. 80 personen)"), ("status", "status"), ("source", "bron")):
             if col in r.index and pd.notna(r[col]):
                 v = r[col]
-                v = f"{v:.0%}" if col == "occupancy_rate" and _is_number(v) else (f"{v:g}" if _is_number(v) else v)
+                if col == "occupancy_rate":
+                    v = fmt_pct(v, 0)
+                elif _is_number(v):
+                    v = fmt_int(v)
                 lines.append(f"{label}: {_esc(v)}")
         underused = bool(r["underused"]) if "underused" in r.index and pd.notna(r["underused"]) else False
         folium.CircleMarker(
@@ -958,3 +970,85 @@ def locations_layer(locations, *, name="Startlocaties integratie"):
             tooltip=_esc(r["name"]),
         ).add_to(group)
     return group
+
+
+# ---------------------------------------------------------------- dashboard
+_TAB_CONTROLS = (
+    # name, Dutch label, min, max, step
+    ("start_rate", "kans op start per maand", 0.0, 1.0, 0.05),
+    ("buddy_share", "aandeel huishoudens met buddy", 0.0, 1.0, 0.05),
+    ("buddy_ratio", "buddies per huishouden", 0.0, 3.0, 0.25),
+    ("buddy_months", "maanden buddy", 0, 36, 1),
+    ("guidance_until_month", "begeleiding tot maand", 0, 60, 1),
+    ("coaching_hours", "coachuren per maand", 0.0, 20.0, 0.5),
+    ("buddy_multiplier", "factor buddy (aanname)", 1.0, 2.0, 0.05),
+    ("guidance_multiplier", "factor begeleiding (aanname)", 1.0, 2.0, 0.05),
+)
+
+
+def _tab_html(arrivals, base, pilot, horizon_months):
+    from .maps import escape, fmt_int, fmt_num
+
+    t = participation_at([base, pilot], years=(1, 2, 5))
+    rows = "".join(
+        f"<tr><td>{int(r.years)} jaar</td><td>{fmt_num(100 * r[2], 1)} %</td><td>{fmt_num(100 * r[3], 1)} %</td>"
+        f"<td>{fmt_num(100 * r[4], 1)}</td></tr>"
+        for r in t.itertuples(index=False)
+    )
+    needs = region_total(pilot_needs(project(arrivals, pilot, horizon_months=horizon_months), pilot))
+    return (
+        "<h4>Werk of vrijwilligerswerk per cohort</h4>"
+        f"<table><tr><th>na</th><th>{escape(base.name)}</th><th>{escape(pilot.name)}</th><th>verschil (%-punt)</th></tr>"
+        f"{rows}</table>"
+        "<h4>Wat de pilot nodig heeft in de regio</h4>"
+        f"<p>buddies (max. per maand): {fmt_int(needs['buddies'].max())}<br>"
+        f"cursusplaatsen (max. per maand): {fmt_int(needs['course_places'].max())}<br>"
+        f"coachuren (totaal {horizon_months} maanden): {fmt_int(needs['coaching_hours'].sum())}</p>"
+        "<p><small>Schatting met aannames; bronnen en status per parameter: parameter_table().</small></p>"
+    )
+
+
+def dashboard_tab(arrivals, *, base=CURRENT, pilot=PILOT, horizon_months=60):
+    """An ipywidgets tab: pilot parameters as sliders, participation and needs as text.
+
+    Parameters
+    ----------
+    arrivals : pandas.DataFrame
+        As for :func:`project` (e.g. :func:`cohorts_from_targets` output).
+    base, pilot : Scenario
+        The route to compare with and the pilot the sliders start from.
+
+    Returns
+    -------
+    ipywidgets.VBox
+        ``.controls`` maps parameter names to the sliders and ``.result``
+        is the HTML widget the sliders update; invalid combinations show
+        the validation message instead of figures.
+    """
+    import ipywidgets as w
+
+    from .maps import escape
+
+    arrivals = _validate_arrivals(arrivals, source="dashboard_tab: arrivals", s=pilot)
+    project(arrivals, base, horizon_months=horizon_months)  # fail early on a bad horizon
+    controls = {}
+    for name, label, lo, hi, step in _TAB_CONTROLS:
+        cls = w.IntSlider if isinstance(step, int) else w.FloatSlider
+        controls[name] = cls(value=getattr(pilot, name), min=lo, max=hi, step=step, description=label,
+                             style={"description_width": "initial"}, continuous_update=False)
+    result = w.HTML()
+
+    def update(_=None):
+        try:
+            changed = scenario(pilot, **{n: c.value for n, c in controls.items()})
+            result.value = _tab_html(arrivals, base, changed, horizon_months)
+        except ValidationError as exc:
+            result.value = f"<p><b>Ongeldige invoer:</b> {escape(exc)}</p>"
+
+    for c in controls.values():
+        c.observe(update, names="value")
+    update()
+    box = w.VBox([w.HTML("<h3>Integratie vanaf dag 1</h3>"), *controls.values(), result])
+    box.controls = controls
+    box.result = result
+    return box
