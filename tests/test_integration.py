@@ -236,6 +236,7 @@ def test_start_locations_underused_first():
     assert out["id"].tolist() == ["b", "a", "c"]
     assert out["start_places"].iloc[0] == 185
     assert cap["id"].tolist() == ["a", "b", "c"]
+    assert integ.start_locations(cap, codes=["344", "GM0321"])["id"].tolist() == ["a", "c"]
 
 
 def test_start_locations_from_capacity_module():

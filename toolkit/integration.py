@@ -896,7 +896,7 @@ def region_total(frame, *, by=("month",)):
 
 
 # ---------------------------------------------------------------- where
-def start_locations(capacity=None, **kwargs):
+def start_locations(capacity=None, *, codes=None, **kwargs):
     """Reception locations where newcomers could start the track.
 
     Parameters
@@ -904,6 +904,9 @@ def start_locations(capacity=None, **kwargs):
     capacity : pandas.DataFrame, optional
         Output of :func:`toolkit.capacity.reception_capacity`; computed with
         ``kwargs`` when omitted.
+    codes : collection of str, optional
+        Keep only locations in these municipalities (e.g.
+        ``toolkit.region_codes("U10", 2016)``).
 
     Returns
     -------
@@ -920,6 +923,11 @@ def start_locations(capacity=None, **kwargs):
     if not isinstance(capacity, pd.DataFrame) or not {"name", "lat", "lon"} <= set(capacity.columns):
         raise ValidationError("start_locations: expected the output of capacity.reception_capacity() with columns name, lat, lon")
     out = capacity.copy()
+    if codes is not None:
+        if "code" not in out.columns:
+            raise ValidationError("start_locations: 'codes' given but the capacity table has no column 'code'")
+        keep = {normalise_code(c) for c in codes}
+        out = out[out["code"].astype(str).isin(keep)]
     if "free_places" in out.columns:
         out["start_places"] = pd.to_numeric(out["free_places"], errors="coerce").clip(lower=0)
     sort = [c for c in ("underused", "start_places") if c in out.columns]
