@@ -297,6 +297,15 @@ def _boundaries(boundaries, *, year, region, offline):
     return b.reset_index(drop=True)
 
 
+def _resolve_boundaries(boundaries, *, year, region, offline):
+    """Load the default polygons once per map (not at every rebuild), so a fallback warns once."""
+    if boundaries is not None:
+        return boundaries
+    from .boundaries import load_boundaries
+
+    return load_boundaries(year, region=region, offline=offline)
+
+
 def _simplify(gdf, tolerance_m):
     """Topology-preserving simplification of a polygon coverage (shared edges stay shared)."""
     if not tolerance_m:
@@ -851,6 +860,7 @@ def overzichtskaart(*, region="U16", year=2016, boundaries=None, targets=None, l
     folium.Map
         Only Leaflet is needed to show it; see :func:`toolkit.export.export_map`.
     """
+    boundaries = _resolve_boundaries(boundaries, year=year, region=region, offline=offline)
     steps = [("municipalities", dict(year=year, region=region, boundaries=boundaries, targets=targets, offline=offline, simplify_m=simplify_m))]
     if locations is not False:
         steps.append(("locations", dict(locations=locations, threshold=threshold, mix_scale=80, date=None, analysis=False, crs="EPSG:4326")))
@@ -894,6 +904,7 @@ def capaciteitskaart(*, region="U16", year=2016, boundaries=None, locations=None
     """
     from .capacity import M2_PER_DWELLING, M2_PER_PLACE
 
+    boundaries = _resolve_boundaries(boundaries, year=year, region=region, offline=offline)
     steps = [("outline", dict(year=year, region=region, boundaries=boundaries, offline=offline, simplify_m=simplify_m))]
     if locations is not False:
         steps.append(("locations", dict(locations=locations, threshold=threshold, mix_scale=mix_scale, date=date, analysis=True, crs=crs)))
