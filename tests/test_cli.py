@@ -125,7 +125,6 @@ def test_argument_errors_exit_2_without_traceback(args):
     assert "error:" in r.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="bug: an unknown code in --regio reaches municipalities(), whose KeyError escapes as a traceback")
 def test_unknown_code_in_region_is_a_user_error():
     r = _run("info", "--regio", "GM0344,GM9999")
     assert "Traceback" not in r.stderr

@@ -170,20 +170,12 @@ def test_harmonise_custom_code_col():
     assert harmonise(t, 2019, code_col="gemeente")["gemeente"].tolist() == ["GM1961"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: harmonise lets normalise_code's bare ValueError escape: not a ValidationError, no row/column named",
-)
 def test_harmonise_malformed_code_is_a_validation_error_naming_row_and_column():
     t = pd.DataFrame({"code": ["GM0344", "abc"], "n": [1, 2]})
     with pytest.raises(ValidationError, match=r"harmonise.*'code'.*'abc'"):
         harmonise(t, 2019)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: groupby sum skips NaN, so a missing part counts as 0 and the merged total looks complete",
-)
 def test_harmonise_does_not_fill_a_missing_part_with_zero():
     t = pd.DataFrame({"code": ["GM0620", "GM0545", "GM0707"], "population": [20_457.0, np.nan, 14_023.0]})
     out = harmonise(t, 2019)

@@ -123,7 +123,6 @@ def test_municipalities_of_a_code_list():
     assert m["name"].tolist() == ["Vijfheerenlanden", "Utrecht"]
 
 
-@pytest.mark.xfail(strict=True, reason="bug: municipalities() raises a pandas KeyError for a code absent in that year")
 @pytest.mark.parametrize("year,codes", [(2016, ["GM0344", "GM9999"]), (2016, ["GM1961"]), (2024, ["GM0620"])])
 def test_municipalities_unknown_code_is_a_validation_error(year, codes):
     with pytest.raises(ValidationError, match=rf"{codes[-1]}.*{year}"):

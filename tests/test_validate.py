@@ -241,7 +241,6 @@ def test_without_row_base_the_index_is_named():
         validate_frame(df, schemas.HOUSING_STOCK, source="argument stock")
 
 
-@pytest.mark.xfail(strict=True, reason="bug: numpy scalars are shown by repr, e.g. 'found np.int64(-3)', in messages about in-memory frames")
 def test_found_values_of_in_memory_frames_read_plainly():
     df = pd.DataFrame({"code": ["GM0344"], "size_class": ["1"], "dwellings": [-3]})
     with pytest.raises(ValidationError, match=r"found -3 in index 0"):
@@ -279,11 +278,6 @@ def test_bad_dates_bools_floats(csv_file, row, match):
         _check(csv_file("d,flag,n,x\n" + row + "\n", name="klein.csv"), SMALL)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: format='mixed' reads Dutch day-first dates month-first when the day is <= 12 "
-    "(04-10-2016 becomes 10 April) but day-first when it is > 12, silently, in one column",
-)
 def test_dutch_day_first_dates_are_not_silently_swapped(csv_file):
     p = csv_file("d,flag,n,x\n04-10-2016,ja,1,1\n13-10-2016,ja,1,1\n", name="klein.csv")
     try:
@@ -293,10 +287,6 @@ def test_dutch_day_first_dates_are_not_silently_swapped(csv_file):
     assert out["d"].tolist() == [pd.Timestamp("2016-10-04"), pd.Timestamp("2016-10-13")]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: nullable int columns come out float64, not Int64: (num % 1 != 0) is True for NaN",
-)
 def test_nullable_int_column_stays_integer(csv_file):
     out = _check(csv_file("d,flag,n,x\n2016-10-04,ja,1,1\n2016-10-05,ja,,1\n", name="klein.csv"), SMALL)
     assert pdt.is_integer_dtype(out["n"])

@@ -100,6 +100,11 @@ def _row_label(index_value, row_base):
     return f"row {int(index_value) + row_base}"
 
 
+def _plain(value):
+    """A value as a user reads it: numpy scalars as plain Python values."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
 def _listing(labels):
     labels = list(labels)
     shown = ", ".join(labels[:MAX_LISTED])
@@ -183,7 +188,7 @@ def validate_frame(df, schema, *, source="<table>", row_base=None, known_codes=N
             if bad:
                 problems.append(
                     f"column {col.name!r}: expected a CBS municipality code like 'GM0344', found "
-                    + _listing(f"{s[i]!r} in {_row_label(i, row_base)}" for i in bad)
+                    + _listing(f"{_plain(s[i])!r} in {_row_label(i, row_base)}" for i in bad)
                 )
             elif known_codes is not None:
                 unknown = [i for i in s.index[present] if codes[i] not in set(known_codes) and codes[i] != "NL01"]
@@ -201,42 +206,46 @@ def validate_frame(df, schema, *, source="<table>", row_base=None, known_codes=N
             if bad.any():
                 problems.append(
                     f"column {col.name!r}: expected a number, found "
-                    + _listing(f"{s[i]!r} in {_row_label(i, row_base)}" for i in s.index[bad])
+                    + _listing(f"{_plain(s[i])!r} in {_row_label(i, row_base)}" for i in s.index[bad])
                 )
             if col.kind == "int":
                 frac = present & ~bad & (num.fillna(0) % 1 != 0)
                 if frac.any():
                     problems.append(
                         f"column {col.name!r}: expected a whole number, found "
-                        + _listing(f"{s[i]!r} in {_row_label(i, row_base)}" for i in s.index[frac])
+                        + _listing(f"{_plain(s[i])!r} in {_row_label(i, row_base)}" for i in s.index[frac])
                     )
             if col.min is not None:
                 low = present & ~bad & (num < col.min)
                 if low.any():
                     problems.append(
                         f"column {col.name!r}: expected a value of at least {col.min:g}, found "
-                        + _listing(f"{s[i]!r} in {_row_label(i, row_base)}" for i in s.index[low])
+                        + _listing(f"{_plain(s[i])!r} in {_row_label(i, row_base)}" for i in s.index[low])
                     )
             if col.max is not None:
                 high = present & ~bad & (num > col.max)
                 if high.any():
                     problems.append(
                         f"column {col.name!r}: expected a value of at most {col.max:g}, found "
-                        + _listing(f"{s[i]!r} in {_row_label(i, row_base)}" for i in s.index[high])
+                        + _listing(f"{_plain(s[i])!r} in {_row_label(i, row_base)}" for i in s.index[high])
                     )
             if col.kind == "int" and not num.isna().any():
                 out[col.name] = num.astype("int64")
             elif col.kind == "int":
-                out[col.name] = num.astype("Int64") if not bad.any() and not (num % 1 != 0).any() else num
+                out[col.name] = num.astype("Int64") if not bad.any() and not (num.dropna() % 1 != 0).any() else num
             else:
                 out[col.name] = num.astype(float)
         elif col.kind == "date":
-            dates = pd.to_datetime(s.where(present), errors="coerce", format="mixed")
+            text = s.where(present).astype("string").str.strip()
+            dates = pd.to_datetime(text, errors="coerce", format="ISO8601")
+            rest = present & dates.isna()
+            if rest.any():  # Dutch notation 04-10-2016 is day first
+                dates[rest] = pd.to_datetime(text[rest], errors="coerce", dayfirst=True, format="mixed")
             bad = present & dates.isna()
             if bad.any():
                 problems.append(
                     f"column {col.name!r}: expected a date like 2016-10-04, found "
-                    + _listing(f"{s[i]!r} in {_row_label(i, row_base)}" for i in s.index[bad])
+                    + _listing(f"{_plain(s[i])!r} in {_row_label(i, row_base)}" for i in s.index[bad])
                 )
             out[col.name] = dates
         elif col.kind == "bool":
@@ -246,7 +255,7 @@ def validate_frame(df, schema, *, source="<table>", row_base=None, known_codes=N
             if bad.any():
                 problems.append(
                     f"column {col.name!r}: expected ja/nee or true/false, found "
-                    + _listing(f"{s[i]!r} in {_row_label(i, row_base)}" for i in s.index[bad])
+                    + _listing(f"{_plain(s[i])!r} in {_row_label(i, row_base)}" for i in s.index[bad])
                 )
             out[col.name] = vals
         else:
@@ -257,7 +266,7 @@ def validate_frame(df, schema, *, source="<table>", row_base=None, known_codes=N
             if bad.any():
                 problems.append(
                     f"column {col.name!r}: expected one of {list(col.allowed)}, found "
-                    + _listing(f"{s[i]!r} in {_row_label(i, row_base)}" for i in s.index[bad])
+                    + _listing(f"{_plain(s[i])!r} in {_row_label(i, row_base)}" for i in s.index[bad])
                 )
     # 3. keys
     if schema.key and not problems:

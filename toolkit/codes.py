@@ -70,7 +70,18 @@ def harmonise(df, year, *, code_col="code", value_cols=None, by=None, agg="sum")
             f"harmonise: expected a column {code_col!r} with CBS codes, found columns {list(df.columns)}"
         )
     out = df.copy()
-    out[code_col] = [normalise_code(c) for c in out[code_col]]
+    codes, bad = [], []
+    for pos, c in enumerate(out[code_col]):
+        try:
+            codes.append(normalise_code(c))
+        except ValueError:
+            codes.append(None)
+            bad.append(f"{c!r} in row {pos}")
+    if bad:
+        raise ValidationError(
+            f"harmonise: column {code_col!r}: expected CBS municipality codes like 'GM0344', found {', '.join(bad)}"
+        )
+    out[code_col] = codes
     from .data import load_code_changes
 
     changes = load_code_changes()
@@ -98,7 +109,8 @@ def harmonise(df, year, *, code_col="code", value_cols=None, by=None, agg="sum")
 
     grouped = out.groupby(keys, dropna=False, sort=True).agg(
         {
-            **{c: agg for c in value_cols},
+            # a merged total with a missing part stays missing instead of counting the part as 0
+            **{c: ((lambda v: v.sum(min_count=len(v))) if agg == "sum" else agg) for c in value_cols},
             **{c: _agree for c in other},
             "harmonised_from": lambda s: ",".join(sorted(s)),
         }

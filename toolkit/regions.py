@@ -42,6 +42,12 @@ def municipalities(year=2016, region=None):
     mun = mun[alive]
     if region is not None:
         codes = region_codes(region, year)
+        missing = [c for c in codes if c not in set(mun["code"])]
+        if missing:
+            raise ValidationError(
+                f"municipalities: codes {missing} do not exist on 1-1-{int(year)} in the shipped data; "
+                f"known codes then are {sorted(mun['code'])}"
+            )
         mun = mun.set_index("code").loc[codes].reset_index()
     return mun.reset_index(drop=True)
 

@@ -341,7 +341,7 @@ def carry_over(table=None, *, initial_backlog=0.0):
         raise ValidationError(f"carry_over: expected a frame with columns period, target (and housed), found {found}")
     d = table.copy()
     for col in ("target", "housed", "backlog_start", "target_incl_backlog", "balance_end"):
-        d[col] = pd.to_numeric(d[col], errors="coerce") if col in d.columns else np.nan
+        d[col] = pd.to_numeric(d[col], errors="coerce").astype(float) if col in d.columns else np.nan
     bad = d.index[d["target"].isna() | (d["target"] < 0)].tolist()
     if bad:
         raise ValidationError(f"carry_over: column 'target' must hold non-negative numbers, found problems at rows {bad}")
