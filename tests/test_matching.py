@@ -118,7 +118,23 @@ def test_sharing_groups_singles():
     assert shared.summary_["under_occupation"] == 0
     d = shared.dwellings_
     assert d["adults"].tolist() == [2, 2] and d["shared"].all()
-    assert shared.assignment_["unit_id"].nunique() == 2
+    assert shared.assignment_["dwelling_id"].nunique() == 2
+    # 4 sharing adults at share_penalty 1 each, nobody waits
+    assert shared.objective_ == pytest.approx(4 * 1.0)
+
+
+def test_sharing_is_a_choice_not_a_rule():
+    h = hh((1, 1, 1), (1, 1, 1), (1, 1, 1))
+    s = supply((A, "1", 2), (A, "2", 1))
+    m = solve(h, s, targets(**{A: 3, B: 0}), sharing=2)
+    # three singles, three dwellings: everybody alone, the third with one empty bed-space
+    assert m.summary_["shared_dwellings"] == 0 and m.summary_["households_housed"] == 3
+    m = solve(h, supply((A, "1", 1), (A, "2", 1)), targets(**{A: 3, B: 0}), sharing=2)
+    # two dwellings: two share the '2' dwelling, one lives alone (in the '1')
+    assert m.summary_["shared_dwellings"] == 1 and m.summary_["households_housed"] == 3
+    assert sorted(m.dwellings_["size_class"]) == ["1", "2"]
+    m = solve(h, supply((A, "3-4", 1)), targets(**{A: 3, B: 0}), sharing=3)
+    assert m.dwellings_["adults"].tolist() == [3]
 
 
 def test_allocation_balancing_spreads_over_targets():
@@ -251,13 +267,16 @@ def test_nationality_and_sex_do_not_change_placement():
     assert not {"nationality_group", "referent_sex"} & set(base.assignment_.columns)
 
 
-def test_reasons_and_cost_components_present():
+@pytest.mark.parametrize("sharing", [1, 3])
+def test_cost_components_add_up_to_the_objective(sharing):
     h, s, t = random_instance(8)
-    m = solve(h, s, t, scope="U16")
+    h = pd.concat([h, hh(*[(1, 1, 1)] * 12).assign(household_id=lambda d: "S" + d["household_id"])], ignore_index=True)
+    m = solve(h, s, t, scope="U16", sharing=sharing)
     a = m.assignment_
     assert a["reason"].str.len().gt(0).all()
-    assert (a["cost_total"] == a["cost_under_occupation"] + a["cost_waiting"]).all()
-    assert m.objective_ >= (a.drop_duplicates("unit_id")["cost_total"].sum() - 1e-9)
+    over = m.municipalities_["over_target"].sum()
+    assert a["cost_total"].sum() + 0.5 * over == pytest.approx(m.objective_)
+    assert len(a) == len(h) and a["household_id"].is_unique
 
 
 # ---- inputs -----------------------------------------------------------------

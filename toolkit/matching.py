@@ -269,7 +269,8 @@ class MatchingModel:
 
     def __init__(self, need, persons, count, origin, supply, targets, *, blocks=None, class_min=None,
                  class_max=None, allowed=None, under_penalty=1.0, wait_penalty=10.0, over_target_penalty=0.5,
-                 fairness_band=None, max_under_occupation=None, mip_rel_gap=1e-6, time_limit=None):
+                 fairness_band=None, max_under_occupation=None, base=None, multiplier=None, type_cost=None,
+                 mip_rel_gap=1e-6, time_limit=None):
         self.need = need
         self.persons = persons
         self.count = count
@@ -285,6 +286,9 @@ class MatchingModel:
         self.over_target_penalty = over_target_penalty
         self.fairness_band = fairness_band
         self.max_under_occupation = max_under_occupation
+        self.base = base
+        self.multiplier = multiplier
+        self.type_cost = type_cost
         self.mip_rel_gap = mip_rel_gap
         self.time_limit = time_limit
         self._meta = None
@@ -315,6 +319,10 @@ class MatchingModel:
             ``under_penalty``, ``wait_penalty``, ``over_target_penalty``,
             ``fairness_band`` ((low, high) shares of target or None),
             ``max_under_occupation``, ``mip_rel_gap``, ``time_limit``.
+            Shared dwellings: a type with ``base[t] = b`` and
+            ``multiplier[t] = k`` is a group of ``k`` units of type ``b``
+            sharing one dwelling (its own ``count`` is 0); ``type_cost`` (T,)
+            is an extra cost per unit of each type (e.g. for sharing).
         """
         model = cls(need, persons, count, origin, supply, targets, **params)
         model._check_arrays()
@@ -354,8 +362,8 @@ class MatchingModel:
     @classmethod
     def from_frames(cls, households, supply, targets, *, scope="U16", region=None, year=2016, period=None,
                     use_final_size=True, sharing=1, reserve=0.0, fairness_band=None, under_penalty=1.0,
-                    wait_penalty=10.0, over_target_penalty=0.5, max_persons=None, max_under_occupation=None,
-                    needs_places=None, mip_rel_gap=1e-6, time_limit=None):
+                    wait_penalty=10.0, over_target_penalty=0.5, share_penalty=1.0, max_persons=None,
+                    max_under_occupation=None, needs_places=None, mip_rel_gap=1e-6, time_limit=None):
         """Build the model from households, supply and targets frames.
 
         Parameters
@@ -384,12 +392,14 @@ class MatchingModel:
         use_final_size : bool
             Families waiting for nareizigers get a dwelling for the final size.
         sharing : int
-            Maximum adults per dwelling for singles: singles (one adult, no
-            children, final size 1) are grouped in arrival order into groups
-            of ``sharing`` who share a dwelling. 1 = nobody shares.
+            Maximum adults per dwelling for singles (one adult, no children,
+            final size 1, no needs flags): the model may put 2 to ``sharing``
+            of them in one dwelling, at ``share_penalty`` per sharing adult,
+            when that lets more people be housed. 1 = nobody shares.
         reserve : float
-            Share of each municipality's dwellings per class kept free (the
-            kept number is rounded up).
+            Share of the dwellings kept free: ``reserve`` x all dwellings,
+            rounded, spread over municipalities and classes by largest
+            remainder.
         fairness_band : tuple (low, high), optional
             Hard band: each municipality houses between ``low`` and ``high``
             times its target in persons (``floor(low x target)`` to
@@ -399,7 +409,7 @@ class MatchingModel:
         needs_places : dict, optional
             ``{flag: [codes]}``: households with ``needs_<flag>`` true may only
             be housed in those municipalities.
-        under_penalty, wait_penalty, over_target_penalty, max_under_occupation,
+        under_penalty, wait_penalty, over_target_penalty, share_penalty, max_under_occupation,
         mip_rel_gap, time_limit
             See the module docstring and :meth:`from_arrays`.
         """
@@ -413,6 +423,8 @@ class MatchingModel:
         hh, sup, tgt = (_select_period(f, period, name) for f, name in ((hh, "households"), (sup, "supply"), (tgt, "targets")))
 
         # --- parameters
+        if not isinstance(share_penalty, (int, float, np.number)) or share_penalty < 0:
+            raise ValidationError(f"share_penalty: expected a number of at least 0, found {share_penalty!r}")
         if isinstance(sharing, bool) or not isinstance(sharing, (int, np.integer)) or sharing < 1:
             raise ValidationError(f"sharing: expected a whole number of adults per dwelling of at least 1, found {sharing!r}")
         if not isinstance(reserve, (int, float, np.number)) or not 0 <= reserve < 1:
@@ -516,7 +528,10 @@ class MatchingModel:
         raw = np.zeros((M, len(SIZE_CLASSES)), dtype=np.int64)
         for c, k, d in zip(sup["code"].astype(str), sup["size_class"], sup["dwellings"]):
             raw[midx[c], cidx[k]] += int(d)
-        kept = np.ceil(raw * float(reserve) - 1e-9).astype(np.int64)
+        from .taakstelling import largest_remainder
+
+        share = raw.reshape(-1) * float(reserve)
+        kept = largest_remainder(share, math.floor(share.sum() + 0.5)).reshape(raw.shape).astype(np.int64)
         available = raw - kept
         tcol = "target_int" if "target_int" in tgt and tgt["target_int"].notna().all() else "target"
         tmap = dict(zip(tgt["code"].astype(str), tgt[tcol].astype(float)))
@@ -528,15 +543,26 @@ class MatchingModel:
             blocks[[midx[c] for c in pool]] = M  # one shared id for the pool
         block_label = [scope_label if pool and c in set(pool) else "solo" for c in universe]
 
-        units = _make_units(hh, sharing=sharing, flags=flags)
+        units = _make_units(hh, flags=flags)
         units = _link_units(units, target, midx)
         allowed_by_flag = {f: np.isin(universe, region_codes(codes, year)) for f, codes in needs_places.items()}
-        key_cols = ["block", "need", "persons"] + flags
+        key_cols = ["block", "need", "persons", "sole"] + flags
         units["block"] = blocks[units["origin"].to_numpy()]
         types = units.drop_duplicates(key_cols)[key_cols + ["origin"]].reset_index(drop=True)
         units = units.merge(types[key_cols].reset_index().rename(columns={"index": "type"}), on=key_cols, how="left")
         units = units.sort_values("order", kind="stable").reset_index(drop=True)
         count = np.bincount(units["type"], minlength=len(types))
+        types["base"] = np.arange(len(types))
+        types["mult"] = 1
+        types["type_cost"] = 0.0
+        if sharing > 1:
+            groups = [
+                {**row, "need": k, "persons": k, "base": i, "mult": k, "type_cost": float(share_penalty) * k}
+                for i, row in types[types["sole"]].iterrows() for k in range(2, sharing + 1)
+            ]
+            if groups:
+                types = pd.concat([types, pd.DataFrame(groups)], ignore_index=True)
+                count = np.concatenate([count, np.zeros(len(groups), dtype=np.int64)])
         allowed = np.ones((len(types), M), dtype=bool)
         for f, mask in allowed_by_flag.items():
             allowed[types[f"needs_{f}"].to_numpy(bool)] &= mask
@@ -546,12 +572,15 @@ class MatchingModel:
             class_min=[CLASS_MIN[k] for k in SIZE_CLASSES], class_max=[cmax[k] for k in SIZE_CLASSES],
             allowed=allowed, under_penalty=under_penalty, wait_penalty=wait_penalty,
             over_target_penalty=over_target_penalty, fairness_band=band,
-            max_under_occupation=max_under_occupation, mip_rel_gap=mip_rel_gap, time_limit=time_limit,
+            max_under_occupation=max_under_occupation, base=types["base"].to_numpy(np.int64),
+            multiplier=types["mult"].to_numpy(np.int64), type_cost=types["type_cost"].to_numpy(float),
+            mip_rel_gap=mip_rel_gap, time_limit=time_limit,
         )
         model._meta = {
             "codes": universe, "names": mun_names, "block_label": block_label, "raw_supply": raw,
             "reserve_kept": kept, "units": units, "households": hh, "scope": scope_label,
             "reserve": float(reserve), "sharing": int(sharing), "use_final_size": bool(use_final_size),
+            "share_penalty": float(share_penalty), "households_status": households.attrs.get("status", ""),
             "period": period, "class_max": cmax,
             "supply_status": supply.attrs.get("status", ""), "targets_status": targets.attrs.get("status", ""),
         }
@@ -573,15 +602,24 @@ class MatchingModel:
         allowed = np.ones((len(need), M), dtype=bool) if self.allowed is None else np.asarray(self.allowed, dtype=bool)
         return need, persons, count, origin, supply, targets, blocks, cmin, cmax, allowed
 
-    def _build_arcs(self):
+    def _group_arrays(self):
+        T = len(np.atleast_1d(self.need))
+        base = np.arange(T) if self.base is None else np.asarray(self.base, dtype=np.int64)
+        mult = np.ones(T, dtype=np.int64) if self.multiplier is None else np.asarray(self.multiplier, dtype=np.int64)
+        tcost = np.zeros(T) if self.type_cost is None else np.asarray(self.type_cost, dtype=float)
+        return base, mult, tcost
+
+    def _build_arcs(self, *, every_class=False):
+        """Arcs (type, municipality, class) that fit; ``every_class`` also where no dwelling is free."""
         need, persons, count, origin, supply, targets, blocks, cmin, cmax, allowed = self._arrays()
+        base, mult, tcost = self._group_arrays()
         T, M, C = len(need), supply.shape[0], supply.shape[1]
         under = np.maximum(cmin[None, :] - need[:, None], 0)  # (T, C)
         fits = need[:, None] <= cmax[None, :]
         if self.max_under_occupation is not None:
             fits &= under <= int(self.max_under_occupation)
         reach = allowed & (blocks[None, :] == blocks[origin][:, None])  # (T, M)
-        mask = reach[:, :, None] & fits[:, None, :] & (supply[None, :, :] > 0) & (count[:, None, None] > 0)
+        mask = reach[:, :, None] & fits[:, None, :] & ((supply[None, :, :] > 0) | every_class) & (count[base] // mult > 0)[:, None, None]
         t, m, c = np.nonzero(mask)
         return t, m, c, under[t, c]
 
@@ -592,6 +630,7 @@ class MatchingModel:
         sides, for the remainder left after fixing the integral part of an LP.
         """
         need, persons, count, origin, supply, targets, blocks, cmin, cmax, allowed = self._arrays()
+        base, mult, tcost = self._group_arrays()
         low, high = self._band_limits(targets)
         if residual is not None:
             count, supply, targets, low, high = residual
@@ -600,13 +639,13 @@ class MatchingModel:
         n_e = M * C if extra_supply else 0
         nvar = n_x + n_w + n_o + n_e
         cost = np.concatenate([
-            float(self.under_penalty) * under,
+            float(self.under_penalty) * under + tcost[t],
             float(self.wait_penalty) * persons,
             np.full(M, float(self.over_target_penalty)),
             np.zeros(n_e),
         ]).astype(float)
         rows_eq = sparse.hstack([
-            sparse.csr_matrix((np.ones(K), (t, np.arange(K))), shape=(T, K)),
+            sparse.csr_matrix((mult[t].astype(float), (base[t], np.arange(K))), shape=(T, K)),
             sparse.identity(T, format="csr"),
             sparse.csr_matrix((T, n_o + n_e)),
         ], format="csr")
@@ -632,7 +671,7 @@ class MatchingModel:
             b_ub.append(high)
         A_ub = sparse.vstack(blocks_ub, format="csr")
         b_ub = np.concatenate(b_ub)
-        ub = np.concatenate([count[t], count, np.full(n_o + n_e, np.inf)]).astype(float)
+        ub = np.concatenate([count[base[t]] // mult[t], count, np.full(n_o + n_e, np.inf)]).astype(float)
         bounds = np.column_stack([np.zeros(nvar), ub])
         return cost, A_ub, b_ub, rows_eq, b_eq, bounds, n_x + n_w
 
@@ -707,13 +746,14 @@ class MatchingModel:
 
     def _residual(self, t, m, c, x_f, w_f):
         need, persons, count, origin, supply, targets, blocks, cmin, cmax, allowed = self._arrays()
+        base, mult, tcost = self._group_arrays()
         M, C = supply.shape
         placed = np.bincount(m, weights=persons[t] * x_f, minlength=M)
         used = np.zeros((M, C), dtype=np.int64)
         np.add.at(used, (m, c), x_f)
         low, high = self._band_limits(targets)
         return (
-            count - np.bincount(t, weights=x_f, minlength=len(count)).astype(np.int64) - w_f,
+            count - np.bincount(base[t], weights=mult[t] * x_f, minlength=len(count)).astype(np.int64) - w_f,
             supply - used,
             targets - placed,
             None if low is None else low - placed,
@@ -737,10 +777,11 @@ class MatchingModel:
 
     def _objective(self, x, w):
         need, persons, count, origin, supply, targets, blocks, cmin, cmax, allowed = self._arrays()
+        base, mult, tcost = self._group_arrays()
         t, m, c, under = self.arcs_
         housed = np.bincount(m, weights=persons[t] * x, minlength=len(targets))
         return float(
-            self.under_penalty * (under * x).sum() + self.wait_penalty * (persons * w).sum()
+            (self.under_penalty * under * x).sum() + (tcost[t] * x).sum() + self.wait_penalty * (persons * w).sum()
             + self.over_target_penalty * np.maximum(housed - targets, 0).sum()
         )
 
@@ -773,25 +814,22 @@ class MatchingModel:
         return np.repeat(np.arange(len(np.atleast_1d(self.count))), np.asarray(self.count, dtype=np.int64))
 
     def _explain_infeasible(self, t, m, c, under):
-        """Find the fewest extra dwellings that would make the band feasible, and say where."""
+        """Find the fewest extra bed-spaces (dwellings weighted by class minimum) that make the band feasible."""
         need, persons, count, origin, supply, targets, blocks, cmin, cmax, allowed = self._arrays()
         M, C = supply.shape
         # arcs to every class that fits, also where no dwelling is free now
-        saved = self.supply
-        self.supply = np.ones_like(supply)
-        tt, mm, cc, uu = self._build_arcs()
-        self.supply = saved
+        tt, mm, cc, uu = self._build_arcs(every_class=True)
         cost, A_ub, b_ub, A_eq, b_eq, bounds, n_int = self._lp(tt, mm, cc, uu, extra_supply=True)
         # fewest extra dwellings first; the usual costs (scaled down) pick the best-fitting class
         cost = cost * 1e-4 / max(1.0, float(self.wait_penalty) * float(np.max(persons, initial=1)))
-        cost[-M * C:] = 1.0
+        cost[-M * C:] = np.tile(cmin.astype(float), M)
         res = linprog(cost, A_ub=A_ub, b_ub=b_ub, A_eq=A_eq, b_eq=b_eq, bounds=bounds, method="highs")
         names = self._meta["names"] if self._meta else [f"municipality {i}" for i in range(M)]
         codes = self._meta["codes"] if self._meta else [str(i) for i in range(M)]
         classes = list(SIZE_CLASSES) if C == len(SIZE_CLASSES) else [str(i) for i in range(C)]
         low, high = self._band_limits(targets)
         band = self.fairness_band
-        lines = [f"MatchingModel: the fairness band {band} cannot be met."]
+        lines = [f"MatchingModel: the fairness band {band} cannot be met (fewest extra bed-spaces shown)."]
         if res.status != 0:
             pool = np.array([persons[i] * count[i] for i in range(len(need))])
             lines.append(
@@ -805,12 +843,15 @@ class MatchingModel:
             short = ", ".join(f"size class '{classes[ci]}' short by {extra[mi, ci]} dwelling(s) "
                               f"({supply[mi, ci]} available)" for ci in np.nonzero(extra[mi])[0])
             reach = self._max_persons(mi)
-            pct = 100 * reach / targets[mi] if targets[mi] > 0 else float("nan")
-            lines.append(
-                f"{names[mi]} ({codes[mi]}): needs at least {int(low[mi])} persons "
-                f"({100 * band[0]:.0f} % of target {targets[mi]:g}) but can house at most {reach}: {short}."
-                f" Relax: lower fairness_band[0] to {math.floor(pct) if pct == pct else 0} % or less."
-            )
+            head = (f"{names[mi]} ({codes[mi]}): needs at least {int(low[mi])} persons "
+                    f"({100 * band[0]:.0f} % of target {targets[mi]:g})")
+            if reach < low[mi]:
+                pct = 100 * reach / targets[mi] if targets[mi] > 0 else 0.0
+                lines.append(f"{head} but can house at most {reach} with its own dwellings: {short}."
+                             f" Relax: lower fairness_band[0] to {math.floor(pct)} % or less.")
+            else:
+                lines.append(f"{head}; it could alone, but not together with the other lower bounds "
+                             f"from the same households and dwellings: {short}.")
         kept = self._meta["reserve_kept"] if self._meta else None
         tips = ["add dwellings in the classes named (supply)"]
         if kept is not None and kept.sum() > 0:
@@ -823,6 +864,7 @@ class MatchingModel:
     def _max_persons(self, mi):
         """Most persons municipality ``mi`` can house with its own dwellings (band ignored)."""
         need, persons, count, origin, supply, targets, blocks, cmin, cmax, allowed = self._arrays()
+        base, mult, tcost = self._group_arrays()
         t, m, c, under = self._build_arcs()
         keep = m == mi
         t, c = t[keep], c[keep]
@@ -831,7 +873,7 @@ class MatchingModel:
         C = supply.shape[1]
         A = sparse.vstack([
             sparse.csr_matrix((np.ones(len(t)), (c, np.arange(len(t)))), shape=(C, len(t))),
-            sparse.csr_matrix((np.ones(len(t)), (t, np.arange(len(t)))), shape=(len(need), len(t))),
+            sparse.csr_matrix((mult[t].astype(float), (base[t], np.arange(len(t)))), shape=(len(need), len(t))),
         ], format="csr")
         b = np.concatenate([supply[mi], count]).astype(float)
         res = milp(-persons[t].astype(float), integrality=np.ones(len(t)), constraints=[LinearConstraint(A, -np.inf, b)],
@@ -871,7 +913,8 @@ class MatchingModel:
         mun["over_target"] = over
         self.municipalities_ = mun
         self.summary_ = self._summary(
-            units=int(count.sum()), units_housed=int(x.sum()), persons=int((persons * count).sum()),
+            units=int(count.sum()), units_housed=int((self._group_arrays()[1][t] * x).sum()),
+            persons=int((persons * count).sum()),
             persons_housed=int(housed_persons.sum()), target=float(targets.sum()),
             under=int((under * x).sum()), overcrowding=0, over=float(over.sum()), dwellings=int(x.sum()),
         )
@@ -903,107 +946,132 @@ class MatchingModel:
     def _frames(self, x, w, used):
         meta = self._meta
         need, persons, count, origin, supply, targets, blocks, cmin, cmax, allowed = self._arrays()
+        base, mult, tcost = self._group_arrays()
         t, m, c, under = self.arcs_
         units = meta["units"].copy()
-        codes, names = meta["codes"], meta["names"]
+        codes, names = np.asarray(meta["codes"], dtype=object), np.asarray(meta["names"], dtype=object)
         M, C = supply.shape
-        # hand out each type's flows to its units in arrival order (earliest first)
-        arc_order = np.lexsort((c, m, t))
+        n = len(units)
+        # hand out each type's dwellings to its households in arrival order (earliest first):
+        # own dwellings first, then shared ones, each sorted by municipality and class
         slots = {}
-        for k in arc_order:
+        for k in np.lexsort((c, m, mult[t], base[t])):
             if x[k] > 0:
-                slots.setdefault(int(t[k]), []).extend([(int(m[k]), int(c[k]))] * int(x[k]))
-        place_m = np.full(len(units), -1)
-        place_c = np.full(len(units), -1)
+                slots.setdefault(int(base[t[k]]), []).extend([(int(m[k]), int(c[k]), int(mult[t[k]]))] * int(x[k]))
+        place_m = np.full(n, -1)
+        place_c = np.full(n, -1)
+        dwelling = np.full(n, -1)
+        next_id = 0
         for ty, idx in units.groupby("type", sort=False).indices.items():
-            got = slots.get(int(ty), [])
-            for j, i in enumerate(idx[: len(got)]):
-                place_m[i], place_c[i] = got[j]
+            pos = 0
+            for mi, ci, k in slots.get(int(ty), []):
+                members = idx[pos:pos + k]
+                pos += k
+                place_m[members], place_c[members], dwelling[members] = mi, ci, next_id
+                next_id += 1
         housed = place_m >= 0
-        classes = np.asarray(SIZE_CLASSES)
-        units["code"] = np.where(housed, np.asarray(codes, dtype=object)[np.maximum(place_m, 0)], None)
-        units["name"] = np.where(housed, np.asarray(names, dtype=object)[np.maximum(place_m, 0)], None)
-        units["size_class"] = np.where(housed, classes[np.maximum(place_c, 0)], None)
-        units["status"] = np.where(housed, _STATUS_HOUSED, _STATUS_WAITING)
-        cls_min = np.asarray(cmin)[np.maximum(place_c, 0)]
-        cls_max = np.asarray(cmax)[np.maximum(place_c, 0)]
-        units["under_occupation"] = np.where(housed, np.maximum(cls_min - units["need"], 0), 0)
-        units["expected_overcrowding"] = np.where(housed, np.maximum(units["final_size"] - cls_max, 0), 0)
-        units["cost_under_occupation"] = self.under_penalty * units["under_occupation"]
-        units["cost_waiting"] = np.where(housed, 0.0, self.wait_penalty * units["persons"])
-        housed_persons = np.bincount(place_m[housed], weights=units.loc[housed, "persons"], minlength=M)
-        over_m = housed_persons > targets + 1e-9
-        units["linked_code"] = np.asarray(codes, dtype=object)[units["origin"].to_numpy()]
-        units["reason"] = [
-            _reason(r, over_m[pm] if pm >= 0 else False, meta) for r, pm in zip(units.itertuples(index=False), place_m)
-        ]
+        classes = np.asarray(SIZE_CLASSES, dtype=object)
+        units["dwelling"] = dwelling
+        units["m"] = place_m
+        units["c"] = place_c
 
-        hh = meta["households"]
-        members = units[["unit_id", "members"]].explode("members").rename(columns={"members": "row"})
-        a = hh.loc[members["row"].to_numpy(), ["household_id", "size", "adults", "children", "final_size", "need"]].reset_index(drop=True)
-        if "period" in hh:
-            a.insert(1, "period", hh.loc[members["row"].to_numpy(), "period"].to_numpy())
-        a.insert(1, "unit_id", members["unit_id"].to_numpy())
-        ucols = ["unit_id", "linked_code", "code", "name", "size_class", "status", "shared", "adults_in_dwelling",
-                 "under_occupation", "expected_overcrowding", "cost_under_occupation", "cost_waiting", "reason"]
-        a = a.merge(units[ucols], on="unit_id", how="left")
-        a["cost_total"] = a["cost_under_occupation"] + a["cost_waiting"]
-        a.attrs.update(status="synthetisch" if meta["supply_status"] == "" else meta["supply_status"])
-        self.assignment_ = a
-
+        # one row per occupied dwelling
         h = units[housed]
+        dw = h.groupby("dwelling", sort=True).agg(
+            m=("m", "first"), c=("c", "first"), persons=("persons", "sum"), need=("need", "sum"),
+            final_size=("final_size", "sum"), adults=("adults", "sum"), households=("row", "size"),
+        )
+        dw["under_occupation"] = np.maximum(cmin[dw["c"]] - dw["need"], 0)
+        dw["expected_overcrowding"] = np.maximum(dw["final_size"] - cmax[dw["c"]], 0)
+        dw["shared"] = dw["households"] > 1
+        dw["dwelling_id"] = [f"W{i + 1:05d}" for i in range(len(dw))]
         self.dwellings_ = pd.DataFrame({
-            "unit_id": h["unit_id"].to_numpy(), "code": h["code"].to_numpy(), "size_class": h["size_class"].to_numpy(),
-            "persons": h["persons"].to_numpy(), "adults": h["adults_in_dwelling"].to_numpy(), "shared": h["shared"].to_numpy(),
+            "dwelling_id": dw["dwelling_id"].to_numpy(), "code": codes[dw["m"]], "name": names[dw["m"]],
+            "size_class": classes[dw["c"]], "households": dw["households"].to_numpy(),
+            "persons": dw["persons"].to_numpy(), "adults": dw["adults"].to_numpy(), "shared": dw["shared"].to_numpy(),
+            "under_occupation": dw["under_occupation"].to_numpy(),
+            "expected_overcrowding": dw["expected_overcrowding"].to_numpy(),
         })
 
-        g = units.assign(m=place_m)
+        # one row per household
+        per = dw.reindex(units["dwelling"].to_numpy())
+        k = per["households"].fillna(1).to_numpy()
+        hh = meta["households"]
+        a = hh.loc[units["row"].to_numpy(), ["household_id", "size", "adults", "children", "final_size", "need"]]
+        a = a.reset_index(drop=True)
+        if "period" in hh:
+            a.insert(1, "period", hh.loc[units["row"].to_numpy(), "period"].to_numpy())
+        a["linked_code"] = codes[units["origin"].to_numpy()]
+        a["code"] = np.where(housed, codes[np.maximum(place_m, 0)], None)
+        a["name"] = np.where(housed, names[np.maximum(place_m, 0)], None)
+        a["size_class"] = np.where(housed, classes[np.maximum(place_c, 0)], None)
+        a["status"] = np.where(housed, _STATUS_HOUSED, _STATUS_WAITING)
+        a["dwelling_id"] = np.where(housed, per["dwelling_id"].to_numpy(), None)
+        a["shared"] = np.where(housed, per["shared"].fillna(False).to_numpy(bool), False)
+        a["adults_in_dwelling"] = np.where(housed, per["adults"].fillna(0).to_numpy(), 0).astype(np.int64)
+        a["under_occupation"] = np.where(housed, per["under_occupation"].fillna(0).to_numpy(), 0).astype(np.int64)
+        a["expected_overcrowding"] = np.where(housed, per["expected_overcrowding"].fillna(0).to_numpy(), 0).astype(np.int64)
+        a["cost_under_occupation"] = self.under_penalty * a["under_occupation"] / k
+        a["cost_sharing"] = np.where(a["shared"], self._share_cost_per_adult(), 0.0)
+        a["cost_waiting"] = np.where(housed, 0.0, self.wait_penalty * a["size"])
+        a["cost_total"] = a["cost_under_occupation"] + a["cost_sharing"] + a["cost_waiting"]
+        housed_persons = np.bincount(place_m[housed], weights=units.loc[housed, "persons"], minlength=M)
+        over_m = housed_persons > targets + 1e-9
+        a["reason"] = [
+            _reason(r, over_m[pm] if pm >= 0 else False, meta) for r, pm in zip(a.itertuples(index=False), place_m)
+        ]
+        a.attrs.update(status="synthetisch" if "synthetisch" in (meta["households_status"], meta["supply_status"])
+                       else "schatting")
+        self.assignment_ = a
+
         low, high = self._band_limits(targets)
         mun = pd.DataFrame({"code": codes, "name": names, "scope": meta["block_label"], "target": targets})
         mun["persons_housed"] = housed_persons.astype(np.int64)
         mun["pct_target"] = 100 * mun["persons_housed"] / mun["target"].where(mun["target"] > 0)
-        mun["households_housed"] = np.bincount(place_m[housed], weights=units.loc[housed, "households"], minlength=M).astype(np.int64)
+        mun["households_housed"] = np.bincount(place_m[housed], minlength=M).astype(np.int64)
         mun["dwellings_available"] = meta["raw_supply"].sum(axis=1)
         mun["reserve_dwellings"] = meta["reserve_kept"].sum(axis=1)
-        for ci, k in enumerate(SIZE_CLASSES):
-            mun[f"dwellings_{k}"] = used[:, ci]
+        for ci, kname in enumerate(SIZE_CLASSES):
+            mun[f"dwellings_{kname}"] = used[:, ci]
         mun["dwellings_free"] = supply.sum(axis=1) - used.sum(axis=1)
-        mun["under_occupation"] = np.bincount(place_m[housed], weights=units.loc[housed, "under_occupation"], minlength=M).astype(np.int64)
-        mun["expected_overcrowding"] = np.bincount(place_m[housed], weights=units.loc[housed, "expected_overcrowding"], minlength=M).astype(np.int64)
+        mun["shared_dwellings"] = np.bincount(dw["m"], weights=dw["shared"], minlength=M).astype(np.int64)
+        mun["under_occupation"] = np.bincount(dw["m"], weights=dw["under_occupation"], minlength=M).astype(np.int64)
+        mun["expected_overcrowding"] = np.bincount(dw["m"], weights=dw["expected_overcrowding"], minlength=M).astype(np.int64)
         mun["over_target"] = np.maximum(mun["persons_housed"] - mun["target"], 0)
         mun["short_of_target"] = np.maximum(mun["target"] - mun["persons_housed"], 0)
-        waiting = g[~housed]
-        mun["linked_households_waiting"] = np.bincount(waiting["origin"], weights=waiting["households"], minlength=M).astype(np.int64)
+        mun["linked_households_waiting"] = np.bincount(units.loc[~housed, "origin"], minlength=M).astype(np.int64)
         mun["band_low"] = low if low is not None else np.nan
         mun["band_high"] = high if high is not None else np.nan
         self.municipalities_ = mun
 
-        hh_housed = int(units.loc[housed, "households"].sum())
         self.summary_ = self._summary(
-            units=len(units), units_housed=int(housed.sum()), persons=int(units["persons"].sum()),
+            units=n, units_housed=int(housed.sum()), persons=int(units["persons"].sum()),
             persons_housed=int(housed_persons.sum()), target=float(targets.sum()),
-            under=int(mun["under_occupation"].sum()), overcrowding=int(mun["expected_overcrowding"].sum()),
+            under=int(dw["under_occupation"].sum()), overcrowding=int(dw["expected_overcrowding"].sum()),
             over=float(mun["over_target"].sum()), dwellings=int(used.sum()),
-            households=len(hh), households_housed=hh_housed,
         )
         self.summary_["scope"] = meta["scope"]
-        self.summary_["shared_dwellings"] = int(h["shared"].sum())
+        self.summary_["shared_dwellings"] = int(dw["shared"].sum())
         self.summary_["reserve_dwellings"] = int(meta["reserve_kept"].sum())
+
+    def _share_cost_per_adult(self):
+        return float(self._meta["share_penalty"]) if self._meta else 0.0
 
 
 def _reason(u, over, meta):
-    """Dutch explanation of one unit's placement."""
-    wie = f"{u.persons} pers." + (f", eindgrootte {u.final_size}" if u.final_size != u.persons else "")
+    """Dutch explanation of one household's placement."""
+    wie = f"{u.size} pers." + (f", eindgrootte {u.final_size}" if u.final_size != u.size else "")
     if u.status == _STATUS_WAITING:
         return (f"wacht ({wie}): geen passende woning vrij binnen het samenwerkingsverband, "
                 f"of gelijke huishoudens die eerder kwamen gingen voor")
-    parts = [f"klasse {u.size_class} past bij {u.need} pers."]
-    if meta["use_final_size"] and u.final_size > u.persons:
+    if u.shared:
+        parts = [f"deelt een woning van klasse {u.size_class} met {u.adults_in_dwelling - 1} andere alleenstaande(n)"]
+    else:
+        parts = [f"klasse {u.size_class} past bij {u.need} pers."]
+    if meta["use_final_size"] and u.final_size > u.size:
         parts.append("woning voor de verwachte gezinsgrootte na nareis")
     if u.under_occupation:
         parts.append(f"onderbezetting {u.under_occupation} (geen kleinere passende woning vrij)")
-    if u.shared:
-        parts.append(f"deelt met {u.adults_in_dwelling - 1} andere alleenstaande(n)")
     if u.code != u.linked_code:
         parts.append(f"regionaal geplaatst (gekoppeld aan {u.linked_code})")
     if over:
@@ -1049,38 +1117,23 @@ def _select_period(frame, period, name):
     return frame
 
 
-def _make_units(hh, *, sharing, flags):
-    """One unit per household; singles grouped by ``sharing`` within each period."""
-    hh = hh.assign(row=np.arange(len(hh)))
-    per = hh["period"].astype(str) if "period" in hh else pd.Series("", index=hh.index)
-    single = (hh["adults"] == 1) & (hh["children"] == 0) & (hh["final_size"] == 1)
-    if flags:
-        single &= ~hh[flags].any(axis=1)
-    group = np.arange(len(hh)).astype(object)
-    if sharing > 1:
-        for p in per[single].unique():
-            rows = np.nonzero((single & (per == p)).to_numpy())[0]
-            for j in range(0, len(rows), sharing):
-                group[rows[j:j + sharing]] = f"g{rows[j]}"
-    hh["grp"] = group.astype(str)
-    agg = {
-        "members": ("row", list),
-        "order": ("row", "min"),
-        "persons": ("size", "sum"),
-        "final_size": ("final_size", "sum"),
-        "need": ("need", "sum"),
-        "adults_in_dwelling": ("adults", "sum"),
-        "households": ("row", "size"),
-    }
+def _make_units(hh, *, flags):
+    """One row per household in arrival order, with what the model needs."""
+    units = pd.DataFrame({
+        "row": np.arange(len(hh)),
+        "order": np.arange(len(hh)),
+        "persons": hh["size"].to_numpy(np.int64),
+        "final_size": hh["final_size"].to_numpy(np.int64),
+        "need": hh["need"].to_numpy(np.int64),
+        "adults": hh["adults"].to_numpy(np.int64),
+    })
+    sole = (hh["adults"] == 1) & (hh["children"] == 0) & (hh["final_size"] == 1)
     for f in flags:
-        agg[f] = (f, "max")
+        units[f] = hh[f].to_numpy(bool)
+        sole &= ~hh[f]
+    units["sole"] = sole.to_numpy(bool)
     if "code" in hh:
-        agg["code_given"] = ("code", "first")
-    units = hh.groupby("grp", sort=False).agg(**agg).reset_index(drop=True)
-    units = units.sort_values("order", kind="stable").reset_index(drop=True)
-    units["shared"] = units["households"] > 1
-    units["adults_in_dwelling"] = np.where(units["shared"], units["households"], units["adults_in_dwelling"])
-    units.insert(0, "unit_id", [f"W{i + 1:05d}" for i in range(len(units))])
+        units["code_given"] = hh["code"].to_numpy(object)
     return units
 
 
