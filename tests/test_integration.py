@@ -22,7 +22,7 @@ CBS_2014 = {18: 0.04, 30: 0.11, 36: 0.19, 72: 0.43, 108: 0.47}
 def arrivals(**cols):
     base = {
         "code": ["GM0344", "GM0344", "GM0321", "gm355"],
-        "month": ["2016-07", "2016-09", pd.Period("2016-08", "M"), "2017-01"],
+        "month": ["2016-07", "2016-08", pd.Period("2016-08", "M"), "2017-01"],
         "persons": [30.0, 12.0, 9.0, 4.0],
     }
     base.update(cols)
@@ -35,7 +35,7 @@ def test_cohort_totals_conserved_month_by_month():
         p = integ.project(arrivals(), s, horizon_months=36)
         # independent: adults per month is the running sum of the input (persons x adult share)
         utrecht = p[p["code"] == "GM0344"].set_index("month")
-        assert utrecht.loc[pd.Period("2016-08", "M"), "adults"] == pytest.approx(30 * s.adult_share)
+        assert utrecht.loc[pd.Period("2016-07", "M"), "adults"] == pytest.approx(30 * s.adult_share)
         assert utrecht.loc[pd.Period("2017-06", "M"), "adults"] == pytest.approx(42 * s.adult_share)
         for dim, cols in STATE_DIMENSIONS.items():
             np.testing.assert_allclose(p[cols].sum(axis=1), p["adults"], rtol=0, atol=1e-9, err_msg=dim)
@@ -183,6 +183,15 @@ def test_bad_parameters(changes, match):
         scenario("dag1", **changes)
 
 
+def test_gaps_in_arrivals_are_not_filled_silently():
+    a = arrivals(month=["2016-07", "2016-10", "2016-08", "2017-01"])
+    with pytest.raises(ValidationError, match=r"GM0344: no row for 2016-08, 2016-09"):
+        integ.project(a, CURRENT, horizon_months=12)
+    p = integ.project(a, CURRENT, horizon_months=12, allow_gaps=True)
+    utrecht = p[p["code"] == "GM0344"].set_index("month")["new_persons"]
+    assert utrecht[pd.Period("2016-09", "M")] == 0 and utrecht[pd.Period("2016-10", "M")] == 12
+
+
 def test_bad_horizons():
     with pytest.raises(ValidationError, match="beyond the data"):
         integ.project(arrivals(), CURRENT, horizon_months=200)
@@ -201,6 +210,8 @@ def test_bad_horizons():
         (dict(persons=[30, -1, 9, 4]), r"row 1, column 'persons': expected a number >= 0"),
         (dict(adults=[40, 1, 1, 1]), r"row 0, column 'adults': 40 is more than the 30 persons"),
         (dict(month=["2016-07", "2016-07", "2016-08", "2017-01"]), "each \\(code, month\\) once"),
+        (dict(month=["2016-07", None, "2016-08", "2017-01"]), r"row 1, column 'month'"),
+        (dict(month=["2016-07", float("nan"), "2016-08", "2017-01"]), r"row 1, column 'month'"),
     ],
 )
 def test_bad_arrivals(cols, match):

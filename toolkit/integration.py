@@ -746,7 +746,24 @@ def _validate_arrivals(arrivals, *, source, s, known_codes=None):
     return out[["code", "month", "persons", "adults", "households"]].reset_index(drop=True)
 
 
-def project(arrivals, s=CURRENT, *, horizon_months=60, known_codes=None):
+def _check_gaps(arr, where):
+    problems = []
+    for code, g in arr.groupby("code", sort=True):
+        have = set(g["month"])
+        span = pd.period_range(min(have), max(have), freq="M")
+        missing = [str(m) for m in span if m not in have]
+        if missing:
+            shown = ", ".join(missing[:6]) + (f" and {len(missing) - 6} more" if len(missing) > 6 else "")
+            problems.append(f"{code}: no row for {shown}")
+    if problems:
+        raise ValidationError(
+            f"{where}: months missing between the first and last arrival ({'; '.join(problems)}); the toolkit does "
+            "not fill gaps silently: add rows with persons 0 where nobody arrived, or pass allow_gaps=True",
+            problems,
+        )
+
+
+def project(arrivals, s=CURRENT, *, horizon_months=60, known_codes=None, allow_gaps=False):
     """Project the integration states per municipality and month.
 
     Parameters
@@ -764,6 +781,10 @@ def project(arrivals, s=CURRENT, *, horizon_months=60, known_codes=None):
         fall within the horizon.
     known_codes : collection of str, optional
         Valid municipality codes; default the shipped municipalities.
+    allow_gaps : bool
+        Treat months missing between a municipality's first and last
+        arrival as months without arrivals (default: raise, so a gap in the
+        data is never filled silently).
 
     Returns
     -------
@@ -779,6 +800,8 @@ def project(arrivals, s=CURRENT, *, horizon_months=60, known_codes=None):
         raise ValidationError(f"project: expected a Scenario, got {type(s).__name__}")
     _check_months("project", "horizon_months", horizon_months)
     arr = _validate_arrivals(arrivals, source="project: arrivals", s=s, known_codes=known_codes)
+    if not allow_gaps:
+        _check_gaps(arr, "project: arrivals")
     first = arr["month"].min()
     months = pd.period_range(first, periods=horizon_months, freq="M")
     late = arr[arr["month"] > months[-1]]
@@ -818,13 +841,14 @@ def project(arrivals, s=CURRENT, *, horizon_months=60, known_codes=None):
     return out
 
 
-def compare(arrivals, scenarios=(CURRENT, PILOT), *, horizon_months=60, known_codes=None):
+def compare(arrivals, scenarios=(CURRENT, PILOT), *, horizon_months=60, known_codes=None, allow_gaps=False):
     """:func:`project` for each scenario, stacked (column ``scenario``)."""
     names = [s.name for s in scenarios]
     if len(set(names)) != len(names):
         raise ValidationError(f"compare: scenario names must differ, got {names}")
     out = pd.concat(
-        [project(arrivals, s, horizon_months=horizon_months, known_codes=known_codes) for s in scenarios],
+        [project(arrivals, s, horizon_months=horizon_months, known_codes=known_codes, allow_gaps=allow_gaps)
+         for s in scenarios],
         ignore_index=True,
     )
     out.attrs.update(status="schatting", source="toolkit.integration (parameters: parameter_table())")
