@@ -19,6 +19,8 @@ activity   ``no_activity``, ``volunteering`` (unpaid, not yet paid work),
            ``paid_work``
 ========== ================================================================
 
+The cohort is adults (18+); the CBS employment figures used for calibration
+are for ages 18-65 (the few permit holders over 65 are not separated).
 ``participating`` = volunteering + paid_work. Paid work is absorbing and
 volunteers leave volunteering only for paid work, so ``participating`` is the
 share that has ever started volunteering or work (an upper bound on the
