@@ -99,7 +99,7 @@ def test_osm_option_and_bad_basemap(bounds):
 def test_inputs_not_mutated_and_extra_columns_dropped(bounds):
     locs, blds, b = small_locations(), small_buildings(), bounds.copy()
     before = (locs.copy(), blds.copy(), b.copy())
-    m = maps.capaciteitskaart(region=CODES, boundaries=b, locations=locs, buildings=blds, map_date="2016-10-04")
+    m = maps.capaciteitskaart(region=CODES, boundaries=b, locations=locs, buildings=blds, date="2016-10-04")
     pd.testing.assert_frame_equal(locs, before[0])
     pd.testing.assert_frame_equal(blds, before[1])
     pd.testing.assert_frame_equal(pd.DataFrame(b.drop(columns="geometry")), pd.DataFrame(before[2].drop(columns="geometry")))
@@ -110,7 +110,7 @@ def test_inputs_not_mutated_and_extra_columns_dropped(bounds):
 
 def test_capacity_tooltips_hand_computed(bounds):
     m = maps.capaciteitskaart(region=CODES, boundaries=bounds, locations=small_locations(), buildings=small_buildings(),
-                              m2_per_place=25, m2_per_dwelling=50, map_date="2016-10-04")
+                              m2_per_place=25, m2_per_dwelling=50, date="2016-10-04")
     loc_tips = list(m._dl_spec.layers[1].gdf["tip"])
     assert "50,0 %" in loc_tips[1] and "100" in loc_tips[1]  # 100 of 200 -> 50 %, 100 free
     # mixed groups of 80 (40 + 40): min(100 free, 100 residents) // 40 = 2
@@ -122,7 +122,7 @@ def test_capacity_tooltips_hand_computed(bounds):
 
 def test_small_counts_hide_revealing_figures(bounds):
     m = maps.capaciteitskaart(region=CODES, boundaries=bounds, locations=small_locations(), buildings=False,
-                              small_counts=True, map_date="2016-10-04")
+                              small_counts=True, date="2016-10-04")
     tip = m._dl_spec.layers[1].gdf["tip"].iloc[0]  # 3 residents in 10 places
     assert "&lt;5" in tip
     assert "afgeschermd" in tip  # rate 30 % and 7 free places would reveal the 3
@@ -182,3 +182,11 @@ def test_rd_boundaries_accepted(bounds):
     m = maps.overzichtskaart(region=CODES, boundaries=bounds.to_crs(28992), locations=False, buildings=False)
     minx, miny, maxx, maxy = m._dl_spec.layers[0].gdf.total_bounds
     assert 4.5 < minx < maxx < 5.6 and 51.9 < miny < maxy < 52.3
+
+
+def test_reference_date_filters_locations(bounds):
+    locs = small_locations().assign(open_from=["2017-03-01", None], open_to=[None, "2016-12-31"])
+    m = maps.overzichtskaart(region=CODES, boundaries=bounds, locations=locs, buildings=False, reference_date="2016-10-04")
+    tips = list(m._dl_spec.layers[1].gdf["tip"])
+    assert len(tips) == 1 and "Locatie B" in tips[0]
+    assert "periode onbekend" not in tips[0] and "december 2016" in tips[0]

@@ -277,8 +277,8 @@ def _slug(text):
     return re.sub(r"[^a-z0-9]+", "-", str(text).lower()).strip("-") or "regio"
 
 
-def write_council_files(region="U16", year=2016, out_dir="out", *, date=None, boundaries=None, offline=True,
-                        basemap="pdok", pdf=False):
+def write_council_files(region="U16", year=2016, out_dir="out", *, date=None, reference_date=None, boundaries=None,
+                        offline=True, basemap="pdok", pdf=False):
     """Write the council files of a region: overview and capacity map, HTML and PNG.
 
     Parameters
@@ -289,6 +289,8 @@ def write_council_files(region="U16", year=2016, out_dir="out", *, date=None, bo
         Created when missing.
     date : date-like, optional
         Date printed on the maps (default today).
+    reference_date : date-like, optional
+        Show only reception locations open on this date (default: all shipped).
     boundaries : geopandas.GeoDataFrame, optional
         Municipal polygons (default :func:`toolkit.boundaries.load_boundaries`).
     offline : bool
@@ -304,13 +306,14 @@ def write_council_files(region="U16", year=2016, out_dir="out", *, date=None, bo
     """
     from . import maps
 
+    boundaries = maps._resolve_boundaries(boundaries, year=year, region=region, offline=offline)
     out_dir = Path(out_dir)
     label = _slug(region if isinstance(region, str) else "-".join(region))
     written = []
     builders = (
-        ("overzicht", lambda: maps.overzichtskaart(region=region, year=year, boundaries=boundaries, date=date,
+        ("overzicht", lambda: maps.overzichtskaart(region=region, year=year, boundaries=boundaries, date=date, reference_date=reference_date,
                                                    basemap=basemap, small_counts=True, offline=offline)),
-        ("capaciteit", lambda: maps.capaciteitskaart(region=region, year=year, boundaries=boundaries, map_date=date,
+        ("capaciteit", lambda: maps.capaciteitskaart(region=region, year=year, boundaries=boundaries, date=date, reference_date=reference_date,
                                                      basemap=basemap, small_counts=True, offline=offline)),
     )
     for name, build in builders:

@@ -434,6 +434,15 @@ def _location_category(row):
     return "onderbenut" if bool(row.underused) else "bezet"
 
 
+def _period_text(start, end):
+    def one(v):
+        return "onbekend" if v is None or pd.isna(v) else f"{MONTHS[pd.Timestamp(v).month - 1]} {pd.Timestamp(v).year}"
+
+    if (start is None or pd.isna(start)) and (end is None or pd.isna(end)):
+        return "periode onbekend"
+    return f"{one(start)} – {one(end) if end is not None and not pd.isna(end) else 'heden'}"
+
+
 def _radius(capacity):
     return float(4 + 1.2 * math.sqrt(max(float(capacity), 0.0) / 10)) if pd.notna(capacity) else 5.0
 
@@ -459,7 +468,8 @@ def _step_locations(spec, *, locations, threshold, mix_scale, date, small_counts
                 ("Bezetting", UNKNOWN if row.occupancy_status != "bekend" else fmt_count(row.occupancy, small_counts=small_counts)),
                 ("Bezettingsgraad", "afgeschermd" if hide else fmt_pct(row.occupancy_rate)),
                 ("Vrije plaatsen", "afgeschermd" if hide else fmt_int(row.free_places)),
-                (f"Onderbenut (< {fmt_pct(threshold, 0)})", "onbekend" if row.underused is pd.NA else ("ja" if row.underused else "nee"))]
+                (f"Onderbenut (< {fmt_pct(threshold, 0)})", "onbekend" if row.underused is pd.NA else ("ja" if row.underused else "nee")),
+                ("Open", _period_text(getattr(row, "open_from", None), getattr(row, "open_to", None)))]
         if analysis:
             rows.append((f"Gemengde groepen van ~{mix_scale}", "onbekend" if row.mix_groups is pd.NA or hide else fmt_int(row.mix_groups)))
             rows.append(("Afstand tot centrum", f"{fmt_num(row.distance_km)} km ({row.nearest_centre_name})"))
@@ -816,8 +826,8 @@ def _region_label(region):
 # ----------------------------------------------------------------- public builders
 
 def overzichtskaart(*, region="U16", year=2016, boundaries=None, targets=None, locations=None, buildings=None,
-                    title=None, date=None, basemap="pdok", small_counts=False, offline=True, threshold=0.8,
-                    simplify_m=0, precision=5):
+                    title=None, date=None, reference_date=None, basemap="pdok", small_counts=False, offline=True,
+                    threshold=0.8, simplify_m=0, precision=5):
     """Overview map: municipalities by taakstelling, reception locations, state buildings.
 
     Parameters
@@ -842,6 +852,10 @@ def overzichtskaart(*, region="U16", year=2016, boundaries=None, targets=None, l
         Pass ``False`` to leave a layer out.
     title, date : str, optional
         Title (default "Overzicht <region> <year>") and date shown (default today).
+    reference_date : date-like, optional
+        Show only reception locations open on this date (unknown opening
+        dates count as open) and mark buildings available then; default all
+        shipped locations, whatever their dates.
     basemap : {"pdok", "pdok-grijs", "osm", None}
         Background tiles; PDOK BRT-Achtergrondkaart (Kadaster) by default.
     small_counts : bool
@@ -863,18 +877,18 @@ def overzichtskaart(*, region="U16", year=2016, boundaries=None, targets=None, l
     boundaries = _resolve_boundaries(boundaries, year=year, region=region, offline=offline)
     steps = [("municipalities", dict(year=year, region=region, boundaries=boundaries, targets=targets, offline=offline, simplify_m=simplify_m))]
     if locations is not False:
-        steps.append(("locations", dict(locations=locations, threshold=threshold, mix_scale=80, date=None, analysis=False, crs="EPSG:4326")))
+        steps.append(("locations", dict(locations=locations, threshold=threshold, mix_scale=80, date=reference_date, analysis=False, crs="EPSG:4326")))
     if buildings is not False:
         from .capacity import M2_PER_DWELLING, M2_PER_PLACE
 
-        steps.append(("buildings", dict(buildings=buildings, m2_per_place=M2_PER_PLACE, m2_per_dwelling=M2_PER_DWELLING, date=None, analysis=False, crs="EPSG:4326")))
+        steps.append(("buildings", dict(buildings=buildings, m2_per_place=M2_PER_PLACE, m2_per_dwelling=M2_PER_DWELLING, date=reference_date, analysis=False, crs="EPSG:4326")))
     title = title or f"Doorlopende Lijn: overzicht {_region_label(region)} ({year})"
     recipe = {"steps": tuple(steps), "options": _options(title=title, date=date, basemap=basemap, small_counts=small_counts, precision=precision)}
     return _map_from_recipe(recipe)
 
 
 def capaciteitskaart(*, region="U16", year=2016, boundaries=None, locations=None, buildings=None, threshold=0.8,
-                     mix_scale=80, m2_per_place=None, m2_per_dwelling=None, date=None, title=None, map_date=None,
+                     mix_scale=80, m2_per_place=None, m2_per_dwelling=None, title=None, date=None, reference_date=None,
                      basemap="pdok", small_counts=False, offline=True, crs="EPSG:4326", simplify_m=0, precision=5):
     """Capacity map: under-used reception locations and vacant state buildings, with the analysis.
 
@@ -891,10 +905,11 @@ def capaciteitskaart(*, region="U16", year=2016, boundaries=None, locations=None
     m2_per_place, m2_per_dwelling : float, optional
         Floor area per place / dwelling (default
         :data:`toolkit.capacity.M2_PER_PLACE` / ``M2_PER_DWELLING``, aanname).
-    date : date-like, optional
-        Reference date of the analysis: locations open and buildings available then.
-    map_date : date-like, optional
-        Date printed on the map (default today).
+    title, date : str, optional
+        Title and date printed on the map (default today).
+    reference_date : date-like, optional
+        Date of the analysis: only locations open then, buildings marked
+        available then (default: all shipped locations).
     crs : str
         CRS of the location/building coordinates ("EPSG:4326" or "EPSG:28992").
 
@@ -907,12 +922,12 @@ def capaciteitskaart(*, region="U16", year=2016, boundaries=None, locations=None
     boundaries = _resolve_boundaries(boundaries, year=year, region=region, offline=offline)
     steps = [("outline", dict(year=year, region=region, boundaries=boundaries, offline=offline, simplify_m=simplify_m))]
     if locations is not False:
-        steps.append(("locations", dict(locations=locations, threshold=threshold, mix_scale=mix_scale, date=date, analysis=True, crs=crs)))
+        steps.append(("locations", dict(locations=locations, threshold=threshold, mix_scale=mix_scale, date=reference_date, analysis=True, crs=crs)))
     if buildings is not False:
         steps.append(("buildings", dict(buildings=buildings, m2_per_place=m2_per_place or M2_PER_PLACE,
-                                        m2_per_dwelling=m2_per_dwelling or M2_PER_DWELLING, date=date, analysis=True, crs=crs)))
+                                        m2_per_dwelling=m2_per_dwelling or M2_PER_DWELLING, date=reference_date, analysis=True, crs=crs)))
     title = title or f"Doorlopende Lijn: capaciteit opvang en rijksgebouwen {_region_label(region)}"
-    recipe = {"steps": tuple(steps), "options": _options(title=title, date=map_date, basemap=basemap, small_counts=small_counts, precision=precision)}
+    recipe = {"steps": tuple(steps), "options": _options(title=title, date=date, basemap=basemap, small_counts=small_counts, precision=precision)}
     return _map_from_recipe(recipe)
 
 
