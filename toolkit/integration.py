@@ -144,7 +144,8 @@ _INFO = {
     "work_rates": (
         "basiskans per maand op betaald werk, per periode na vergunning",
         "kans/maand",
-        "gekalibreerd op CBS cohort 2014 (4 % na 1,5 jaar, 11 % na 2,5, 19 % na 3, 43 % na ca. 6, 47 % na 9 jaar)",
+        "gekalibreerd op CBS cohort 2014 (18-65 jaar): 4 % werk na 1,5 jaar, 6 % na 2, 11 % na 2,5, 19 % na 3, "
+        "43 % na ca. 6, 45 % medio 2022 (ca. 8), 47 % na 9 jaar (werk als hoofdinkomen); zie CBS_WORK_TARGETS",
         "schatting",
     ),
     "volunteer_rate": (
