@@ -18,7 +18,6 @@ import numpy as np
 import pandas as pd
 
 from toolkit.matching import MatchingModel, supply_from_stock
-from toolkit.regions import region_codes
 from toolkit.taakstelling import municipal_targets
 
 

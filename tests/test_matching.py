@@ -371,3 +371,33 @@ def test_rolling_plan_carries_waiting_households_and_backlog():
     assert a.loc["H2", "status"] == "gehuisvest"  # the carried household arrived first
     assert a.loc["H3", "status"] == "wachtend"
     assert plan.regional["households_waiting"].tolist() == [1, 1]
+
+
+def test_from_arrays_bad_input():
+    with pytest.raises(ValidationError, match="at least 0"):
+        MatchingModel.from_arrays(need=[1], persons=[1], count=[1], origin=[0], supply=[[-1, 0, 0, 0]], targets=[1])
+    with pytest.raises(ValidationError, match="larger than any dwelling class"):
+        MatchingModel.from_arrays(need=[12], persons=[12], count=[1], origin=[0], supply=[[1, 0, 0, 0]], targets=[1])
+    with pytest.raises(ValidationError, match="at least one municipality"):
+        MatchingModel.from_arrays(need=[1], persons=[1], count=[1], origin=[0], supply=np.zeros((0, 4)), targets=[])
+
+
+def test_synthetic_caseload_runs_through_the_model():
+    from toolkit.households import synthetic_caseload
+
+    c = synthetic_caseload(40, seed=3)
+    s = supply_from_stock(share_permit_holders=0.2)
+    t = pd.DataFrame({"code": s["code"].unique(), "target": 5.0})
+    m = MatchingModel.from_frames(c, s, t, scope="U16").solve()
+    a = m.assignment_
+    assert len(a) == 40 and set(a["household_id"]) == set(c["household_id"])
+    sizes = 1 + c["partner_present"].astype(int) + c["children_present"]
+    assert a.set_index("household_id")["size"].to_dict() == dict(zip(c["household_id"], sizes))
+
+
+def test_compare_scopes_table_shape():
+    h, s, t = random_instance(9)
+    table = compare_scopes(h, s, t, scopes=("solo", "U16"))
+    assert table["scope"].tolist() == ["solo", "U16"]
+    assert table["gain_vs_first"].iloc[0] == 0
+    assert table["gain_vs_first"].iloc[1] == table["households_housed"].iloc[1] - table["households_housed"].iloc[0]

@@ -1,36 +1,42 @@
 """Regional matching: which municipality can best house which household.
 
-A min-cost transportation model on HiGHS (through :func:`scipy.optimize.linprog`,
-with :func:`scipy.optimize.milp` as fall-back when the LP optimum is
-fractional). Households are grouped into dwelling *units* (one household, or
-a group of singles who share), identical units into *types*, so a U16 or a
-national instance stays small.
+A min-cost transportation model on HiGHS (through :func:`scipy.optimize.linprog`;
+when the LP optimum is fractional, the variables it left fractional are solved
+with :func:`scipy.optimize.milp`, and the whole model with ``milp`` if that does
+not reach the LP bound). Identical households are grouped into *types*, so a
+U16 or a national instance stays small; every arc is kept (no sparsification).
 
 The model
 ---------
-- A unit of ``need`` persons fits a dwelling class when ``need`` is at most the
-  class maximum (no overcrowding). ``need`` is the expected final size after
-  nareizigers when ``use_final_size`` is on, else the current size.
-- A unit placed in a class whose minimum exceeds its need is under-occupied;
-  each empty bed-space costs ``under_penalty``.
-- A unit may wait (not housed this period); each waiting person costs
-  ``wait_penalty``, larger than any under-occupation so housing always wins.
-- Every unit is linked to a municipality (the household's ``code``, or in
-  arrival order to the municipality with the largest remaining target, as in
-  the taakstelling-based linking of permit holders to municipalities). The
-  ``scope`` says which municipalities pool: a unit may be housed anywhere in
-  its linked municipality's pool. ``solo``: every municipality alone.
+- A household of ``need`` persons fits a dwelling class when ``need`` is at
+  most the class maximum (no overcrowding). ``need`` is the expected final
+  size after nareizigers when ``use_final_size`` is on, else the current size.
+- A dwelling whose class minimum exceeds the need is under-occupied; each
+  empty bed-space costs ``under_penalty``.
+- A household may wait (not housed this period); each waiting person costs
+  ``wait_penalty``, more than any under-occupation, so housing wins.
+- Singles (one adult, no children, final size 1) may share a dwelling, 2 to
+  ``sharing`` adults, at ``share_penalty`` per sharing adult: the model shares
+  only when that houses more people.
+- Every household is linked to a municipality (its ``code``, or in arrival
+  order to the municipality with the largest remaining target, like the
+  taakstelling-based linking of permit holders). The ``scope`` says which
+  municipalities pool: a household may be housed anywhere in the pool of its
+  linked municipality. ``solo``: every municipality alone.
 - Persons housed above a municipality's own target cost
   ``over_target_penalty`` each (allocation balancing inside a pool); an
   optional hard ``fairness_band`` keeps every municipality between a lower
-  and an upper share of its target.
-- A ``reserve`` share of each municipality's dwellings is kept free.
+  and an upper share of its target. Only the band can make the model
+  infeasible; :class:`~toolkit.InfeasibleError` then names municipality, size
+  class and shortfall, and the parameter that relaxes it.
+- A ``reserve`` share of the dwellings is kept free.
 
-Nationality and sex are never inputs: the frame adapter drops them.
+Nationality and sex are never inputs: the frame adapter does not read them.
 
 Default parameters are assumptions (``aanname``) of this toolkit, not
 published figures: class limits 1 / 2 / 3-4 / 5-10 persons, under-occupation
-1 per empty bed-space, waiting 10 per person, over-target 0.5 per person.
+1 per empty bed-space, waiting 10 per person, over-target 0.5 per person,
+sharing 1 per sharing adult.
 """
 
 from __future__ import annotations
@@ -329,6 +335,7 @@ class MatchingModel:
         return model
 
     def _check_arrays(self):
+        self.fairness_band = _check_band(self.fairness_band)
         need = np.asarray(self.need, dtype=np.int64)
         T = len(need)
         supply = np.asarray(self.supply)
@@ -371,8 +378,10 @@ class MatchingModel:
         households : pandas.DataFrame
             Columns household_id, size, adults, children, and optional period,
             final_size, code (linked municipality) and boolean ``needs_<flag>``
-            columns (see :data:`HOUSEHOLDS`). A ``schemas.CASELOAD`` frame is
-            converted with :func:`households_from_caseload`.
+            columns (see :data:`HOUSEHOLDS`); rows are in arrival order and may
+            come from several periods (households still waiting). A
+            ``schemas.CASELOAD`` frame is converted with
+            :func:`households_from_caseload`. Other columns are not read.
         supply : pandas.DataFrame
             Columns code, size_class ('1', '2', '3-4', '5+'), dwellings, and
             optional period (:func:`supply_from_stock`).
@@ -1173,7 +1182,8 @@ def compare_scopes(households, supply, targets, *, scopes=("solo", "U10", "U16")
         households_waiting, persons_housed, persons_waiting, target,
         pct_target, under_occupation, expected_overcrowding, mismatch,
         over_target, municipalities_below_90pct, objective, gap,
-        gain_vs_solo (households housed more than solo).
+        gain_vs_first (households housed more than in the first scope, solo
+        by default).
     """
     rows = []
     for s in scopes:
