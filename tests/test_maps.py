@@ -190,3 +190,10 @@ def test_reference_date_filters_locations(bounds):
     tips = list(m._dl_spec.layers[1].gdf["tip"])
     assert len(tips) == 1 and "Locatie B" in tips[0]
     assert "periode onbekend" not in tips[0] and "december 2016" in tips[0]
+
+
+def test_points_outside_the_region_left_out(bounds):
+    two = ["GM0344", "GM0356"]
+    m = maps.capaciteitskaart(region=two, boundaries=bounds[bounds["code"].isin(two)], locations=small_locations(),
+                              buildings=small_buildings())  # the building lies in Zeist (GM0355)
+    assert len(m._dl_spec.layers[1].gdf) == 2 and len(m._dl_spec.layers[2].gdf) == 0

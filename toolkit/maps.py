@@ -447,14 +447,26 @@ def _radius(capacity):
     return float(4 + 1.2 * math.sqrt(max(float(capacity), 0.0) / 10)) if pd.notna(capacity) else 5.0
 
 
-def _step_locations(spec, *, locations, threshold, mix_scale, date, small_counts, analysis, crs):
+def _in_region(frame, region, year):
+    """Rows whose municipality belongs to ``region`` (all rows when region is None)."""
+    if region is None:
+        return frame
+    from .codes import code_map
+    from .regions import region_codes
+
+    wanted = set(region_codes(region, year))
+    merged = code_map(year)
+    return frame[frame["code"].map(lambda c: merged.get(c, c)).isin(wanted)].reset_index(drop=True)
+
+
+def _step_locations(spec, *, locations, threshold, mix_scale, date, small_counts, analysis, crs, region=None, year=2016):
     from .capacity import reception_capacity
 
     if locations is not None:
         attrs = locations.attrs
         locations = _select(locations, "locations", "locations")
         locations.attrs = dict(attrs)
-    r = reception_capacity(locations, threshold=threshold, mix_scale=mix_scale, date=date, crs=crs)
+    r = _in_region(reception_capacity(locations, threshold=threshold, mix_scale=mix_scale, date=date, crs=crs), region, year)
     if locations is None:
         spec.add_registry("reception_locations")
     else:
@@ -492,14 +504,14 @@ def _step_locations(spec, *, locations, threshold, mix_scale, date, small_counts
 UNKNOWN = "bezetting onbekend"
 
 
-def _step_buildings(spec, *, buildings, m2_per_place, m2_per_dwelling, date, analysis, crs):
+def _step_buildings(spec, *, buildings, m2_per_place, m2_per_dwelling, date, analysis, crs, region=None, year=2016):
     from .capacity import building_capacity
 
     if buildings is not None:
         attrs = buildings.attrs
         buildings = _select(buildings, "buildings", "buildings")
         buildings.attrs = dict(attrs)
-    b = building_capacity(buildings, m2_per_place=m2_per_place, m2_per_dwelling=m2_per_dwelling, date=date, crs=crs)
+    b = _in_region(building_capacity(buildings, m2_per_place=m2_per_place, m2_per_dwelling=m2_per_dwelling, date=date, crs=crs), region, year)
     if buildings is None:
         spec.add_registry("state_buildings")
     else:
@@ -877,11 +889,11 @@ def overzichtskaart(*, region="U16", year=2016, boundaries=None, targets=None, l
     boundaries = _resolve_boundaries(boundaries, year=year, region=region, offline=offline)
     steps = [("municipalities", dict(year=year, region=region, boundaries=boundaries, targets=targets, offline=offline, simplify_m=simplify_m))]
     if locations is not False:
-        steps.append(("locations", dict(locations=locations, threshold=threshold, mix_scale=80, date=reference_date, analysis=False, crs="EPSG:4326")))
+        steps.append(("locations", dict(locations=locations, threshold=threshold, mix_scale=80, date=reference_date, analysis=False, crs="EPSG:4326", region=region, year=year)))
     if buildings is not False:
         from .capacity import M2_PER_DWELLING, M2_PER_PLACE
 
-        steps.append(("buildings", dict(buildings=buildings, m2_per_place=M2_PER_PLACE, m2_per_dwelling=M2_PER_DWELLING, date=reference_date, analysis=False, crs="EPSG:4326")))
+        steps.append(("buildings", dict(buildings=buildings, m2_per_place=M2_PER_PLACE, m2_per_dwelling=M2_PER_DWELLING, date=reference_date, analysis=False, crs="EPSG:4326", region=region, year=year)))
     title = title or f"Doorlopende Lijn: overzicht {_region_label(region)} ({year})"
     recipe = {"steps": tuple(steps), "options": _options(title=title, date=date, basemap=basemap, small_counts=small_counts, precision=precision)}
     return _map_from_recipe(recipe)
@@ -922,10 +934,10 @@ def capaciteitskaart(*, region="U16", year=2016, boundaries=None, locations=None
     boundaries = _resolve_boundaries(boundaries, year=year, region=region, offline=offline)
     steps = [("outline", dict(year=year, region=region, boundaries=boundaries, offline=offline, simplify_m=simplify_m))]
     if locations is not False:
-        steps.append(("locations", dict(locations=locations, threshold=threshold, mix_scale=mix_scale, date=reference_date, analysis=True, crs=crs)))
+        steps.append(("locations", dict(locations=locations, threshold=threshold, mix_scale=mix_scale, date=reference_date, analysis=True, crs=crs, region=region, year=year)))
     if buildings is not False:
         steps.append(("buildings", dict(buildings=buildings, m2_per_place=m2_per_place or M2_PER_PLACE,
-                                        m2_per_dwelling=m2_per_dwelling or M2_PER_DWELLING, date=reference_date, analysis=True, crs=crs)))
+                                        m2_per_dwelling=m2_per_dwelling or M2_PER_DWELLING, date=reference_date, analysis=True, crs=crs, region=region, year=year)))
     title = title or f"Doorlopende Lijn: capaciteit opvang en rijksgebouwen {_region_label(region)}"
     recipe = {"steps": tuple(steps), "options": _options(title=title, date=date, basemap=basemap, small_counts=small_counts, precision=precision)}
     return _map_from_recipe(recipe)
