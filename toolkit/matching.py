@@ -597,32 +597,33 @@ class MatchingModel:
 
     # ---- solving -----------------------------------------------------------
 
-    def _arrays(self):
+    def _get(self, *names):
+        """The model's arrays by name, as numpy arrays with their defaults filled in."""
         need = np.asarray(self.need, dtype=np.int64)
-        persons = np.asarray(self.persons, dtype=np.int64)
-        count = np.asarray(self.count, dtype=np.int64)
-        origin = np.asarray(self.origin, dtype=np.int64)
+        T = len(need)
         supply = np.asarray(self.supply, dtype=np.int64)
-        targets = np.asarray(self.targets, dtype=float)
-        M, C = supply.shape
-        blocks = np.zeros(M, dtype=np.int64) if self.blocks is None else np.asarray(self.blocks)
-        cmin = np.asarray(self.class_min if self.class_min is not None else list(CLASS_MIN.values()), dtype=np.int64)
-        cmax = np.asarray(self.class_max if self.class_max is not None else list(CLASS_MAX.values()), dtype=np.int64)
-        allowed = np.ones((len(need), M), dtype=bool) if self.allowed is None else np.asarray(self.allowed, dtype=bool)
-        return need, persons, count, origin, supply, targets, blocks, cmin, cmax, allowed
-
-    def _group_arrays(self):
-        T = len(np.atleast_1d(self.need))
-        base = np.arange(T) if self.base is None else np.asarray(self.base, dtype=np.int64)
-        mult = np.ones(T, dtype=np.int64) if self.multiplier is None else np.asarray(self.multiplier, dtype=np.int64)
-        tcost = np.zeros(T) if self.type_cost is None else np.asarray(self.type_cost, dtype=float)
-        return base, mult, tcost
+        M = supply.shape[0]
+        arrays = {
+            "need": lambda: need,
+            "persons": lambda: np.asarray(self.persons, dtype=np.int64),
+            "count": lambda: np.asarray(self.count, dtype=np.int64),
+            "origin": lambda: np.asarray(self.origin, dtype=np.int64),
+            "supply": lambda: supply,
+            "targets": lambda: np.asarray(self.targets, dtype=float),
+            "blocks": lambda: np.zeros(M, dtype=np.int64) if self.blocks is None else np.asarray(self.blocks),
+            "cmin": lambda: np.asarray(list(CLASS_MIN.values()) if self.class_min is None else self.class_min, dtype=np.int64),
+            "cmax": lambda: np.asarray(list(CLASS_MAX.values()) if self.class_max is None else self.class_max, dtype=np.int64),
+            "allowed": lambda: np.ones((T, M), dtype=bool) if self.allowed is None else np.asarray(self.allowed, dtype=bool),
+            "base": lambda: np.arange(T) if self.base is None else np.asarray(self.base, dtype=np.int64),
+            "mult": lambda: np.ones(T, dtype=np.int64) if self.multiplier is None else np.asarray(self.multiplier, dtype=np.int64),
+            "tcost": lambda: np.zeros(T) if self.type_cost is None else np.asarray(self.type_cost, dtype=float),
+        }
+        return tuple(arrays[n]() for n in names)
 
     def _build_arcs(self, *, every_class=False):
         """Arcs (type, municipality, class) that fit; ``every_class`` also where no dwelling is free."""
-        need, persons, count, origin, supply, targets, blocks, cmin, cmax, allowed = self._arrays()
-        base, mult, tcost = self._group_arrays()
-        T, M, C = len(need), supply.shape[0], supply.shape[1]
+        need, count, origin, supply, blocks, cmin, cmax, allowed = self._get("need", "count", "origin", "supply", "blocks", "cmin", "cmax", "allowed")
+        base, mult = self._get("base", "mult")
         under = np.maximum(cmin[None, :] - need[:, None], 0)  # (T, C)
         fits = need[:, None] <= cmax[None, :]
         if self.max_under_occupation is not None:
@@ -638,8 +639,8 @@ class MatchingModel:
         ``residual`` (count, supply, targets, low, high) replaces the right-hand
         sides, for the remainder left after fixing the integral part of an LP.
         """
-        need, persons, count, origin, supply, targets, blocks, cmin, cmax, allowed = self._arrays()
-        base, mult, tcost = self._group_arrays()
+        need, persons, count, supply, targets = self._get("need", "persons", "count", "supply", "targets")
+        base, mult, tcost = self._get("base", "mult", "tcost")
         low, high = self._band_limits(targets)
         if residual is not None:
             count, supply, targets, low, high = residual
@@ -754,8 +755,8 @@ class MatchingModel:
         return np.round(z[:K]).astype(np.int64), np.round(z[K:n_int]).astype(np.int64)
 
     def _residual(self, t, m, c, x_f, w_f):
-        need, persons, count, origin, supply, targets, blocks, cmin, cmax, allowed = self._arrays()
-        base, mult, tcost = self._group_arrays()
+        persons, count, supply, targets = self._get("persons", "count", "supply", "targets")
+        base, mult = self._get("base", "mult")
         M, C = supply.shape
         placed = np.bincount(m, weights=persons[t] * x_f, minlength=M)
         used = np.zeros((M, C), dtype=np.int64)
@@ -785,9 +786,9 @@ class MatchingModel:
         raise InfeasibleError(f"MatchingModel: milp found no integer solution ({res.message})")
 
     def _objective(self, x, w):
-        need, persons, count, origin, supply, targets, blocks, cmin, cmax, allowed = self._arrays()
-        base, mult, tcost = self._group_arrays()
-        t, m, c, under = self.arcs_
+        persons, targets = self._get("persons", "targets")
+        tcost, = self._get("tcost")
+        t, m, _, under = self.arcs_
         housed = np.bincount(m, weights=persons[t] * x, minlength=len(targets))
         return float(
             (self.under_penalty * under * x).sum() + (tcost[t] * x).sum() + self.wait_penalty * (persons * w).sum()
@@ -795,7 +796,7 @@ class MatchingModel:
         )
 
     def _greedy(self, t, m, c):
-        need, persons, count, origin, supply, targets, blocks, cmin, cmax, allowed = self._arrays()
+        need, persons, supply, targets = self._get("need", "persons", "supply", "targets")
         T, (M, C) = len(need), supply.shape
         avail = supply.copy()
         remaining = targets.astype(float).copy()
@@ -824,11 +825,11 @@ class MatchingModel:
 
     def _explain_infeasible(self, t, m, c, under):
         """Find the fewest extra bed-spaces (dwellings weighted by class minimum) that make the band feasible."""
-        need, persons, count, origin, supply, targets, blocks, cmin, cmax, allowed = self._arrays()
+        need, persons, count, supply, targets, cmin = self._get("need", "persons", "count", "supply", "targets", "cmin")
         M, C = supply.shape
         # arcs to every class that fits, also where no dwelling is free now
         tt, mm, cc, uu = self._build_arcs(every_class=True)
-        cost, A_ub, b_ub, A_eq, b_eq, bounds, n_int = self._lp(tt, mm, cc, uu, extra_supply=True)
+        cost, A_ub, b_ub, A_eq, b_eq, bounds, _ = self._lp(tt, mm, cc, uu, extra_supply=True)
         # fewest extra dwellings first; the usual costs (scaled down) pick the best-fitting class
         cost = cost * 1e-4 / max(1.0, float(self.wait_penalty) * float(np.max(persons, initial=1)))
         cost[-M * C:] = np.tile(cmin.astype(float), M)
@@ -836,7 +837,7 @@ class MatchingModel:
         names = self._meta["names"] if self._meta else [f"municipality {i}" for i in range(M)]
         codes = self._meta["codes"] if self._meta else [str(i) for i in range(M)]
         classes = list(SIZE_CLASSES) if C == len(SIZE_CLASSES) else [str(i) for i in range(C)]
-        low, high = self._band_limits(targets)
+        low, _ = self._band_limits(targets)
         band = self.fairness_band
         lines = [f"MatchingModel: the fairness band {band} cannot be met (fewest extra bed-spaces shown)."]
         if res.status != 0:
@@ -872,9 +873,9 @@ class MatchingModel:
 
     def _max_persons(self, mi):
         """Most persons municipality ``mi`` can house with its own dwellings (band ignored)."""
-        need, persons, count, origin, supply, targets, blocks, cmin, cmax, allowed = self._arrays()
-        base, mult, tcost = self._group_arrays()
-        t, m, c, under = self._build_arcs()
+        need, persons, count, supply = self._get("need", "persons", "count", "supply")
+        base, mult = self._get("base", "mult")
+        t, m, c, _ = self._build_arcs()
         keep = m == mi
         t, c = t[keep], c[keep]
         if len(t) == 0:
@@ -892,7 +893,7 @@ class MatchingModel:
     # ---- results -------------------------------------------------------------
 
     def _finish(self, x, w):
-        need, persons, count, origin, supply, targets, blocks, cmin, cmax, allowed = self._arrays()
+        persons, count, supply, targets = self._get("persons", "count", "supply", "targets")
         t, m, c, under = self.arcs_
         M, C = supply.shape
         classes = list(SIZE_CLASSES) if C == len(SIZE_CLASSES) else [str(i) for i in range(C)]
@@ -922,7 +923,7 @@ class MatchingModel:
         mun["over_target"] = over
         self.municipalities_ = mun
         self.summary_ = self._summary(
-            units=int(count.sum()), units_housed=int((self._group_arrays()[1][t] * x).sum()),
+            units=int(count.sum()), units_housed=int((self._get("mult")[0][t] * x).sum()),
             persons=int((persons * count).sum()),
             persons_housed=int(housed_persons.sum()), target=float(targets.sum()),
             under=int((under * x).sum()), overcrowding=0, over=float(over.sum()), dwellings=int(x.sum()),
@@ -954,12 +955,12 @@ class MatchingModel:
 
     def _frames(self, x, w, used):
         meta = self._meta
-        need, persons, count, origin, supply, targets, blocks, cmin, cmax, allowed = self._arrays()
-        base, mult, tcost = self._group_arrays()
-        t, m, c, under = self.arcs_
+        supply, targets, cmin, cmax = self._get("supply", "targets", "cmin", "cmax")
+        base, mult = self._get("base", "mult")
+        t, m, c, _ = self.arcs_
         units = meta["units"].copy()
         codes, names = np.asarray(meta["codes"], dtype=object), np.asarray(meta["names"], dtype=object)
-        M, C = supply.shape
+        M = supply.shape[0]
         n = len(units)
         # hand out each type's dwellings to its households in arrival order (earliest first):
         # own dwellings first, then shared ones, each sorted by municipality and class
