@@ -29,7 +29,7 @@ demo: install
 	$(BIN)/doorlopende-lijn demo --out $(OUT)
 
 test: install browser
-	$(BIN)/python -m pytest --nbmake tests toolkit notebooks
+	DOORLOPENDE_LIJN_OFFLINE=1 $(BIN)/python -m pytest --nbmake tests toolkit notebooks
 
 dashboard: install
 	$(BIN)/voila notebooks/04_collegedag.ipynb --port=8866 --no-browser --Voila.ip=127.0.0.1

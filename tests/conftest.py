@@ -14,6 +14,13 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED_GEODATA = ROOT.parent / "shared" / "geodata"
 
 
+@pytest.fixture(autouse=True)
+def _offline_with_private_cache(monkeypatch, tmp_path_factory):
+    """No test reads a developer's download cache or tries the internet."""
+    monkeypatch.setenv("DOORLOPENDE_LIJN_CACHE", str(tmp_path_factory.mktemp("cache")))
+    monkeypatch.setenv("DOORLOPENDE_LIJN_OFFLINE", "1")
+
+
 @pytest.fixture
 def shared_geodata():
     """Folder with the real CBS municipality polygons; skips when absent."""

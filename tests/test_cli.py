@@ -130,3 +130,34 @@ def test_unknown_code_in_region_is_a_user_error():
     assert "Traceback" not in r.stderr
     assert r.returncode == 2
     assert "GM9999" in r.stderr
+
+
+# ---- grenzen, controleer, prognose ------------------------------------------
+
+
+def test_grenzen_offline_writes_the_schematic_map_and_says_so(tmp_path, capsys):
+    out = tmp_path / "g.geojson"
+    assert cli.main(["grenzen", "--offline", "--regio", "U10", "--uit", str(out)]) == 0
+    feats = json.loads(out.read_text(encoding="utf-8"))["features"]
+    assert sorted(f["properties"]["code"] for f in feats) == sorted(
+        ["GM0312", "GM0310", "GM0321", "GM0353", "GM0356", "GM1904", "GM0344", "GM0620", "GM0632", "GM0355"]
+    )
+    printed = capsys.readouterr()
+    assert "schatting" in printed.out
+    assert printed.err.startswith("waarschuwing: Using a schematic map")
+
+
+def test_controleer_reports_file_row_and_column(tmp_path):
+    f = tmp_path / "voorraad.csv"
+    f.write_text("code,size_class,dwellings\nGM0344,1,100\nGM0344,2,-5\n", encoding="utf-8")
+    r = _run("controleer", "woningvoorraad", str(f))
+    assert r.returncode == 2
+    assert "voorraad.csv" in r.stderr and "row 3" in r.stderr and "dwellings" in r.stderr
+    assert "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1
+
+
+def test_prognose_prints_model_and_both_baselines():
+    r = _run("prognose", "--horizon", "2")
+    assert r.returncode == 0, r.stderr
+    for label in ("seizoensmodel", "seizoensnaief", "drift"):
+        assert label in r.stdout

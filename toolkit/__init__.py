@@ -8,12 +8,24 @@ Modules, one per concern:
 - :mod:`toolkit.codes`: CBS code normalisation and harmonisation across divisions
 - :mod:`toolkit.boundaries`: municipality polygons (user file, PDOK, schematic fallback)
 - :mod:`toolkit.io`: analysts' CSV and Excel files, validated
+- :mod:`toolkit.forecast`: national asylum inflow forecasts, baselines and backtests
+- :mod:`toolkit.taakstelling`: municipal targets, backlog carried over, inflow to targets
+- :mod:`toolkit.households`: caseloads, a synthetic caseload, the final household-size model
+- :mod:`toolkit.demand`: dwelling demand by size class per municipality and half year
+- :mod:`toolkit.report`: the self-contained HTML scenario report
 """
 
+from . import boundaries as boundaries
 from . import codes as codes
 from . import data as data
+from . import demand as demand
+from . import forecast as forecast
+from . import households as households
+from . import io as io
 from . import regions as regions
 from . import registry as registry
+from . import report as report
+from . import taakstelling as taakstelling
 from ._errors import InfeasibleError, ValidationError
 from ._validate import normalise_code
 from .registry import get_path, list_datasets
@@ -31,8 +43,15 @@ __all__ = [
     "U16",
     "municipalities",
     "region_codes",
+    "boundaries",
     "codes",
     "data",
+    "demand",
+    "forecast",
+    "households",
+    "io",
     "regions",
     "registry",
+    "report",
+    "taakstelling",
 ]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 
 from ._errors import ValidationError
 
@@ -44,6 +45,81 @@ def _parse_region(text):
     return [c.strip() for c in text.split(",")] if "," in text else text
 
 
+def _configure_grenzen(p):
+    _configure_info(p)
+    p.add_argument("--bestand", default=None, help="own GeoJSON/GeoPackage/Shapefile instead of PDOK")
+    p.add_argument("--offline", action="store_true", help="never download; use the cache or the schematic map")
+    p.add_argument("--uit", default="out/grenzen.geojson", help="output GeoJSON (default out/grenzen.geojson)")
+
+
+@command("grenzen", "municipal boundaries (own file, PDOK with cache, or a schematic map) as GeoJSON")
+def cmd_grenzen(args):
+    from pathlib import Path
+
+    from .boundaries import load_boundaries
+
+    gdf = load_boundaries(args.jaar, path=args.bestand, region=_parse_region(args.regio), offline=args.offline)
+    out = Path(args.uit)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    gdf.to_file(out, driver="GeoJSON")
+    print(f"{len(gdf)} gemeenten -> {out} (bron: {gdf.attrs['source']}; status: {gdf.attrs['status']})")
+    return 0
+
+
+cmd_grenzen.configure = _configure_grenzen
+
+
+def _configure_controleer(p):
+    p.add_argument("soort", choices=["woningvoorraad", "coa", "caseload"], help="kind of file")
+    p.add_argument("bestand", help="CSV or xlsx file")
+    p.add_argument("--blad", default=None, help="Excel sheet name (default: the first sheet)")
+
+
+@command("controleer", "check an analyst's CSV/xlsx file against its schema")
+def cmd_controleer(args):
+    from pathlib import Path
+
+    from . import io
+
+    reader = {"woningvoorraad": io.read_housing_stock, "coa": io.read_coa_occupancy, "caseload": io.read_caseload}[args.soort]
+    df = reader(args.bestand, sheet=args.blad)
+    print(f"{Path(args.bestand).name}: {len(df)} rijen in orde; kolommen {', '.join(df.columns)}")
+    return 0
+
+
+cmd_controleer.configure = _configure_controleer
+
+
+def _configure_prognose(p):
+    p.add_argument("--reeks", choices=["eerste_aanvragen", "nareizigers"], default="eerste_aanvragen")
+    p.add_argument("--horizon", type=int, default=4, help="quarters ahead (default 4)")
+    p.add_argument("--backtest", action="store_true", help="also print the backtest metrics per horizon")
+
+
+@command("prognose", "quarterly inflow forecast with baselines (and backtest metrics)")
+def cmd_prognose(args):
+    import pandas as pd
+
+    from . import forecast
+
+    q = forecast.quarterly_series(args.reeks)
+    with pd.option_context("display.width", 160, "display.max_columns", 20):
+        fc = forecast.forecast(q, horizon=args.horizon)
+        print(fc.drop(columns="period_start").round(0).to_string(index=False))
+        if args.backtest:
+            print()
+            print(forecast.backtest_metrics(forecast.backtest(q)).round(2).to_string(index=False))
+    return 0
+
+
+cmd_prognose.configure = _configure_prognose
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None):
+    """Warnings as one readable line, without the source line."""
+    print(f"waarschuwing: {message}", file=file or sys.stderr)
+
+
 def build_parser():
     parser = argparse.ArgumentParser(
         prog="doorlopende-lijn",
@@ -66,7 +142,10 @@ def main(argv=None):
         parser.print_help()
         return 0
     try:
-        return args.func(args) or 0
+        with warnings.catch_warnings():
+            warnings.simplefilter("default")
+            warnings.showwarning = _show_warning
+            return args.func(args) or 0
     except ValidationError as exc:
         msg = " ".join(str(exc).split())
         print(f"doorlopende-lijn {args.command}: error: {msg}", file=sys.stderr)
