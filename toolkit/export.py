@@ -207,16 +207,17 @@ def export_static(m, path_png, *, pdf=False, small_counts=True, date=None, dpi=1
     list of pathlib.Path
         The files written.
     """
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
+    # A bare Figure with the Agg canvas: no pyplot, so the caller's backend and figures are untouched.
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.cm import ScalarMappable
     from matplotlib.colors import LinearSegmentedColormap, Normalize
+    from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
     spec = _spec_for_static(m, small_counts, date)
-    fig = plt.figure(figsize=(9, 10.5), dpi=dpi)
+    fig = Figure(figsize=(9, 10.5), dpi=dpi)
+    FigureCanvasAgg(fig)
     ax = fig.add_axes([0.03, 0.2, 0.72, 0.72])
     for layer in spec.layers:
         if not layer.show or not len(layer.gdf):
@@ -247,7 +248,7 @@ def export_static(m, path_png, *, pdf=False, small_counts=True, date=None, dpi=1
         else:
             cax = fig.add_axes([0.78, y - 0.05, 0.18, 0.015])
             cmap = LinearSegmentedColormap.from_list("dl", list(lg.items))
-            sm = matplotlib.cm.ScalarMappable(norm=Normalize(lg.vmin, lg.vmax), cmap=cmap)
+            sm = ScalarMappable(norm=Normalize(lg.vmin, lg.vmax), cmap=cmap)
             cb = fig.colorbar(sm, cax=cax, orientation="horizontal")
             cb.set_ticks([lg.vmin, lg.vmax])
             cb.set_ticklabels(list(lg.labels) if lg.labels else [str(lg.vmin), str(lg.vmax)])
@@ -269,7 +270,6 @@ def export_static(m, path_png, *, pdf=False, small_counts=True, date=None, dpi=1
     if pdf:
         written.append(_atomic_write(path_png.with_suffix(".pdf"),
                                      lambda f: fig.savefig(f, format="pdf", metadata={"CreationDate": None, "Creator": None, "Producer": None})))
-    plt.close(fig)
     return written
 
 

@@ -91,6 +91,7 @@ CATEGORY_COLOURS = {
     "rijksgebouw (fictief voorbeeld)": "#a6d96a",
 }
 NO_DATA = "#d9d9d9"
+UNKNOWN = "bezetting onbekend"
 MONTHS = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
           "september", "oktober", "november", "december")
 
@@ -501,8 +502,6 @@ def _step_locations(spec, *, locations, threshold, mix_scale, date, small_counts
         )
 
 
-UNKNOWN = "bezetting onbekend"
-
 
 def _step_buildings(spec, *, buildings, m2_per_place, m2_per_dwelling, date, analysis, crs, region=None, year=2016):
     from .capacity import building_capacity
@@ -634,7 +633,7 @@ def _spec_from_recipe(recipe, *, small_counts=None, date=None):
 
 _STEPS = {
     "municipalities": _step_municipalities,
-    "outline": lambda spec, **kw: _outline(spec, **kw),
+    "outline": _outline,
     "locations": _step_locations,
     "buildings": _step_buildings,
     "demand": _step_demand,
