@@ -184,6 +184,8 @@ def test_fairness_band_infeasible_explains_class_municipality_and_relaxation():
     assert "can house at most 4" in msg and "size class '3-4' short by 1 dwelling" in msg
     assert "lower fairness_band[0] to 80 % or less" in msg
     assert "De Bilt (" not in msg
+    sf = err.value.shortfalls
+    assert sf[["code", "size_class", "dwellings_short", "lower_bound", "max_alone"]].values.tolist() == [[A, "3-4", 1, 5, 4]]
 
 
 def test_infeasible_without_enough_households():

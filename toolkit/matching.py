@@ -729,7 +729,7 @@ class MatchingModel:
         cost, A_ub, b_ub, A_eq, b_eq, bounds, n_int = self._lp(t, m, c, under)
         res = linprog(cost, A_ub=A_ub, b_ub=b_ub, A_eq=A_eq, b_eq=b_eq, bounds=bounds, method="highs")
         if res.status == 2:
-            raise InfeasibleError(self._explain_infeasible(t, m, c, under))
+            raise self._infeasible()
         if res.status != 0:
             raise InfeasibleError(f"MatchingModel: the solver stopped without an optimum ({res.message})")
         self.lp_bound_ = float(res.fun)
@@ -750,7 +750,7 @@ class MatchingModel:
             if obj - self.lp_bound_ <= self.mip_rel_gap * max(abs(obj), 1.0):
                 self.method_ = "linprog-highs + milp on the fractional remainder"
                 return x, w
-        z = self._milp(cost, A_ub, b_ub, A_eq, b_eq, bounds, n_int, full=True, arcs=(t, m, c, under))
+        z = self._milp(cost, A_ub, b_ub, A_eq, b_eq, bounds, n_int, full=True)
         self.method_ = "milp-highs"
         return np.round(z[:K]).astype(np.int64), np.round(z[K:n_int]).astype(np.int64)
 
@@ -770,7 +770,7 @@ class MatchingModel:
             None if high is None else high - placed,
         )
 
-    def _milp(self, cost, A_ub, b_ub, A_eq, b_eq, bounds, n_int, *, full=False, arcs=None):
+    def _milp(self, cost, A_ub, b_ub, A_eq, b_eq, bounds, n_int, *, full=False):
         integrality = np.zeros(len(cost))
         integrality[:n_int] = 1
         options = {"mip_rel_gap": self.mip_rel_gap}
@@ -782,7 +782,7 @@ class MatchingModel:
         if res.x is not None or not full:
             return res.x
         if res.status == 2:
-            raise InfeasibleError(self._explain_infeasible(*arcs))
+            raise self._infeasible()
         raise InfeasibleError(f"MatchingModel: milp found no integer solution ({res.message})")
 
     def _objective(self, x, w):
@@ -823,8 +823,15 @@ class MatchingModel:
             return self._meta["units"]["type"].to_numpy()
         return np.repeat(np.arange(len(np.atleast_1d(self.count))), np.asarray(self.count, dtype=np.int64))
 
-    def _explain_infeasible(self, t, m, c, under):
-        """Find the fewest extra bed-spaces (dwellings weighted by class minimum) that make the band feasible."""
+    def _infeasible(self):
+        """An InfeasibleError whose message explains the shortfall; ``.shortfalls`` holds it as a frame.
+
+        The explanation solves the model with extra dwellings allowed at the
+        cost of their class minimum (the fewest extra bed-spaces) and reports
+        where they are needed. ``shortfalls`` columns: code, name, target,
+        lower_bound, max_alone (persons the municipality could house with its
+        own dwellings), size_class, dwellings_short, dwellings_available.
+        """
         need, persons, count, supply, targets, cmin = self._get("need", "persons", "count", "supply", "targets", "cmin")
         M, C = supply.shape
         # arcs to every class that fits, also where no dwelling is free now
@@ -840,6 +847,7 @@ class MatchingModel:
         low, _ = self._band_limits(targets)
         band = self.fairness_band
         lines = [f"MatchingModel: the fairness band {band} cannot be met (fewest extra bed-spaces shown)."]
+        rows = []
         if res.status != 0:
             pool = np.array([persons[i] * count[i] for i in range(len(need))])
             lines.append(
@@ -847,29 +855,35 @@ class MatchingModel:
                 f"({int(low.sum()) if low is not None else 0} persons needed, {int(pool.sum())} persons to house). "
                 "Relax: lower fairness_band[0], or widen the scope so more households may be placed"
             )
-            return " ".join(lines)
-        extra = np.ceil(res.x[-M * C:].reshape(M, C) - 1e-6).astype(int)
-        for mi in np.nonzero(extra.sum(axis=1))[0]:
-            short = ", ".join(f"size class '{classes[ci]}' short by {extra[mi, ci]} dwelling(s) "
-                              f"({supply[mi, ci]} available)" for ci in np.nonzero(extra[mi])[0])
-            reach = self._max_persons(mi)
-            head = (f"{names[mi]} ({codes[mi]}): needs at least {int(low[mi])} persons "
-                    f"({100 * band[0]:.0f} % of target {targets[mi]:g})")
-            if reach < low[mi]:
-                pct = 100 * reach / targets[mi] if targets[mi] > 0 else 0.0
-                lines.append(f"{head} but can house at most {reach} with its own dwellings: {short}."
-                             f" Relax: lower fairness_band[0] to {math.floor(pct)} % or less.")
-            else:
-                lines.append(f"{head}; it could alone, but not together with the other lower bounds "
-                             f"from the same households and dwellings: {short}.")
-        kept = self._meta["reserve_kept"] if self._meta else None
-        tips = ["add dwellings in the classes named (supply)"]
-        if kept is not None and kept.sum() > 0:
-            tips.insert(0, f"lower reserve (now {self._meta['reserve']:.0%}, keeps {int(kept.sum())} dwellings free)")
-        if self._meta and self._meta["scope"] == "solo":
-            tips.append("use a regional scope (U10, U16)")
-        lines.append("Other ways to relax: " + "; ".join(tips) + ".")
-        return " ".join(lines)
+        else:
+            extra = np.ceil(res.x[-M * C:].reshape(M, C) - 1e-6).astype(int)
+            for mi in np.nonzero(extra.sum(axis=1))[0]:
+                short = ", ".join(f"size class '{classes[ci]}' short by {extra[mi, ci]} dwelling(s) "
+                                  f"({supply[mi, ci]} available)" for ci in np.nonzero(extra[mi])[0])
+                reach = self._max_persons(mi)
+                rows += [{"code": codes[mi], "name": names[mi], "target": targets[mi], "lower_bound": int(low[mi]),
+                          "max_alone": reach, "size_class": classes[ci], "dwellings_short": int(extra[mi, ci]),
+                          "dwellings_available": int(supply[mi, ci])} for ci in np.nonzero(extra[mi])[0]]
+                head = (f"{names[mi]} ({codes[mi]}): needs at least {int(low[mi])} persons "
+                        f"({100 * band[0]:.0f} % of target {targets[mi]:g})")
+                if reach < low[mi]:
+                    pct = 100 * reach / targets[mi] if targets[mi] > 0 else 0.0
+                    lines.append(f"{head} but can house at most {reach} with its own dwellings: {short}."
+                                 f" Relax: lower fairness_band[0] to {math.floor(pct)} % or less.")
+                else:
+                    lines.append(f"{head}; it could alone, but not together with the other lower bounds "
+                                 f"from the same households and dwellings: {short}.")
+            kept = self._meta["reserve_kept"] if self._meta else None
+            tips = ["add dwellings in the classes named (supply)"]
+            if kept is not None and kept.sum() > 0:
+                tips.insert(0, f"lower reserve (now {self._meta['reserve']:.0%}, keeps {int(kept.sum())} dwellings free)")
+            if self._meta and self._meta["scope"] == "solo":
+                tips.append("use a regional scope (U10, U16)")
+            lines.append("Other ways to relax: " + "; ".join(tips) + ".")
+        err = InfeasibleError(" ".join(lines))
+        err.shortfalls = pd.DataFrame(rows, columns=["code", "name", "target", "lower_bound", "max_alone", "size_class",
+                                                     "dwellings_short", "dwellings_available"])
+        return err
 
     def _max_persons(self, mi):
         """Most persons municipality ``mi`` can house with its own dwellings (band ignored)."""
