@@ -197,3 +197,11 @@ def test_points_outside_the_region_left_out(bounds):
     m = maps.capaciteitskaart(region=two, boundaries=bounds[bounds["code"].isin(two)], locations=small_locations(),
                               buildings=small_buildings())  # the building lies in Zeist (GM0355)
     assert len(m._dl_spec.layers[1].gdf) == 2 and len(m._dl_spec.layers[2].gdf) == 0
+
+
+def test_no_population_no_target_and_says_so():
+    b = schematic_boundaries(2024, region=["GM0344", "GM1961"])
+    m = maps.overzichtskaart(region=["GM0344", "GM1961"], year=2024, boundaries=b, locations=False, buildings=False)
+    assert m._dl_spec.layers[0].name == "Gemeenten (schematisch)"
+    assert any("niet getoond" in n for n in m._dl_spec.notes)
+    assert all("niet beschikbaar" in t for t in m._dl_spec.layers[0].gdf["tip"])

@@ -349,7 +349,10 @@ def _default_targets(year, region):
     if rows.empty:
         return None
     row = rows.iloc[-1]
-    t = municipal_targets(float(row["target"]), year=year, region=region)
+    try:
+        t = municipal_targets(float(row["target"]), year=year, region=region)
+    except ValidationError as exc:  # e.g. no population shipped for that year: show no target, say why
+        return str(exc)
     t["period"] = row["period"]
     t.attrs.update(dataset="taakstelling", derived=True)
     return t
@@ -364,7 +367,13 @@ def _step_municipalities(spec, *, year, region, boundaries, targets, offline, sm
     _boundary_source(spec, b)
     if targets is None and region is not None:
         targets = _default_targets(year, region)
-        if targets is not None:
+        if isinstance(targets, str):
+            spec.notes.append(
+                f"Taakstelling per gemeente niet getoond: de meegeleverde gegevens hebben geen inwonertal per gemeente "
+                f"en landelijk op 1-1-{year}, dus de verdeling naar rato kan niet worden berekend."
+            )
+            targets = None
+        elif targets is not None:
             spec.add_registry("taakstelling", "population")
             spec.notes.append(
                 f"Taakstelling per gemeente {targets['period'].iloc[0]}: landelijke taakstelling naar rato van het "
@@ -409,7 +418,8 @@ def _step_municipalities(spec, *, year, region, boundaries, targets, offline, sm
     schematic = " (schematisch)" if b.attrs.get("schematic") else ""
     g = gpd.GeoDataFrame({"fill": fills, "stroke": "#555555", "weight": 1.0, "opacity": 0.7, "radius": 0.0, "tip": tips},
                          geometry=data.geometry.values, crs=4326)
-    spec.layers.append(_Layer(f"Gemeenten: taakstelling{' ' + period if period else ''}{schematic}", "polygons", g))
+    label = f"Gemeenten: taakstelling{' ' + period if period else ''}" if value.notna().any() else "Gemeenten"
+    spec.layers.append(_Layer(label + schematic, "polygons", g))
     if value.notna().any():
         spec.legends.append(_Legend(f"Taakstelling {period} (personen)".replace("  ", " "), "scale", list(SCALE_COLOURS), lo, hi,
                                     (fmt_count(lo, small_counts=small_counts), fmt_count(hi, small_counts=small_counts))))
