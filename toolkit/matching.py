@@ -257,18 +257,36 @@ class RollingPlan:
 class MatchingModel:
     """Min-cost matching of dwelling units to municipalities and size classes.
 
-    Build it with :meth:`from_arrays` (types, supply and targets as arrays) or
-    :meth:`from_frames` (households, supply and targets as frames), then call
-    :meth:`solve`. After solving:
+    Build it with :meth:`from_arrays` (household types, supply and targets as
+    arrays) or :meth:`from_frames` (households, supply and targets as
+    frames), then call :meth:`solve`. After solving:
 
-    - ``flows_``: units per arc (type, municipality, class) as a frame with
-      columns type, municipality (index), size_class, units;
-    - ``waiting_``: waiting units per type (array);
-    - ``objective_``, ``lp_bound_``, ``gap_`` (relative, against the LP
-      bound), ``method_``;
-    - ``municipalities_``, ``summary_`` (regional figures, a Series);
-    - from frames also ``assignment_`` (one row per household) and
-      ``dwellings_`` (one row per occupied dwelling).
+    - ``flows_``: dwellings per arc, columns type, municipality (index),
+      size_class, units (dwellings), under_occupation (per dwelling);
+    - ``waiting_``: waiting households per type (array);
+    - ``objective_``, ``lp_bound_`` (LP relaxation), ``gap_`` (relative gap
+      of the objective to the LP bound), ``method_``;
+    - ``summary_``: regional figures (Series: households, households_housed,
+      households_waiting, persons, persons_housed, persons_waiting, target,
+      pct_target, dwellings_used, under_occupation, expected_overcrowding,
+      mismatch, over_target, objective, lp_bound, gap, method; from frames
+      also scope, shared_dwellings, reserve_dwellings);
+    - ``municipalities_``: one row per municipality. From frames: code,
+      name, scope, target, persons_housed, pct_target, households_housed,
+      dwellings_available, reserve_dwellings, dwellings_1, dwellings_2,
+      dwellings_3-4, dwellings_5+ (used), dwellings_free, shared_dwellings,
+      under_occupation, expected_overcrowding, over_target, short_of_target,
+      linked_households_waiting, band_low, band_high;
+    - from frames also ``assignment_``, one row per household: household_id,
+      (period), size, adults, children, final_size, need, linked_code, code,
+      name, size_class, status (gehuisvest / wachtend), dwelling_id, shared,
+      adults_in_dwelling, under_occupation and expected_overcrowding (of the
+      dwelling), cost_under_occupation, cost_sharing, cost_waiting,
+      cost_total (its share of the objective; the over-target part is per
+      municipality) and reason (Dutch); and
+      ``dwellings_``, one row per occupied dwelling: dwelling_id, code, name,
+      size_class, households, persons, adults, shared, under_occupation,
+      expected_overcrowding.
 
     Parameters are stored by ``__init__``; the constructors fill them.
     """
@@ -943,14 +961,11 @@ class MatchingModel:
             under=int((under * x).sum()), overcrowding=0, over=float(over.sum()), dwellings=int(x.sum()),
         )
 
-    def _summary(self, *, units, units_housed, persons, persons_housed, target, under, overcrowding, over, dwellings,
-                 households=None, households_housed=None):
-        households = units if households is None else households
-        households_housed = units_housed if households_housed is None else households_housed
+    def _summary(self, *, units, units_housed, persons, persons_housed, target, under, overcrowding, over, dwellings):
         return pd.Series({
-            "households": households,
-            "households_housed": households_housed,
-            "households_waiting": households - households_housed,
+            "households": units,
+            "households_housed": units_housed,
+            "households_waiting": units - units_housed,
             "persons": persons,
             "persons_housed": persons_housed,
             "persons_waiting": persons - persons_housed,
