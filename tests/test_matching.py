@@ -403,3 +403,20 @@ def test_compare_scopes_table_shape():
     assert table["scope"].tolist() == ["solo", "U16"]
     assert table["gain_vs_first"].iloc[0] == 0
     assert table["gain_vs_first"].iloc[1] == table["households_housed"].iloc[1] - table["households_housed"].iloc[0]
+
+
+def test_rolling_plan_balances_the_cumulative_share():
+    # period 1: only Bunnik has dwellings, both singles go there (1 above its target);
+    # period 2: both have a dwelling; the new single goes to De Bilt, which is behind
+    h = pd.concat([hh((1, 1, 1), (1, 1, 1), period="2017-I"),
+                   hh((1, 1, 1), period="2017-II").assign(household_id="H3")], ignore_index=True)
+    s = pd.concat([supply((A, "1", 2)).assign(period="2017-I"),
+                   supply((A, "1", 1), (B, "1", 1)).assign(period="2017-II")], ignore_index=True)
+    t = pd.concat([targets(**{A: 1, B: 1}).assign(period=p) for p in ("2017-I", "2017-II")], ignore_index=True)
+    plan = rolling_plan(h, s, t, scope=PAIR)
+    a = plan.assignment.set_index(["plan_period", "household_id"])
+    assert a.loc[("2017-I", "H1"), "code"] == A and a.loc[("2017-I", "H2"), "code"] == A
+    assert a.loc[("2017-II", "H3"), "code"] == B
+    m = plan.municipalities.set_index(["period", "code"])
+    assert m.loc[("2017-II", A), "target_incl_backlog"] == 0 and m.loc[("2017-II", B), "target_incl_backlog"] == 2
+    assert m.loc[("2017-II", B), "cum_pct"] == pytest.approx(50)
