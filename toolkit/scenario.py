@@ -69,8 +69,9 @@ class Settings:
         Persons to house nationally in the half year; overrides steps 1-2
         (e.g. the published 13,000 for 2017-I).
     nareizigers_per_referent : float, optional
-        Family members still to come per referent household; ``None`` keeps
-        the synthetic caseload's own final sizes.
+        Family members still to come per referent household, on average; they
+        join the referents who are alone now. ``None`` keeps the synthetic
+        caseload's own final sizes.
     share_singles_sharing : float
         Share of single adults willing to share a dwelling (kostendelersnorm).
     max_adults_sharing : int
@@ -278,11 +279,13 @@ def _households(settings, persons_needed, period):
     final = c["final_size"].to_numpy(dtype=float)
     size = c["size"].to_numpy(dtype=float)
     if settings.nareizigers_per_referent is not None:
+        # The user's average of family members still to come per referent household joins the
+        # referents who are alone now (most nareizigers join a referent who travelled alone,
+        # FACTS.md §4); stochastic rounding keeps the mean. An assumption for the scenario lever.
         rng = np.random.default_rng(settings.seed + 1)
-        abroad = c["family_abroad"].to_numpy(dtype=float)
-        weight = abroad / abroad.mean() if abroad.mean() > 0 else np.zeros_like(abroad)
-        expected = settings.nareizigers_per_referent * weight
-        pending = np.floor(expected + rng.random(len(expected)))  # stochastic rounding, mean preserved
+        alone = size == 1
+        per_alone = settings.nareizigers_per_referent * len(size) / max(int(alone.sum()), 1)
+        pending = np.where(alone, np.floor(per_alone + rng.random(len(size))), 0.0)
         final = np.minimum(size + pending, MAX_PERSONS)
     cum = np.cumsum(final)
     n = int(np.searchsorted(cum, persons_needed) + 1) if persons_needed > 0 else 0
