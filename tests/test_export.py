@@ -115,6 +115,16 @@ def test_static_png_and_pdf(bounds, tmp_path):
     assert np.std(img[..., :3]) > 0.05  # not blank
 
 
+def test_static_text_is_plain(bounds, tmp_path):
+    # '$' starts matplotlib mathtext; an unbalanced formula from data must neither fail nor render as maths
+    payload = "$\\frac{1}{$ en $x^2$"
+    b = bounds.copy()
+    b.loc[0, "name"] = payload
+    m = maps.capaciteitskaart(region=CODES, boundaries=b, locations=locations(name=payload), buildings=buildings(payload),
+                              title=payload, date="2016-10-04")
+    assert export.export_static(m, tmp_path / "k.png", dpi=50)[0].stat().st_size > 1000
+
+
 def test_write_council_files(bounds, tmp_path):
     paths = export.write_council_files(CODES, 2016, tmp_path / "out", date="2016-10-04", boundaries=bounds)
     assert [p.name for p in paths] == [

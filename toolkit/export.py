@@ -216,9 +216,14 @@ def export_static(m, path_png, *, pdf=False, small_counts=True, date=None, dpi=1
     from matplotlib.patches import Patch
 
     spec = _spec_for_static(m, small_counts, date)
-    fig = Figure(figsize=(9, 10.5), dpi=dpi)
+    tables = [(layer.name, layer.table) for layer in spec.layers if layer.show and layer.table][:2]
+    n_rows = sum(min(len(t), MAX_TABLE_ROWS) + 2 for _, t in tables)
+    table_h = 0.0 if not tables else 0.03 + 0.0125 * n_rows
+    fig = Figure(figsize=(9, 10.5 + 14 * table_h), dpi=dpi)
     FigureCanvasAgg(fig)
-    ax = fig.add_axes([0.03, 0.2, 0.72, 0.72])
+    scale = 10.5 / (10.5 + 14 * table_h)  # keep the map and footer the same size in inches
+    map_bottom = 1 - scale * 0.8
+    ax = fig.add_axes([0.03, map_bottom, 0.72, scale * 0.72])
     for layer in spec.layers:
         if not layer.show or not len(layer.gdf):
             continue
@@ -231,16 +236,16 @@ def export_static(m, path_png, *, pdf=False, small_counts=True, date=None, dpi=1
     b = spec.boundaries
     if labels and b is not None and len(b) <= 40:
         for name, pt in zip(b["name"], b.geometry.representative_point()):
-            ax.annotate(str(name), (pt.x, pt.y), ha="center", va="center", fontsize=6.5, color="#222222", zorder=4)
+            ax.annotate(_mpl(name), (pt.x, pt.y), ha="center", va="center", fontsize=6.5, color="#222222", zorder=4)
     ax.set_aspect(1 / 0.62)  # about 1/cos(52 deg): degrees look square at this latitude
     ax.set_axis_off()
-    fig.text(0.03, 0.965, spec.title, fontsize=14, weight="bold", va="top")
-    fig.text(0.03, 0.935, spec.date, fontsize=10, color="#555555", va="top")
-    y = 0.9
+    fig.text(0.03, 1 - scale * 0.035, _mpl(spec.title), fontsize=14, weight="bold", va="top")
+    fig.text(0.03, 1 - scale * 0.065, _mpl(spec.date), fontsize=10, color="#555555", va="top")
+    y = 1 - scale * 0.1
     for lg in spec.legends:
         if lg.kind == "categories":
-            handles = [Patch(facecolor=c, edgecolor="#555555", label=label) for c, label in lg.items]
-            leg = fig.legend(handles=handles, title="\n".join(textwrap.wrap(lg.title, 28)), loc="upper left",
+            handles = [Patch(facecolor=c, edgecolor="#555555", label=_mpl(label)) for c, label in lg.items]
+            leg = fig.legend(handles=handles, title=_mpl("\n".join(textwrap.wrap(lg.title, 28))), loc="upper left",
                              bbox_to_anchor=(0.76, y), fontsize=7, title_fontsize=7.5, frameon=False)
             fig.canvas.draw()
             bbox = leg.get_window_extent().transformed(fig.transFigure.inverted())
@@ -251,26 +256,68 @@ def export_static(m, path_png, *, pdf=False, small_counts=True, date=None, dpi=1
             sm = ScalarMappable(norm=Normalize(lg.vmin, lg.vmax), cmap=cmap)
             cb = fig.colorbar(sm, cax=cax, orientation="horizontal")
             cb.set_ticks([lg.vmin, lg.vmax])
-            cb.set_ticklabels(list(lg.labels) if lg.labels else [str(lg.vmin), str(lg.vmax)])
+            cb.set_ticklabels([_mpl(v) for v in lg.labels] if lg.labels else [str(lg.vmin), str(lg.vmax)])
             cb.ax.tick_params(labelsize=7)
-            cax.set_title("\n".join(textwrap.wrap(lg.title, 30)), fontsize=7.5, loc="left")
-            y -= 0.12
+            cax.set_title(_mpl("\n".join(textwrap.wrap(lg.title, 30))), fontsize=7.5, loc="left")
+            y -= scale * 0.12
     if any(layer.kind == "points" for layer in spec.layers):
         fig.legend(handles=[Line2D([], [], marker="o", linestyle="", color="#888888", label="grootte ~ capaciteit")],
-                   loc="upper left", bbox_to_anchor=(0.76, max(y, 0.25)), fontsize=7, frameon=False)
+                   loc="upper left", bbox_to_anchor=(0.76, max(y, map_bottom + 0.05)), fontsize=7, frameon=False)
     from .maps import _footer_text
 
     footer = []
     for line in _footer_text(spec):
         footer.extend(textwrap.wrap(line, 150))
     footer.append("Achtergrond: geen (vectorkaart). Doorlopende Lijn toolkit.")
-    fig.text(0.03, 0.17, "\n".join(footer[:16]), fontsize=6.2, va="top", color="#333333")
+    top = map_bottom - 0.01
+    for name, rows in tables:
+        top = _draw_table(fig, name, rows[:MAX_TABLE_ROWS], top, more=len(rows) - MAX_TABLE_ROWS)
+    fig.text(0.03, top - 0.005, _mpl("\n".join(footer[:16])), fontsize=6.2, va="top", color="#333333")
     path_png = Path(path_png)
     written = [_atomic_write(path_png, lambda f: fig.savefig(f, format="png", dpi=dpi, metadata={"Software": None}))]
     if pdf:
         written.append(_atomic_write(path_png.with_suffix(".pdf"),
                                      lambda f: fig.savefig(f, format="pdf", metadata={"CreationDate": None, "Creator": None, "Producer": None})))
     return written
+
+
+MAX_TABLE_ROWS = 12
+
+
+def _mpl(text):
+    """Plain text for matplotlib: '$' would start mathtext."""
+    return str(text).replace("$", r"\$")
+
+
+def _draw_table(fig, name, rows, top, *, more=0):
+    """A plain table of the figures behind a point layer; returns the new top (figure fraction)."""
+    columns = []
+    for _, vals in rows:
+        columns.extend(label for label, _ in vals if label not in columns and label != "Gemeente (CBS)")
+    header = ["Naam"] + columns
+    cells = [[textwrap.shorten(str(n), 34, placeholder="…")]
+             + [textwrap.shorten(str(dict(vals).get(c, "")), 30, placeholder="…") for c in columns]
+             for n, vals in rows]
+    if more > 0:
+        cells.append([f"… en nog {more}"] + [""] * len(columns))
+    # column widths by content, so names and texts are not cut off
+    widths = [max([len(r[i]) for r in cells] + [min(len(header[i]), 18)]) + 2 for i in range(len(header))]
+    widths = [w / sum(widths) for w in widths]
+    h = 0.0125 * (len(cells) + 1)
+    fig.text(0.03, top, _mpl(name), fontsize=8, weight="bold", va="top")
+    ax = fig.add_axes([0.03, top - 0.015 - h, 0.94, h])
+    ax.set_axis_off()
+    tab = ax.table(cellText=[[_mpl(v) for v in r] for r in cells],
+                   colLabels=["\n".join(textwrap.wrap(_mpl(c), 18)) for c in header],
+                   colWidths=widths, loc="upper left", cellLoc="left", colLoc="left", bbox=[0, 0, 1, 1])
+    tab.auto_set_font_size(False)
+    tab.set_fontsize(5.4)
+    for (r, _), cell in tab.get_celld().items():
+        cell.set_linewidth(0.3)
+        cell.PAD = 0.02
+        if r == 0:
+            cell.set_facecolor("#eeeeee")
+    return top - 0.03 - h
 
 
 def _slug(text):

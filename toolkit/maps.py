@@ -185,6 +185,7 @@ class _Layer:
     kind: str  # "polygons" or "points"
     gdf: gpd.GeoDataFrame  # geometry + fill, stroke, weight, opacity, radius, tip
     show: bool = True
+    table: list = field(default_factory=list)  # plain-text rows [(name, [(label, value), ...])] for static images
 
 
 @dataclass
@@ -482,7 +483,7 @@ def _step_locations(spec, *, locations, threshold, mix_scale, date, small_counts
         spec.add_registry("reception_locations")
     else:
         spec.add_source("Opvanglocaties", r.attrs.get("source", "eigen invoer"), r.attrs.get("status"))
-    tips, fills, radii = [], [], []
+    tips, fills, radii, table = [], [], [], []
     for row in r.itertuples():
         cat = _location_category(row)
         hide = small_counts and _small(row.occupancy)
@@ -497,11 +498,12 @@ def _step_locations(spec, *, locations, threshold, mix_scale, date, small_counts
             rows.append((f"Gemengde groepen van ~{mix_scale}", "onbekend" if row.mix_groups is pd.NA or hide else fmt_int(row.mix_groups)))
             rows.append(("Afstand tot centrum", f"{fmt_num(row.distance_km)} km ({row.nearest_centre_name})"))
         tips.append(_tip(row.name, rows))
+        table.append((str(row.name), rows))
         fills.append(CATEGORY_COLOURS[cat])
         radii.append(_radius(row.capacity))
     g = gpd.GeoDataFrame({"fill": fills, "stroke": "#333333", "weight": 1.0, "opacity": 0.85, "radius": radii, "tip": tips},
                          geometry=gpd.points_from_xy(r["lon"], r["lat"]), crs=4326)
-    spec.layers.append(_Layer("Opvanglocaties (COA)", "points", g))
+    spec.layers.append(_Layer("Opvanglocaties (COA)", "points", g, table=table))
     cats = ["onderbenut", "bezet", "overbezet", "bezetting onbekend"]
     spec.legends.append(_Legend(f"Opvanglocaties (onderbenut: bezetting < {fmt_pct(threshold, 0)})", "categories",
                                 [(CATEGORY_COLOURS[c], c) for c in cats]))
@@ -525,7 +527,7 @@ def _step_buildings(spec, *, buildings, m2_per_place, m2_per_dwelling, date, ana
         spec.add_registry("state_buildings")
     else:
         spec.add_source("Leegstaande rijksgebouwen", b.attrs.get("source", "eigen invoer"), b.attrs.get("status"))
-    tips, fills = [], []
+    tips, fills, table = [], [], []
     for row in b.itertuples():
         example = getattr(row, "status", None) == "voorbeeld"
         cat = "rijksgebouw (fictief voorbeeld)" if example else "rijksgebouw"
@@ -539,10 +541,11 @@ def _step_buildings(spec, *, buildings, m2_per_place, m2_per_dwelling, date, ana
         if analysis:
             rows.append(("Afstand tot centrum", f"{fmt_num(row.distance_km)} km ({row.nearest_centre_name})"))
         tips.append(_tip(row.name, rows))
+        table.append((str(row.name), rows))
         fills.append(CATEGORY_COLOURS[cat])
     g = gpd.GeoDataFrame({"fill": fills, "stroke": "#1b3d1b", "weight": 1.5, "opacity": 0.9, "radius": 7.0, "tip": tips},
                          geometry=gpd.points_from_xy(b["lon"], b["lat"]), crs=4326)
-    spec.layers.append(_Layer("Leegstaande rijksgebouwen", "points", g))
+    spec.layers.append(_Layer("Leegstaande rijksgebouwen", "points", g, table=table))
     spec.legends.append(_Legend("Rijksgebouwen", "categories",
                                 [(CATEGORY_COLOURS[c], c) for c in ("rijksgebouw", "rijksgebouw (fictief voorbeeld)")]))
     spec.notes.append(
