@@ -156,3 +156,12 @@ def test_no_warning_for_clean_shipped_data():
         warnings.simplefilter("error")
         capacity.building_capacity()
         capacity.reception_capacity()
+
+
+def test_all_problems_reported_at_once():
+    df = locations(code=["GM0344", "GM9999", "GM0356"])
+    df.loc[0, "lat"], df.loc[0, "lon"] = 5.0986, 52.0818
+    with pytest.raises(ValidationError, match=r"2 problem\(s\)") as info:
+        capacity.reception_capacity(df, known_codes=CODES, centres=CENTRES)
+    assert any("row 0" in p and "swapped" in p for p in info.value.problems)
+    assert any("GM9999" in p for p in info.value.problems)

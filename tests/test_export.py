@@ -166,9 +166,11 @@ def _load(browser, url, config):
 
 
 @pytest.mark.browser
-def test_export_renders_offline(browser, serve_dir, tmp_path, pytestconfig):
+@pytest.mark.parametrize("builder", ["overzichtskaart", "capaciteitskaart"])
+def test_export_renders_offline(browser, serve_dir, tmp_path, pytestconfig, builder):
     b = schematic_boundaries(2016, region=CODES)
-    export.export_map(overview(b), tmp_path / "kaart.html", date="2016-10-04", basemap=None)
+    m = getattr(maps, builder)(region=CODES, boundaries=b, locations=locations(), buildings=buildings(), date="2016-10-04")
+    export.export_map(m, tmp_path / "kaart.html", date="2016-10-04", basemap=None)
     page, blocked, dialogs, errors = _load(browser, serve_dir(tmp_path) + "kaart.html", pytestconfig)
     assert page.evaluate("() => L.version") == "1.9.4"
     assert page.evaluate(COUNT_FEATURES) == 3 + 2 + 1  # municipalities + locations + building

@@ -249,8 +249,18 @@ def _prepare(frame, schema, *, crs, source, known_codes):
     if not isinstance(frame, pd.DataFrame):
         raise ValidationError(f"{source}: expected a pandas DataFrame, found {type(frame).__name__}")
     raw = frame.reset_index(drop=True)
-    coords = check_coordinates(raw, crs=crs, source=source)
-    clean = validate_frame(raw, schema, source=source, row_base=0, known_codes=known_codes)
+    problems = []
+    coords = clean = None
+    try:
+        coords = check_coordinates(raw, crs=crs, source=source)
+    except ValidationError as exc:
+        problems.extend(exc.problems or [str(exc)])
+    try:
+        clean = validate_frame(raw, schema, source=source, row_base=0, known_codes=known_codes)
+    except ValidationError as exc:
+        problems.extend(exc.problems or [str(exc)])
+    if problems:  # report every problem at once
+        raise ValidationError(f"{source}: {len(problems)} problem(s):\n  - " + "\n  - ".join(problems), problems)
     return clean.assign(lat=coords["lat"], lon=coords["lon"])
 
 
