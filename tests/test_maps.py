@@ -205,3 +205,14 @@ def test_no_population_no_target_and_says_so():
     assert m._dl_spec.layers[0].name == "Gemeenten (schematisch)"
     assert any("niet getoond" in n for n in m._dl_spec.notes)
     assert all("niet beschikbaar" in t for t in m._dl_spec.layers[0].gdf["tip"])
+
+
+def test_own_targets_with_realised_and_bad_values(bounds):
+    t = pd.DataFrame({"code": CODES, "target": [100, 20, 3], "realised": [80, None, 2], "bsn": ["1", "2", "3"]})
+    m = maps.overzichtskaart(region=CODES, boundaries=bounds, targets=t, small_counts=True, locations=False, buildings=False)
+    tips = dict(zip(bounds["code"], m._dl_spec.layers[0].gdf["tip"]))
+    assert "<th>Gerealiseerd</th><td>80</td>" in tips["GM0344"]
+    assert "<th>Gerealiseerd</th><td>niet beschikbaar</td>" in tips["GM0356"]
+    assert "<th>Gerealiseerd</th><td>&lt;5</td>" in tips["GM0355"]
+    with pytest.raises(ValidationError, match=r"targets: column 'target' must hold numbers.*'veel'"):
+        maps.overzichtskaart(region=CODES, boundaries=bounds, targets=t.assign(target=["veel", 1, 2]))

@@ -388,11 +388,20 @@ def _step_municipalities(spec, *, year, region, boundaries, targets, offline, sm
     data = b[["code", "name", "geometry"]].copy()
     if targets is not None:
         t = targets.copy()
+        shown_as = {"target_int": "target_int", "realised": "realised", "backlog": "backlog"}
         if "target_int" not in t.columns and "target" in t.columns:
             t["target_int"] = t["target"]
+            shown_as["target_int"] = "target"
         if "period" in t.columns and t["period"].nunique() > 1:
             last = sorted(t["period"].astype(str).unique())[-1]
             t = t[t["period"].astype(str) == last]
+        for c in ("target_int", "realised", "backlog"):
+            if c in t.columns:
+                num = pd.to_numeric(t[c], errors="coerce")
+                bad = t.index[num.isna() & t[c].notna()].tolist()
+                if bad:
+                    raise ValidationError(f"targets: column {shown_as[c]!r} must hold numbers (persons), found {t.loc[bad, c].tolist()[:8]} in rows {bad[:8]}")
+                t[c] = num
         cols = [c for c in ("target_int", "realised", "backlog", "period") if c in t.columns]
         data = data.merge(t.drop_duplicates("code").set_index("code")[cols], left_on="code", right_index=True, how="left")
     pop = None
