@@ -68,10 +68,18 @@ def test_sharing_cost_matches_the_kostendelersnorm_by_hand(reference):
     assert nobody.headline["dwellings_saved"] == 0
 
 
-def test_displacement_is_dwellings_used_over_lettings(reference):
+def test_displacement_is_dwellings_needed_over_lettings(reference):
     m = reference.municipalities
-    assert np.allclose(m["displacement"], m["dwellings_used"] / m["lettings"])
-    assert (m["displacement"] >= 0).all()
+    assert (m["dwellings_needed"] == m["dwellings_used"] + m["linked_households_waiting"]).all()
+    assert np.allclose(m["displacement"], m["dwellings_needed"] / m["lettings"])
+    # nobody shares in the reference: one household per dwelling
+    assert m["dwellings_used"].sum() == reference.comparison.set_index("scope").loc["U16", "households_housed"]
+
+
+def test_extra_dwellings_lower_the_displacement_indicator(reference):
+    more = sc.run(reference.settings, extra_dwellings=20)
+    assert (more.municipalities["lettings"] == reference.municipalities["lettings"] + 20).all()
+    assert more.headline["displacement"] < reference.headline["displacement"]
 
 
 def test_region_u10_compares_solo_and_u10_only():

@@ -120,6 +120,110 @@ def _show_warning(message, category, filename, lineno, file=None, line=None):
     print(f"waarschuwing: {message}", file=file or sys.stderr)
 
 
+def _configure_demo(p):
+    _configure_info(p)
+    p.add_argument("--out", default="out", help="output folder (default out/)")
+    p.add_argument("--datum", default=None, help="date printed on maps and report, e.g. 2016-10-04 (default today)")
+
+
+@command("demo", "the default collegedag scenario end to end: maps, report and tables in --out")
+def cmd_demo(args):
+    import pandas as pd
+
+    from .demo import run_demo
+    from .report import nl_number
+
+    date = None
+    if args.datum:
+        try:
+            date = pd.Timestamp(args.datum)
+        except ValueError:
+            raise ValidationError(f"--datum: expected a date like 2016-10-04, found {args.datum!r}") from None
+    res = run_demo(args.out, region=_parse_region(args.regio), year=args.jaar, date=date)
+    h = res["headline"]
+    print()
+    print(f"Geschreven in {args.out}/ ({len(res['files'])} bestanden):")
+    for f in res["files"]:
+        print(f"  {f}")
+    print()
+    print(f"Halfjaar {h['period']}: taakstelling regio {nl_number(h['region_persons'])} personen in "
+          f"{nl_number(h['households'])} huishoudens; gehuisvest {nl_number(h['households_housed'])} "
+          f"({nl_number(h['pct_target'] / 100, 1, percent=True)} van de taakstelling), wachtend "
+          f"{nl_number(h['households_waiting'])}; samenwerking huisvest {nl_number(h['persons_gain_vs_solo'])} "
+          f"personen meer dan elke gemeente alleen.")
+    return 0
+
+
+cmd_demo.configure = _configure_demo
+
+
+def _configure_kaart(p):
+    _configure_info(p)
+    p.add_argument("--out", default="out/raad", help="output folder (default out/raad)")
+    p.add_argument("--datum", default=None, help="date printed on the maps, e.g. 2016-10-04 (default today)")
+    p.add_argument("--pdf", action="store_true", help="also write PDF images")
+
+
+@command("kaart", "council maps of a region: overview and capacity, self-contained HTML and PNG")
+def cmd_kaart(args):
+    from .export import write_council_files
+
+    paths = write_council_files(_parse_region(args.regio), args.jaar, args.out, date=args.datum, pdf=args.pdf)
+    for p in paths:
+        print(p)
+    return 0
+
+
+cmd_kaart.configure = _configure_kaart
+
+
+def _configure_matching(p):
+    p.add_argument("--periode", default="2017-I", help="half year of the national target (default 2017-I)")
+    p.add_argument("--jaar", type=int, default=2016, help="municipal division and population year (default 2016)")
+    p.add_argument("--regio", default="U16", help="municipalities taking part (default U16)")
+    p.add_argument("--schalen", default="solo;U10;U16", help="scopes to compare, separated by ';' (default solo;U10;U16)")
+    p.add_argument("--huishoudens", default=None, help="caseload CSV/xlsx (default: synthetic households)")
+    p.add_argument("--woningvoorraad", default=None, help="housing stock CSV/xlsx (default: shipped estimate)")
+    p.add_argument("--aandeel", type=float, default=None, help="share of lettings to permit holders (default 2022: 0.068)")
+    p.add_argument("--delen", type=int, default=1, help="max adults sharing a dwelling (default 1: nobody shares)")
+    p.add_argument("--reserve", type=float, default=0.0, help="share of dwellings kept free (default 0)")
+    p.add_argument("--seed", type=int, default=0)
+
+
+@command("matching", "match households to municipalities by dwelling size: solo vs U10 vs U16")
+def cmd_matching(args):
+    import pandas as pd
+
+    from . import data, households, io, matching, taakstelling
+
+    national = data.load_taakstelling().set_index("period")
+    if args.periode not in national.index:
+        raise ValidationError(f"--periode: no national target for {args.periode!r}; known: {list(national.index)}")
+    region = _parse_region(args.regio)
+    targets = taakstelling.municipal_targets(float(national.loc[args.periode, "target"]), year=args.jaar, region=region)
+    targets = targets.drop(columns="period")
+    if args.huishoudens:
+        caseload = io.read_caseload(args.huishoudens)
+    else:
+        total = int(targets["target_int"].sum())
+        caseload = households.synthetic_caseload(2 * total, seed=args.seed)
+        size = households.current_size(caseload)
+        caseload = caseload[size.cumsum() <= total]
+    stock = io.read_housing_stock(args.woningvoorraad) if args.woningvoorraad else None
+    supply = matching.supply_from_stock(stock, share_permit_holders=args.aandeel)
+    scopes = [s.strip() for s in args.schalen.split(";")]
+    table = matching.compare_scopes(caseload, supply, targets, scopes=scopes, region=region, year=args.jaar,
+                                    sharing=args.delen, reserve=args.reserve)
+    with pd.option_context("display.width", 160, "display.max_columns", 20):
+        print(table.round(1).to_string(index=False))
+    print(f"woningaanbod: {supply.attrs['status']} ({supply.attrs['derivation']}); "
+          f"huishoudens: {caseload.attrs.get('status', 'eigen bestand')}")
+    return 0
+
+
+cmd_matching.configure = _configure_matching
+
+
 def build_parser():
     parser = argparse.ArgumentParser(
         prog="doorlopende-lijn",

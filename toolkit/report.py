@@ -70,7 +70,8 @@ color:#1b1b1b;line-height:1.45;padding:0 1rem}
 h1{font-size:1.7rem;margin-bottom:.2rem}h2{font-size:1.25rem;margin-top:1.8rem;border-bottom:2px solid #154273}
 .meta{color:#555}table{border-collapse:collapse;margin:.6rem 0;font-size:.92rem}
 th,td{border-bottom:1px solid #ddd;padding:.25rem .6rem}th{text-align:left;background:#f2f5f9}
-td.num{text-align:right;font-variant-numeric:tabular-nums}img{max-width:100%}
+td.num{text-align:right;font-variant-numeric:tabular-nums}img{max-width:100%}.tablewrap{overflow-x:auto}
+th{font-size:.85rem;vertical-align:bottom}
 .status{display:inline-block;padding:0 .4rem;border-radius:.3rem;font-size:.8rem;background:#eee}
 .status-schatting{background:#fff3cd}.status-voorbeeld{background:#f8d7da}.status-synthetisch{background:#e2e3ff}
 .status-gepubliceerd{background:#d1e7dd}footer{margin-top:2rem;font-size:.85rem;color:#444}
@@ -139,7 +140,7 @@ def render_report(title, sections, *, datasets=(), date=None, subtitle=""):
         for para in [p for p in str(s.text).split("\n\n") if p.strip()]:
             parts.append(f"<p>{_esc(para.strip())}</p>")
         if s.table is not None:
-            parts.append(_table_html(s.table, s.percent_cols, s.decimals))
+            parts.append(f'<div class="tablewrap">{_table_html(s.table, s.percent_cols, s.decimals)}</div>')
         if s.image is not None:
             data = base64.b64encode(Path(s.image).read_bytes()).decode("ascii")
             parts.append(f'<figure><img alt="{_esc(s.caption or s.heading)}" src="data:image/png;base64,{data}">')

@@ -66,8 +66,13 @@ class Settings:
         Share of first applications that leads to a permit (0-1; default the
         middle of the published 70-85 %, FACTS.md §2).
     national_target : number, optional
-        Persons to house nationally in the half year; overrides steps 1-2
-        (e.g. the published 13,000 for 2017-I).
+        Persons to house nationally in the half year; overrides steps 1-2.
+    period : str, optional
+        Half year with a published national target (e.g. ``"2017-I"``, the
+        half year after the collegedag): that target is the reference, and
+        the inflow scenario scales it (see :func:`national_half_year`).
+        Default ``"2017-I"`` (13,000 persons, published); ``None`` uses the
+        forecast for the next half year.
     nareizigers_per_referent : float, optional
         Family members still to come per referent household, on average; they
         join the referents who are alone now. ``None`` keeps the synthetic
@@ -96,6 +101,7 @@ class Settings:
     inflow: str | float = "midden"
     recognition_rate: float = 0.775
     national_target: float | None = None
+    period: str | None = "2017-I"
     nareizigers_per_referent: float | None = None
     share_singles_sharing: float = 0.0
     max_adults_sharing: int = 3
@@ -135,8 +141,12 @@ class Result:
         ``matching.compare_scopes`` for the scopes of :func:`scopes_for`.
     municipalities : DataFrame
         Per municipality of the chosen scope (``MatchingModel.municipalities_``)
-        plus lettings, displacement (share of social-housing lettings going to
-        permit holders) and the sharing cost columns.
+        plus dwellings_used, dwellings_needed (used + linked households still
+        waiting), lettings (social-housing lettings in the half year: stock x
+        turnover / 2 + added dwellings, schatting), displacement
+        (dwellings_needed / lettings: the share of lettings that would go to
+        permit holders to meet the target) and the sharing cost columns
+        dwellings_saved, benefit_lost.
     sharing : DataFrame
         ``benefits.sharing_cost`` per municipality (empty when nobody shares).
     headline : dict
@@ -253,22 +263,50 @@ def _half_year_label(period_start):
     return f"{p.year}-{'I' if p.month <= 6 else 'II'}"
 
 
-def national_half_year(settings):
-    """Step 1-2: the national half-year target in persons and where it came from."""
+def _forecast_persons(inflow, recognition_rate):
+    """Applications and nareizigers per year and persons per half year under an inflow scenario."""
     from . import forecast
 
     fcs = _inflow_forecasts()
-    first_half = fcs["eerste_aanvragen"].head(2)
-    period = _half_year_label(first_half["period_start"].iloc[0])
+    apps = forecast.scenario(fcs["eerste_aanvragen"], inflow)["value"].head(4).sum()
+    nar = forecast.scenario(fcs["nareizigers"], inflow if isinstance(inflow, str) else "midden")["value"].head(4).sum()
+    return float(apps), float(nar), float((apps * recognition_rate + nar) / 2)
+
+
+def national_half_year(settings):
+    """Steps 1-2: the national half-year target in persons and where it came from.
+
+    - ``national_target`` given: that number (basis ``opgegeven``);
+    - ``period`` given with a published target (``geodata/taakstelling.csv``):
+      the published target, scaled by the inflow scenario's persons relative
+      to the reference (``midden`` at the default recognition rate), so the
+      reference scenario shows the published figure (basis ``gepubliceerd``
+      or ``gepubliceerd x scenario``);
+    - otherwise the forecast for the next half year (basis ``prognose``).
+
+    Returns a dict: applications, nareizigers (per year, forecast), recognition_rate,
+    persons, period, basis.
+    """
+    from .data import load_taakstelling
+
+    fcs = _inflow_forecasts()
+    apps, nar, persons = _forecast_persons(settings.inflow, settings.recognition_rate)
+    out = {"applications": apps, "nareizigers": nar, "recognition_rate": settings.recognition_rate}
+    period = settings.period or _half_year_label(fcs["eerste_aanvragen"]["period_start"].iloc[0])
     if settings.national_target is not None:
-        return {"applications": np.nan, "nareizigers": np.nan, "recognition_rate": settings.recognition_rate,
-                "persons": float(settings.national_target), "period": period, "basis": "opgegeven"}
-    apps = forecast.scenario(fcs["eerste_aanvragen"], settings.inflow)["value"].head(4).sum()
-    nar_which = settings.inflow if isinstance(settings.inflow, str) else "midden"
-    nar = forecast.scenario(fcs["nareizigers"], nar_which)["value"].head(4).sum()
-    persons = (apps * settings.recognition_rate + nar) / 2
-    return {"applications": float(apps), "nareizigers": float(nar), "recognition_rate": settings.recognition_rate,
-            "persons": float(persons), "period": period, "basis": "prognose"}
+        return {**out, "persons": float(settings.national_target), "period": period, "basis": "opgegeven"}
+    if settings.period is not None:
+        published = load_taakstelling().set_index("period")["target"]
+        if settings.period not in published.index:
+            raise ValidationError(
+                f"period: no published national target for {settings.period!r} in geodata/taakstelling.csv; "
+                f"published: {list(published.index)}; or give national_target"
+            )
+        _, _, reference = _forecast_persons("midden", Settings.recognition_rate)
+        ratio = persons / reference
+        basis = "gepubliceerd" if abs(ratio - 1) < 1e-9 else "gepubliceerd x scenario"
+        return {**out, "persons": float(published[settings.period]) * ratio, "period": settings.period, "basis": basis}
+    return {**out, "persons": persons, "period": period, "basis": "prognose"}
 
 
 def _households(settings, persons_needed, period):
@@ -389,6 +427,11 @@ def run(settings=None, **changes):
     national = national_half_year(settings)
     targets = municipal_targets(pd.DataFrame({"period": [national["period"]], "target": [national["persons"]]}),
                                 year=settings.year, region=region)
+    targets.attrs.update(
+        status="gepubliceerd" if national["basis"] == "gepubliceerd" else "schatting",
+        source=f"landelijke taakstelling ({national['basis']}) naar rato van de bevolking (Huisvestingswet 2014); "
+               "geodata/taakstelling.csv, geodata/population.csv",
+    )
     hh = _households(settings, float(targets["target_int"].sum()), national["period"])
     supply = _supply(settings, codes)
     params = dict(use_final_size=settings.final_size_dwellings, sharing=int(settings.max_adults_sharing),
@@ -408,8 +451,10 @@ def run(settings=None, **changes):
     dwellings_used = model.dwellings_.groupby("code").size() if len(model.dwellings_) else pd.Series(dtype=float)
     lettings = _lettings(settings, codes)
     mun["dwellings_used"] = mun["code"].map(dwellings_used).fillna(0).astype("int64")
+    # dwellings the municipality would let to permit holders to meet its part: used + still waiting
+    mun["dwellings_needed"] = mun["dwellings_used"] + mun["linked_households_waiting"]
     mun["lettings"] = mun["code"].map(lettings)
-    mun["displacement"] = mun["dwellings_used"] / mun["lettings"]
+    mun["displacement"] = mun["dwellings_needed"] / mun["lettings"]
     mun = mun.merge(sharing[["code", "dwellings_saved", "benefit_lost"]], on="code", how="left")
     mun[["dwellings_saved", "benefit_lost"]] = mun[["dwellings_saved", "benefit_lost"]].fillna(0)
     row = comparison.set_index(comparison["scope"].astype(str)).loc[str(scope) if isinstance(scope, str) else "eigen selectie"]
@@ -422,9 +467,10 @@ def run(settings=None, **changes):
         "households_waiting": int(row["households_waiting"]),
         "pct_target": float(row["pct_target"]),
         "gain_vs_solo": int(row["gain_vs_first"]),
+        "persons_gain_vs_solo": int(row["persons_housed"] - comparison["persons_housed"].iloc[0]),
         "dwellings_saved": int(mun["dwellings_saved"].sum()),
         "benefit_lost": float(mun["benefit_lost"].sum()),
-        "displacement": float(mun["dwellings_used"].sum() / mun["lettings"].sum()),
+        "displacement": float(mun["dwellings_needed"].sum() / mun["lettings"].sum()),
     }
     return Result(settings=settings, national=national, targets=targets, households=hh, supply=supply,
                   comparison=comparison, municipalities=mun, sharing=sharing, headline=headline, model=model)

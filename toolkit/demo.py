@@ -1,0 +1,241 @@
+"""The main job: the default collegedag scenario end to end, written to a folder.
+
+``doorlopende-lijn demo --out out/`` (and ``make demo``) runs it offline on the
+shipped data: the inflow forecast, the targets, household sizes and dwelling
+demand, matching for every scope, the integration pilot, the council maps
+(HTML and PNG), the scenario report and the tables (CSV and Excel).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from .report import Section, nl_number, write_report
+from .scenario import DATASETS, Settings, run
+
+__all__ = ["run_demo", "SCOPE_LABELS"]
+
+SCOPE_LABELS = {"solo": "elke gemeente alleen", "U10": "samen als U10", "U16": "samen als U16"}
+
+_COMPARISON_COLUMNS = {
+    "scope": "schaal",
+    "households_housed": "huishoudens gehuisvest",
+    "households_waiting": "huishoudens wachtend",
+    "persons_housed": "personen gehuisvest",
+    "target": "taakstelling (personen)",
+    "pct_target": "% van taakstelling",
+    "mismatch": "mismatch (lege bedplaatsen)",
+    "municipalities_below_90pct": "gemeenten onder 90 %",
+    "gain_vs_first": "winst t.o.v. alleen (huishoudens)",
+}
+
+_MUNICIPALITY_COLUMNS = {
+    "name": "gemeente",
+    "target": "taakstelling",
+    "persons_housed": "gehuisvest",
+    "pct_target": "% van taakstelling",
+    "dwellings_1": "woningen 1 p.",
+    "dwellings_2": "woningen 2 p.",
+    "dwellings_3-4": "woningen 3-4 p.",
+    "dwellings_5+": "woningen 5+ p.",
+    "linked_households_waiting": "huishoudens wachtend",
+    "displacement": "aandeel verhuringen nodig voor statushouders",
+}
+
+
+def _say(progress, text):
+    if progress is not None:
+        progress(text)
+
+
+def _atomic_bytes(path, writer):
+    """Write a file through ``writer(tmp_path)`` and move it into place when complete."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=path.suffix)
+    os.close(fd)
+    try:
+        writer(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def _tables(result, demand_table, participation, needs):
+    """The tables behind the report, with Dutch sheet names."""
+    national = pd.DataFrame([result.national])
+    return {
+        "landelijk": national,
+        "taakstelling": result.targets,
+        "woningvraag": demand_table,
+        "schalen": result.comparison,
+        "gemeenten": result.municipalities,
+        "delen": result.sharing,
+        "integratie": participation,
+        "pilotbehoefte": needs,
+    }
+
+
+def run_demo(out_dir="out", *, region="U16", year=2016, date=None, progress=print, settings=None):
+    """Run the default collegedag scenario and write every output into ``out_dir``.
+
+    Parameters
+    ----------
+    out_dir : str or Path
+        Created when missing; existing files of the same name are replaced
+        (each file is written atomically).
+    region : str or list of str
+        ``"U16"`` (default, 2016 composition with ``year=2016``), ``"U10"`` or codes.
+    year : int
+        Municipal division and population year.
+    date : date-like, optional
+        Date printed on maps and the report (default today).
+    progress : callable or None
+        Receives one Dutch line per step (default ``print``).
+    settings : Settings, optional
+        Other scenario settings (region and year are taken from the arguments).
+
+    Returns
+    -------
+    dict
+        ``files`` (list of paths written), ``headline`` (the scenario's headline
+        figures) and ``seconds``.
+    """
+    from . import boundaries, demand, export, integration, maps, registry
+    from .households import final_size_distribution
+
+    start = time.perf_counter()
+    out = Path(out_dir)
+    date = pd.Timestamp(date) if date is not None else pd.Timestamp.today().normalize()
+    steps = 6
+    settings = (settings or Settings()).replace(region=region if isinstance(region, str) else tuple(region), year=int(year),
+                                                scope=region if isinstance(region, str) else tuple(region))
+    written = []
+
+    _say(progress, f"[1/{steps}] prognose, taakstelling en matching ({settings.region}, indeling {year})")
+    result = run(settings)
+
+    _say(progress, f"[2/{steps}] woningvraag per grootteklasse en integratie")
+    dist = final_size_distribution()
+    dem = demand.dwelling_demand(result.targets, size_distribution=dist, column="target_int", seed=settings.seed)
+    dem = dem.merge(result.targets[["code", "name"]], on="code")
+    arrivals = integration.cohorts_from_targets(result.targets)
+    participation = integration.participation_at()
+    needs = integration.region_total(integration.pilot_needs(integration.project(arrivals, integration.PILOT)))
+
+    _say(progress, f"[3/{steps}] kaarten voor de raad (HTML en PNG)")
+    codes = list(result.targets["code"])
+    polygons = boundaries.load_boundaries(year, region=codes, offline=True)
+    overview = maps.overzichtskaart(region=codes, year=year, boundaries=polygons, targets=result.targets, date=date,
+                                    title=f"Doorlopende Lijn: overzicht {_label(settings.region)} ({year})")
+    overview = maps.add_matching_layer(overview, result.municipalities)
+    overview = maps.add_demand_layer(overview, dem)
+    written.append(export.export_map(overview, out / "kaart_overzicht.html", council=True, date=date))
+    png = export.export_static(overview, out / "kaart_overzicht.png", date=date)
+    written.extend(png if isinstance(png, (list, tuple)) else [png])
+    capacity = maps.capaciteitskaart(region=codes, year=year, boundaries=polygons, date=date)
+    written.append(export.export_map(capacity, out / "kaart_capaciteit.html", council=True, date=date))
+
+    _say(progress, f"[4/{steps}] tabellen (CSV en Excel)")
+    tables = _tables(result, dem, participation, needs)
+    for name, frame in tables.items():
+        written.append(_atomic_bytes(out / "tabellen" / f"{name}.csv", lambda p, f=frame: f.to_csv(p, index=False)))
+
+    def _excel(path):
+        with pd.ExcelWriter(path, engine="openpyxl") as xl:
+            for name, frame in tables.items():
+                frame.to_excel(xl, sheet_name=name, index=False)
+            registry.provenance(list(DATASETS)).to_excel(xl, sheet_name="bronnen", index=False)
+
+    written.append(_atomic_bytes(out / "tabellen.xlsx", _excel))
+
+    _say(progress, f"[5/{steps}] scenariorapport")
+    png_path = next(p for p in written if str(p).endswith(".png"))
+    written.append(write_report(out / "rapport.html", f"Doorlopende Lijn: collegedag {_label(settings.region)}",
+                                _sections(result, dem, participation, needs, png_path),
+                                datasets=DATASETS, date=date,
+                                subtitle=f"gemeentelijke indeling {year}, halfjaar {result.national['period']}"))
+    seconds = time.perf_counter() - start
+    _say(progress, f"[6/{steps}] klaar in {nl_number(seconds, 1)} s")
+    return {"files": [Path(p) for p in written], "headline": result.headline, "seconds": seconds}
+
+
+def _label(region):
+    return region if isinstance(region, str) else f"{len(region)} gemeenten"
+
+
+def _sections(result, dem, participation, needs, png_path):
+    h = result.headline
+    n = result.national
+    if n["basis"] == "prognose":
+        origin = (f"Prognose van de landelijke instroom voor de komende vier kwartalen (scenario "
+                  f"'{result.settings.inflow}'): {nl_number(n['applications'])} eerste aanvragen en "
+                  f"{nl_number(n['nareizigers'])} nareizigers per jaar; met een erkenningspercentage van "
+                  f"{nl_number(n['recognition_rate'], 1, percent=True)} geeft dat een landelijke taakstelling van "
+                  f"ongeveer {nl_number(n['persons'])} personen per halfjaar (schatting).")
+    elif n["basis"] == "gepubliceerd":
+        origin = (f"Gepubliceerde landelijke taakstelling {n['period']}: {nl_number(n['persons'])} personen "
+                  "(geodata/taakstelling.csv), verdeeld naar rato van het aantal inwoners.")
+    elif n["basis"] == "gepubliceerd x scenario":
+        origin = (f"Gepubliceerde landelijke taakstelling {n['period']}, aangepast aan het instroomscenario "
+                  f"'{result.settings.inflow}': {nl_number(n['persons'])} personen (schatting).")
+    else:
+        origin = f"Landelijke taakstelling opgegeven: {nl_number(n['persons'])} personen in het halfjaar."
+    key = pd.DataFrame(
+        [
+            ("halfjaar", h["period"]),
+            ("taakstelling regio (personen)", nl_number(h["region_persons"])),
+            ("huishoudens te huisvesten", nl_number(h["households"])),
+            ("huishoudens gehuisvest", nl_number(h["households_housed"])),
+            ("huishoudens wachtend", nl_number(h["households_waiting"])),
+            ("% van de taakstelling gehuisvest", nl_number(h["pct_target"] / 100, 1, percent=True)),
+            ("extra gehuisvest door samenwerking t.o.v. elke gemeente alleen (personen)", nl_number(h["persons_gain_vs_solo"])),
+            ("extra gehuisvest door samenwerking t.o.v. elke gemeente alleen (huishoudens)", nl_number(h["gain_vs_solo"])),
+            ("aandeel sociale verhuringen nodig voor statushouders", nl_number(h["displacement"], 1, percent=True)),
+        ],
+        columns=["kerncijfer", "waarde"],
+    )
+    comp = result.comparison.assign(scope=result.comparison["scope"].map(lambda s: SCOPE_LABELS.get(str(s), str(s))))
+    comp = comp[list(_COMPARISON_COLUMNS)].rename(columns=_COMPARISON_COLUMNS)
+    mun = result.municipalities[list(_MUNICIPALITY_COLUMNS)].rename(columns=_MUNICIPALITY_COLUMNS)
+    demand_wide = dem.pivot_table(index="name", columns="size_class", values="households", aggfunc="sum").round(0)
+    demand_wide = demand_wide.reset_index().rename(columns={"name": "gemeente"})
+    part = participation.rename(columns={"years": "jaren na vergunning", "month": "maand", "verschil": "verschil"})
+    peak = needs.drop(columns=[c for c in needs.columns if c in ("month", "scenario")]).max(numeric_only=True)
+    needs_table = pd.DataFrame({"behoefte (hoogste maand)": ["buddy's", "cursusplaatsen", "coachingsuren"],
+                                "regio": [peak.get("buddies"), peak.get("course_places"), peak.get("coaching_hours")]})
+    return [
+        Section("Kerncijfers", origin, table=key),
+        Section("Wie kan waar wonen? Samenwerking loont",
+                "Dezelfde huishoudens en hetzelfde woningaanbod, verdeeld door elke gemeente alleen, door de U10 "
+                "samen en door de U16 samen. Samenwerking huisvest meer huishoudens in passende woningen: "
+                "gemeenten met veel kleine woningen nemen alleenstaanden op, gemeenten met grote woningen gezinnen. "
+                "Plaatsing gebruikt nooit nationaliteit of geslacht.",
+                table=comp, percent_cols=(), decimals={"% van taakstelling": 1}),
+        Section("Per gemeente", f"Resultaat bij samenwerking op schaal {result.settings.scope}. Het aandeel "
+                "verhuringen nodig voor statushouders (verdringing) is de woningen die een gemeente aan statushouders "
+                "moet verhuren om haar deel te halen (gehuisvest + wachtend), gedeeld door alle sociale verhuringen in "
+                "het halfjaar (voorraad x mutatiegraad / 2 + extra woningen): een schatting.",
+                table=mun, percent_cols=("aandeel verhuringen nodig voor statushouders",), decimals={"% van taakstelling": 1}),
+        Section("Woningvraag per grootteklasse",
+                "Verwachte huishoudens per woninggrootte (personen na gezinshereniging), uit de synthetische "
+                "huishoudens (status synthetisch).", table=demand_wide),
+        Section("Kaart", "De kaart voor de raad staat ook als los HTML-bestand in deze map (werkt zonder internet).",
+                image=png_path, caption="Overzichtskaart met taakstelling en matching"),
+        Section("Integratie vanaf dag 1",
+                "Deelname (werk of vrijwilligerswerk) van volwassen statushouders in de huidige route en in een "
+                "pilot die in het azc begint. De effecten van de pilot zijn aannames, geen gemeten cijfers.",
+                table=part, percent_cols=tuple(c for c in part.columns if c not in ("jaren na vergunning", "maand"))),
+        Section("Wat de pilot vraagt", "Hoogste maandelijkse behoefte in de regio.", table=needs_table),
+        Section("Over de gegevens",
+                "Huishoudens zijn synthetisch (gegenereerd, afgestemd op gepubliceerde CBS- en IND-cijfers); het "
+                "woningaanbod per grootteklasse is een schatting; de prognose is een model met onzekerheid. "
+                "Zie de tabel hieronder voor bron en status van elke gegevensbron."),
+    ]
