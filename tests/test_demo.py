@@ -1,0 +1,62 @@
+"""The main job: `doorlopende-lijn demo` writes the council files, the report and the tables."""
+
+import pandas as pd
+import pytest
+
+from toolkit import cli
+
+# FACTS.md §3 (2017-I national target) and §9 (population 1-1-2016)
+TARGET_2017_I = 13_000
+U16_2016, NL_2016 = 890_177, 16_979_120
+EXPECTED = [
+    "kaart_overzicht.html", "kaart_overzicht.png", "kaart_capaciteit.html", "rapport.html", "tabellen.xlsx",
+    "tabellen/taakstelling.csv", "tabellen/schalen.csv", "tabellen/gemeenten.csv", "tabellen/woningvraag.csv",
+]
+
+
+@pytest.fixture(scope="module")
+def demo_out(tmp_path_factory):
+    out = tmp_path_factory.mktemp("demo") / "out"
+    assert cli.main(["demo", "--out", str(out), "--datum", "2016-10-04"]) == 0
+    return out
+
+
+def test_demo_writes_the_expected_files(demo_out):
+    for name in EXPECTED:
+        assert (demo_out / name).stat().st_size > 0, name
+    assert not list(demo_out.rglob(".*.tmp")) and not list(demo_out.rglob(".*.*.*"))  # no half-written temp files
+
+
+def test_report_carries_sources_and_status_labels(demo_out):
+    page = (demo_out / "rapport.html").read_text(encoding="utf-8")
+    for label in ("gepubliceerd", "schatting", "synthetisch"):
+        assert label in page
+    assert "CBS" in page and "openkamer.org" in page  # population and the published target
+    assert "<script" not in page and "http://" not in page.replace("http://www.w3.org", "")
+
+
+def test_tables_agree_with_published_figures(demo_out):
+    targets = pd.read_csv(demo_out / "tabellen" / "taakstelling.csv")
+    assert targets["period"].unique().tolist() == ["2017-I"]
+    assert targets["target"].sum() == pytest.approx(TARGET_2017_I * U16_2016 / NL_2016)
+    scopes = pd.read_csv(demo_out / "tabellen" / "schalen.csv").set_index("scope")
+    assert list(scopes.index) == ["solo", "U10", "U16"]
+    assert scopes.loc["U16", "objective"] <= scopes.loc["solo", "objective"]
+    sheets = pd.read_excel(demo_out / "tabellen.xlsx", sheet_name=None)
+    assert {"taakstelling", "schalen", "gemeenten", "bronnen"} <= set(sheets)
+
+
+def test_council_map_has_no_personal_data_and_is_reproducible(demo_out, tmp_path):
+    html = (demo_out / "kaart_overzicht.html").read_text(encoding="utf-8")
+    assert "syn-0" not in html  # household ids never reach a council file
+    again = tmp_path / "again"
+    assert cli.main(["demo", "--out", str(again), "--datum", "2016-10-04"]) == 0
+    assert (again / "kaart_overzicht.html").read_bytes() == (demo_out / "kaart_overzicht.html").read_bytes()
+
+
+def test_bad_region_is_one_line_and_writes_nothing(tmp_path, capsys):
+    out = tmp_path / "out"
+    assert cli.main(["demo", "--out", str(out), "--regio", "GM0344,GM9999"]) == 2
+    err = capsys.readouterr().err
+    assert "GM9999" in err and len(err.strip().splitlines()) == 1
+    assert not out.exists()
