@@ -671,7 +671,12 @@ class _GeoJsonLayer(folium.map.Layer):
         {% macro script(this, kwargs) %}
         var {{ this.get_name() }} = L.geoJSON({{ this.data|tojson }}, {
             style: function (f) { var p = f.properties; return {color: p.s, weight: p.w, fillColor: p.f, fillOpacity: p.o, opacity: 1}; },
-            pointToLayer: function (f, latlng) { var p = f.properties; return L.circleMarker(latlng, {radius: p.r}); },
+            pointToLayer: function (f, latlng) {
+                // points in their own pane above every polygon layer, whatever the order layers are switched on
+                var map = {{ this._parent.get_name() }};
+                if (!map.getPane("dlpoints")) { map.createPane("dlpoints").style.zIndex = 450; map._dlPoints = L.canvas({pane: "dlpoints"}); }
+                return L.circleMarker(latlng, {radius: f.properties.r, pane: "dlpoints", renderer: map._dlPoints});
+            },
             onEachFeature: function (f, layer) { layer.bindTooltip(f.properties.t, {sticky: true, className: "dl-tip"}); }
         });
         {% if this.show %}{{ this.get_name() }}.addTo({{ this._parent.get_name() }});{% endif %}
