@@ -290,3 +290,11 @@ def test_dutch_day_first_dates_are_not_silently_swapped(csv_file):
 def test_nullable_int_column_stays_integer(csv_file):
     out = _check(csv_file("d,flag,n,x\n2016-10-04,ja,1,1\n2016-10-05,ja,,1\n", name="klein.csv"), SMALL)
     assert pdt.is_integer_dtype(out["n"])
+
+
+def test_repeated_index_labels_name_rows_by_position():
+    df = pd.concat([pd.DataFrame({"code": ["GM0344"], "size_class": ["1"], "dwellings": [3]})] * 2
+                   + [pd.DataFrame({"code": ["GM0344"], "size_class": ["2"], "dwellings": [-1]})])
+    assert list(df.index) == [0, 0, 0]
+    with pytest.raises(ValidationError, match=r"found -1 in row 3"):
+        validate_frame(df, schemas.HOUSING_STOCK, source="argument stock")

@@ -152,6 +152,8 @@ def validate_frame(df, schema, *, source="<table>", row_base=None, known_codes=N
                 rename[canon_map[_canon(cand)]] = col.name
                 break
     out = df.rename(columns=rename).copy()
+    if row_base is None and not out.index.is_unique:
+        row_base = 1  # labels repeat (e.g. after pd.concat): name rows by position, first row is row 1
     if row_base is not None:
         out = out.reset_index(drop=True)
     for col in schema.columns:
