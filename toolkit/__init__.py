@@ -12,19 +12,35 @@ Modules, one per concern:
 - :mod:`toolkit.taakstelling`: municipal targets, backlog carried over, inflow to targets
 - :mod:`toolkit.households`: caseloads, a synthetic caseload, the final household-size model
 - :mod:`toolkit.demand`: dwelling demand by size class per municipality and half year
+- :mod:`toolkit.matching`: households to municipalities by dwelling size, per scope
+- :mod:`toolkit.benefits`: the kostendelersnorm and the cost of sharing a dwelling
+- :mod:`toolkit.capacity`: under-used reception locations and vacant state buildings
+- :mod:`toolkit.maps`: folium maps (overview, capacity, demand and matching layers)
+- :mod:`toolkit.export`: self-contained, escaped, deterministic council exports and images
+- :mod:`toolkit.integration`: integration from day 1, current route against a pilot
+- :mod:`toolkit.scenario`: the collegedag scenario from settings to every figure
 - :mod:`toolkit.report`: the self-contained HTML scenario report
+- :mod:`toolkit.demo`: the main job behind ``make demo``
 """
 
+from . import benefits as benefits
 from . import boundaries as boundaries
+from . import capacity as capacity
 from . import codes as codes
 from . import data as data
 from . import demand as demand
+from . import demo as demo
+from . import export as export
 from . import forecast as forecast
 from . import households as households
+from . import integration as integration
 from . import io as io
+from . import maps as maps
+from . import matching as matching
 from . import regions as regions
 from . import registry as registry
 from . import report as report
+from . import scenario as scenario
 from . import taakstelling as taakstelling
 from ._errors import InfeasibleError, ValidationError
 from ._validate import normalise_code
@@ -43,15 +59,23 @@ __all__ = [
     "U16",
     "municipalities",
     "region_codes",
+    "benefits",
     "boundaries",
+    "capacity",
     "codes",
     "data",
     "demand",
+    "demo",
+    "export",
     "forecast",
     "households",
+    "integration",
     "io",
+    "maps",
+    "matching",
     "regions",
     "registry",
     "report",
+    "scenario",
     "taakstelling",
 ]

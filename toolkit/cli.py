@@ -124,6 +124,7 @@ def _configure_demo(p):
     _configure_info(p)
     p.add_argument("--out", default="out", help="output folder (default out/)")
     p.add_argument("--datum", default=None, help="date printed on maps and report, e.g. 2016-10-04 (default today)")
+    p.add_argument("--grenzen", default=None, help="GeoJSON/GeoPackage/Shapefile of CBS municipalities (real polygons)")
 
 
 @command("demo", "the default collegedag scenario end to end: maps, report and tables in --out")
@@ -139,7 +140,7 @@ def cmd_demo(args):
             date = pd.Timestamp(args.datum)
         except ValueError:
             raise ValidationError(f"--datum: expected a date like 2016-10-04, found {args.datum!r}") from None
-    res = run_demo(args.out, region=_parse_region(args.regio), year=args.jaar, date=date)
+    res = run_demo(args.out, region=_parse_region(args.regio), year=args.jaar, date=date, boundaries_path=args.grenzen)
     h = res["headline"]
     print()
     print(f"Geschreven in {args.out}/ ({len(res['files'])} bestanden):")
@@ -162,13 +163,19 @@ def _configure_kaart(p):
     p.add_argument("--out", default="out/raad", help="output folder (default out/raad)")
     p.add_argument("--datum", default=None, help="date printed on the maps, e.g. 2016-10-04 (default today)")
     p.add_argument("--pdf", action="store_true", help="also write PDF images")
+    p.add_argument("--grenzen", default=None, help="GeoJSON/GeoPackage/Shapefile of CBS municipalities (real polygons)")
+    p.add_argument("--peildatum", default=None, help="show only reception locations open on this date")
 
 
 @command("kaart", "council maps of a region: overview and capacity, self-contained HTML and PNG")
 def cmd_kaart(args):
+    from .boundaries import load_boundaries
     from .export import write_council_files
 
-    paths = write_council_files(_parse_region(args.regio), args.jaar, args.out, date=args.datum, pdf=args.pdf)
+    region = _parse_region(args.regio)
+    polygons = load_boundaries(args.jaar, path=args.grenzen, region=region, offline=True) if args.grenzen else None
+    paths = write_council_files(region, args.jaar, args.out, date=args.datum, pdf=args.pdf, boundaries=polygons,
+                                reference_date=args.peildatum)
     for p in paths:
         print(p)
     return 0

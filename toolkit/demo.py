@@ -83,7 +83,7 @@ def _tables(result, demand_table, participation, needs):
     }
 
 
-def run_demo(out_dir="out", *, region="U16", year=2016, date=None, progress=print, settings=None):
+def run_demo(out_dir="out", *, region="U16", year=2016, date=None, progress=print, settings=None, boundaries_path=None):
     """Run the default collegedag scenario and write every output into ``out_dir``.
 
     Parameters
@@ -101,6 +101,9 @@ def run_demo(out_dir="out", *, region="U16", year=2016, date=None, progress=prin
         Receives one Dutch line per step (default ``print``).
     settings : Settings, optional
         Other scenario settings (region and year are taken from the arguments).
+    boundaries_path : str or Path, optional
+        A GeoJSON/GeoPackage/Shapefile of CBS municipalities for real polygons
+        (default: PDOK cache, else the schematic map).
 
     Returns
     -------
@@ -132,7 +135,7 @@ def run_demo(out_dir="out", *, region="U16", year=2016, date=None, progress=prin
 
     _say(progress, f"[3/{steps}] kaarten voor de raad (HTML en PNG)")
     codes = list(result.targets["code"])
-    polygons = boundaries.load_boundaries(year, region=codes, offline=True)
+    polygons = boundaries.load_boundaries(year, path=boundaries_path, region=codes, offline=True)
     overview = maps.overzichtskaart(region=codes, year=year, boundaries=polygons, targets=result.targets, date=date,
                                     title=f"Doorlopende Lijn: overzicht {_label(settings.region)} ({year})")
     overview = maps.add_matching_layer(overview, result.municipalities)

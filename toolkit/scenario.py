@@ -457,6 +457,11 @@ def run(settings=None, **changes):
     mun["displacement"] = mun["dwellings_needed"] / mun["lettings"]
     mun = mun.merge(sharing[["code", "dwellings_saved", "benefit_lost"]], on="code", how="left")
     mun[["dwellings_saved", "benefit_lost"]] = mun[["dwellings_saved", "benefit_lost"]].fillna(0)
+    mun.attrs.update(
+        status="synthetisch",
+        source="toolkit.matching op synthetische huishoudens (toolkit.households) en geschat woningaanbod "
+               "(geodata/housing_stock.csv, schatting)",
+    )
     row = comparison.set_index(comparison["scope"].astype(str)).loc[str(scope) if isinstance(scope, str) else "eigen selectie"]
     headline = {
         "period": national["period"],
