@@ -128,7 +128,7 @@ def run_demo(out_dir="out", *, region="U16", year=2016, date=None, progress=prin
     _say(progress, f"[2/{steps}] woningvraag per grootteklasse en integratie")
     dist = final_size_distribution()
     dem = demand.dwelling_demand(result.targets, size_distribution=dist, column="target_int", seed=settings.seed)
-    dem = dem.merge(result.targets[["code", "name"]], on="code")
+    dem = dem.merge(result.targets[["code", "name"]], on="code").pipe(lambda d, a=dict(dem.attrs): d.attrs.update(a) or d)
     arrivals = integration.cohorts_from_targets(result.targets)
     participation = integration.participation_at()
     needs = integration.region_total(integration.pilot_needs(integration.project(arrivals, integration.PILOT)))
