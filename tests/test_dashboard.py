@@ -128,7 +128,7 @@ def test_every_tab_shows_sources_and_status_labels(app):
         app.tabs.selected_index = i
         page = " ".join(ch.value for ch in app._views[i].children if isinstance(getattr(ch, "value", None), str))
         assert "Bronnen:" in page and "dl-status-" in page, dashboard.TAB_TITLES[i]
-    assert "synthetisch" in app.headline.value and "schatting" in app.headline.value
+    assert "synthetisch" in app.sources.value and "schatting" in app.sources.value
 
 
 def test_tabs_are_redrawn_only_when_opened(app):

@@ -33,8 +33,12 @@ from ._errors import InfeasibleError, ValidationError
 
 __all__ = ["Dashboard", "app", "export_for_council", "headline_html", "comparison_html", "sources_html"]
 
-TAB_TITLES = ("Stelling 1: regionaal matchen", "Stelling 2: sociale huur uitbreiden", "Stelling 3a: U16 of U10",
-              "Integratie")
+TAB_TITLES = ("Stelling 1", "Stelling 2", "Stelling 3a", "Integratie")
+#: The statements of the collegedag, shown at the top of their tab.
+STATEMENTS = ("Regionaal matchen vanaf dag 1: wie kan het best waar wonen, en wat levert het op?",
+              "De sociale huurvoorraad in elke gemeente uitbreiden om verdringing te voorkomen.",
+              "De U16 in plaats van de U10 als schaal voor huisvesting.",
+              "Integratie vanaf dag 1: de huidige route en de pilot naast elkaar.")
 SCOPE_LABELS = {"solo": "elke gemeente apart", "U10": "U10", "U16": "U16", "eigen selectie": "eigen selectie"}
 #: First asylum applications per year shown when the facilitator types an own number (2016, IND; FACTS.md §2).
 OWN_INFLOW_DEFAULT = 18171
@@ -47,6 +51,7 @@ CSS = """
 <style>
 .dl-dash {font-size: 18px; line-height: 1.35}
 .dl-dash h2 {font-size: 30px; margin: 4px 0 2px 0; color: #154273}
+.dl-dash h3 {font-size: 24px; margin: 4px 0; color: #154273}
 .dl-dash .widget-label, .dl-dash .widget-readout, .dl-dash .widget-toggle-button,
 .dl-dash .widget-dropdown select, .dl-dash .widget-checkbox label, .dl-dash input {font-size: 17px}
 .dl-dash .lm-TabBar-tab, .dl-dash .p-TabBar-tab {font-size: 18px; min-width: 230px}
@@ -129,7 +134,7 @@ def sources_html(names, *, households=None, extra=()):
     return '<div class="dl-src">Bronnen: ' + " · ".join(parts) + "</div>"
 
 
-def _short(text, n=90):
+def _short(text, n=60):
     text = str(text)
     return text if len(text) <= n else text[: n - 1] + "…"
 
@@ -223,18 +228,20 @@ def _png(fig):
 
 
 def _bars(ax, labels, ref, cur, *, horizontal=False, ref_label="referentie", cur_label="huidige instellingen",
-          colours=(REF_COLOUR, CUR_COLOUR)):
+          colours=(REF_COLOUR, CUR_COLOUR), decimals=0):
     x = np.arange(len(labels))
     width = 0.4
     draw = ax.barh if horizontal else ax.bar
-    draw(x - width / 2, ref, width, label=ref_label, color=colours[0])
-    draw(x + width / 2, cur, width, label=cur_label, color=colours[1])
+    for offset, values, label, colour in ((-width / 2, ref, ref_label, colours[0]), (width / 2, cur, cur_label, colours[1])):
+        bars = draw(x + offset, values, width, label=label, color=colour)
+        ax.bar_label(bars, labels=[_nl(v, decimals) for v in values], fontsize=11, padding=2)
     if horizontal:
         ax.set_yticks(x, labels)
         ax.invert_yaxis()
     else:
         ax.set_xticks(x, labels)
-    ax.legend(fontsize=13, frameon=False)
+    ax.legend(fontsize=13, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.12 if not horizontal else -0.08),
+              ncol=2)
     ax.tick_params(labelsize=13)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
@@ -260,7 +267,7 @@ def chart_displacement(result, reference):
     fig = _figure(9.0, max(3.5, 0.36 * len(cur) + 1.2))
     ax = fig.add_subplot()
     _bars(ax, cur["name"].astype(str).tolist(), 100 * ref["displacement"].to_numpy(float),
-          100 * cur["displacement"].to_numpy(float), horizontal=True)
+          100 * cur["displacement"].to_numpy(float), horizontal=True, decimals=1)
     ax.set_xlabel("% van de sociale verhuringen naar statushouders (schatting)", fontsize=13)
     ax.set_title("Verdringing per gemeente", fontsize=15)
     return _png(fig)
@@ -442,7 +449,7 @@ class Dashboard:
         Current and reference scenario.
     widget : ipywidgets.VBox
         What the notebook displays.
-    headline, comparison, status, map, export_status : ipywidgets.HTML
+    headline, comparison, sources, status, map, export_status : ipywidgets.HTML
     tabs : ipywidgets.Tab
     """
 
@@ -485,7 +492,7 @@ class Dashboard:
                                               readout_format=".1%", description="Inwilligingspercentage",
                                               continuous_update=False, style=style, layout=wide)
         c["set_nareizigers"] = w.Checkbox(value=False, description="Nareizigers per referent zelf instellen",
-                                          style=style, indent=False)
+                                          style=style, indent=False, layout=wide)
         c["nareizigers_per_referent"] = w.FloatSlider(value=1.0, min=0.0, max=4.0, step=0.1, disabled=True,
                                                       description="Nareizigers per referent", continuous_update=False,
                                                       style=style, layout=wide)
@@ -493,27 +500,30 @@ class Dashboard:
                                                    readout_format=".0%", description="Alleenstaanden die delen",
                                                    continuous_update=False, style=style, layout=wide)
         c["final_size_dwellings"] = w.ToggleButtons(
-            options=[("woning voor eindgrootte", True), ("woning voor huidige grootte", False)],
-            value=s.final_size_dwellings, description="Gezinnen met nareizigers", style=style)
+            options=[("voor eindgrootte", True), ("voor huidige grootte", False)],
+            value=s.final_size_dwellings, description="Gezinnen met nareizigers",
+            style={**style, "button_width": "170px"})
         c["reserve"] = w.FloatSlider(value=s.reserve, min=0.0, max=0.5, step=0.05, readout_format=".0%",
                                      description="Reserve vrije woningen", continuous_update=False, style=style,
                                      layout=wide)
         c["extra_dwellings"] = w.IntSlider(value=0, min=0, max=50, step=1, continuous_update=False,
                                            description="Extra sociale huurwoningen per gemeente", style=style,
                                            layout=wide)
-        c["scope"] = w.ToggleButtons(options=[(SCOPE_LABELS.get(_scope_key(x), _scope_key(x)), _scope_key(x))
-                                              for x in self.scopes],
-                                     value=_scope_key(s.scope), description="Matching", style=style)
+        c["scope"] = w.ToggleButtons(options=[(_scope_key(x), _scope_key(x)) for x in self.scopes],
+                                     tooltips=[SCOPE_LABELS.get(_scope_key(x), _scope_key(x)) for x in self.scopes],
+                                     value=_scope_key(s.scope), description="Matching",
+                                     style={**style, "button_width": "90px"})
         self.controls = c
         for widget in c.values():
             widget.observe(self._on_change, names="value")
 
         self.status = w.HTML()
         self.headline = w.HTML()
+        self.sources = w.HTML()
         self.comparison = w.HTML()
         self.map = w.HTML()
         self.export_status = w.HTML()
-        self.export_button = w.Button(description="Exporteer voor de raad", button_style="primary", icon="download",
+        self.export_button = w.Button(description="Exporteer voor de raad", button_style="primary",
                                       layout=w.Layout(width="280px", height="44px"))
         self.export_button.on_click(lambda _: self.export())
         self._views = {i: w.VBox() for i in range(len(TAB_TITLES))}
@@ -524,7 +534,7 @@ class Dashboard:
         title = w.HTML(CSS + f"<h2>Doorlopende Lijn · collegedag {_esc(region)} ({self.year})</h2>")
         panel = w.VBox([w.HTML("<b>Instellingen</b>"), *c.values(), self.export_button, self.export_status],
                        layout=w.Layout(width="34%", min_width="340px"))
-        main = w.VBox([self.headline, self.status, self.comparison, self.tabs], layout=w.Layout(width="66%"))
+        main = w.VBox([self.headline, self.status, self.comparison, self.sources, self.tabs], layout=w.Layout(width="66%"))
         self.widget = w.VBox([title, w.HBox([panel, main])])
         self.widget.add_class("dl-dash")
 
@@ -600,8 +610,8 @@ class Dashboard:
         return result
 
     def _render_top(self):
-        self.headline.value = headline_html(self.result, self.reference) + sources_html(
-            _VIEW_DATASETS["headline"], households=self.result.households)
+        self.headline.value = headline_html(self.result, self.reference)
+        self.sources.value = sources_html(_VIEW_DATASETS["headline"], households=self.result.households)
         self.comparison.value = comparison_html(self.result)
 
     def _render_tab(self, index):
@@ -619,7 +629,8 @@ class Dashboard:
         import ipywidgets as w
 
         r, h = self.result, self.result.headline
-        text = (f'<p class="dl-note">Met matching op schaal <b>{_esc(SCOPE_LABELS.get(_scope_key(r.settings.scope)))}</b> '
+        text = (f"<h3>{_esc(STATEMENTS[0])}</h3>"
+                f'<p class="dl-note">Met matching op schaal <b>{_esc(SCOPE_LABELS.get(_scope_key(r.settings.scope)))}</b> '
                 f"krijgen <b>{_nl(h['households_housed'])}</b> van de {_nl(h['households'])} huishoudens direct een "
                 f"passende woning: <b>{_nl(h['gain_vs_solo'])}</b> meer dan wanneer elke gemeente alleen matcht. "
                 "De kaart toont per gemeente de taakstelling en (laag 'Matching') het aandeel dat gehuisvest is.</p>")
@@ -648,7 +659,8 @@ class Dashboard:
         r, ref = self.result, self.reference
         extra = r.settings.extra_dwellings
         added = int(r.supply["added"].sum())
-        text = (f'<p class="dl-note">Verdringing = aandeel van de sociale verhuringen in dit halfjaar dat naar '
+        text = (f"<h3>{_esc(STATEMENTS[1])}</h3>"
+                f'<p class="dl-note">Verdringing = aandeel van de sociale verhuringen in dit halfjaar dat naar '
                 f"statushouders gaat (verhuringen: voorraad x mutatiegraad, plus de extra woningen; "
                 f'<span class="dl-status dl-status-schatting">schatting</span>). Regio: '
                 f"<b>{_nl(r.headline['displacement'], 1, percent=True)}</b> (referentie "
@@ -663,6 +675,7 @@ class Dashboard:
         keys = [_scope_key(x) for x in self.scopes]
         if not {"U10", "U16"} <= set(keys):
             self._views[2].children = [w.HTML(
+                f"<h3>{_esc(STATEMENTS[2])}</h3>"
                 f'<p class="dl-note">In deze regio ({_esc(self.region)}) kunnen U10 en U16 niet naast elkaar worden '
                 "vergeleken: kies regio U16 in de parameters van het notebook.</p>")]
             return
@@ -670,7 +683,8 @@ class Dashboard:
         for scope in ("U10", "U16"):
             pair[scope] = self.result if _scope_key(self.result.settings.scope) == scope else \
                 self._run(self.result.settings.replace(scope=scope))
-        text = ('<p class="dl-note">Dezelfde instellingen, gematcht binnen de U10 en binnen de U16 '
+        text = (f"<h3>{_esc(STATEMENTS[2])}</h3>"
+                '<p class="dl-note">Dezelfde instellingen, gematcht binnen de U10 en binnen de U16 '
                 "(gemeenten buiten de schaal matchen alleen).</p>")
         self._views[2].children = [w.HTML(text), w.HTML(_scope_table_html(self.result.comparison, ["U10", "U16"])),
                                    self._image(chart_scope_municipalities(pair)),
