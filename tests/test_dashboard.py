@@ -61,6 +61,7 @@ def test_u16_never_scores_worse_than_solo(app):
 
 def test_scope_control_moves_the_highlight_not_the_comparison(app):
     before = app.result.comparison.copy()
+    chart = bytes(app._views[0].children[1].value)
     assert re.search(r'<tr class="chosen"><td>U16</td>', app.comparison.value)
     app.controls["scope"].value = "U10"
     assert re.search(r'<tr class="chosen"><td>U10</td>', app.comparison.value)
@@ -70,6 +71,7 @@ def test_scope_control_moves_the_highlight_not_the_comparison(app):
     assert h["households_housed"] == _row(app.result, "U10")["households_housed"]
     assert h["gain_vs_solo"] == _row(app.result, "U10")["households_housed"] - _row(app.result, "solo")["households_housed"]
     assert f"{h['households_housed']} van {h['households']}" in app.headline.value
+    assert bytes(app._views[0].children[1].value) == chart  # the per-scope chart does not depend on the chosen scope
 
 
 def test_a_larger_reserve_never_lowers_the_waiting_households(app):

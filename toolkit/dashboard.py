@@ -212,18 +212,21 @@ def _scope_table_html(comparison, scopes):
 # ----------------------------------------------------------------- charts (matplotlib, no pyplot)
 
 
-def _figure(width=9.0, height=4.2):
+def _figure(width=9.0, height=4.2, *, left=0.1):
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=(width, height), dpi=90)
     FigureCanvasAgg(fig)
+    # fixed margins instead of bbox_inches="tight", which draws the figure twice
+    # room for the title (0.45 inch) above and tick labels, axis label and legend (1.1 inch) below
+    fig.subplots_adjust(left=left, right=0.95, top=1 - 0.45 / height, bottom=1.1 / height)
     return fig
 
 
 def _png(fig):
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", bbox_inches="tight")
+    fig.savefig(buf, format="png")
     return buf.getvalue()
 
 
@@ -240,8 +243,7 @@ def _bars(ax, labels, ref, cur, *, horizontal=False, ref_label="referentie", cur
         ax.invert_yaxis()
     else:
         ax.set_xticks(x, labels)
-    ax.legend(fontsize=13, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.12 if not horizontal else -0.08),
-              ncol=2)
+    ax.figure.legend(fontsize=13, frameon=False, loc="lower center", bbox_to_anchor=(0.5, 0.0), ncol=2)
     ax.tick_params(labelsize=13)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
@@ -264,7 +266,7 @@ def chart_displacement(result, reference):
     """PNG: displacement per municipality (share of lettings to permit holders), reference and current."""
     cur = result.municipalities.set_index("code")
     ref = reference.municipalities.set_index("code").reindex(cur.index)
-    fig = _figure(9.0, max(3.5, 0.36 * len(cur) + 1.2))
+    fig = _figure(9.0, max(3.5, 0.36 * len(cur) + 1.2), left=0.24)
     ax = fig.add_subplot()
     _bars(ax, cur["name"].astype(str).tolist(), 100 * ref["displacement"].to_numpy(float),
           100 * cur["displacement"].to_numpy(float), horizontal=True, decimals=1)
@@ -281,7 +283,7 @@ def chart_scope_municipalities(results):
     (a, ra), (b, rb) = list(results.items())
     cur = rb.municipalities.set_index("code")
     ref = ra.municipalities.set_index("code").reindex(cur.index)
-    fig = _figure(9.0, max(3.5, 0.36 * len(cur) + 1.2))
+    fig = _figure(9.0, max(3.5, 0.36 * len(cur) + 1.2), left=0.24)
     ax = fig.add_subplot()
     _bars(ax, cur["name"].astype(str).tolist(), ref["pct_target"].to_numpy(float), cur["pct_target"].to_numpy(float),
           horizontal=True, ref_label=f"matching {a}", cur_label=f"matching {b}", colours=("#e07b39", CUR_COLOUR))
@@ -470,6 +472,7 @@ class Dashboard:
         self.result = self.reference
         self._dirty = set(range(len(TAB_TITLES)))
         self._integration_targets = None
+        self._charts = {}
         self._build_widgets()
         self._render_top()
         self._render_tab(self.tabs.selected_index or 0)
@@ -620,6 +623,15 @@ class Dashboard:
         [self._tab_stelling1, self._tab_stelling2, self._tab_stelling3, self._tab_integration][index]()
         self._dirty.discard(index)
 
+    def _chart(self, name, key, make):
+        """A chart's PNG (or the map page), redrawn only when the frame it depends on (``key``) changed."""
+        old = self._charts.get(name)
+        if old is not None and old[0].equals(key):
+            return old[1]
+        png = make()
+        self._charts[name] = (key.copy(), png)
+        return png
+
     def _image(self, png):
         import ipywidgets as w
 
@@ -634,9 +646,11 @@ class Dashboard:
                 f"krijgen <b>{_nl(h['households_housed'])}</b> van de {_nl(h['households'])} huishoudens direct een "
                 f"passende woning: <b>{_nl(h['gain_vs_solo'])}</b> meer dan wanneer elke gemeente alleen matcht. "
                 "De kaart toont per gemeente de taakstelling en (laag 'Matching') het aandeel dat gehuisvest is.</p>")
-        children = [w.HTML(text), self._image(chart_scopes(r, self.reference))]
+        chart = self._chart("scopes", r.comparison, lambda: chart_scopes(r, self.reference))
+        children = [w.HTML(text), self._image(chart)]
         if self.show_map:
-            self.map.value = self._map_html()
+            key = map_data(self.result).merge(self.result.targets[["code", "target_int"]], on="code", suffixes=("", "_int"))
+            self.map.value = self._chart("map", key, self._map_html)
             children.append(self.map)
         extra = ()
         if self._boundaries is not None and self._boundaries.attrs.get("schematic"):
@@ -666,7 +680,9 @@ class Dashboard:
                 f"<b>{_nl(r.headline['displacement'], 1, percent=True)}</b> (referentie "
                 f"{_nl(ref.headline['displacement'], 1, percent=True)}). Extra sociale huurwoningen: "
                 f"<b>{_nl(extra)}</b> per gemeente, {_nl(added)} in de regio.</p>")
-        self._views[1].children = [w.HTML(text), self._image(chart_displacement(r, ref)),
+        chart = self._chart("displacement", r.municipalities[["code", "name", "displacement"]],
+                            lambda: chart_displacement(r, ref))
+        self._views[1].children = [w.HTML(text), self._image(chart),
                                    w.HTML(sources_html(_VIEW_DATASETS["stelling2"], households=r.households))]
 
     def _tab_stelling3(self):
