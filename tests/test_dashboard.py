@@ -182,6 +182,8 @@ def test_export_writes_map_and_summary(app):
     assert "Bronnen en status van de gegevens" in summary and "schatting" in summary
     assert "Extra sociale huurwoningen per gemeente" in summary and "<script" not in summary
     assert "<html" in paths["kaart"].read_text(encoding="utf-8")[:400]
+    again = app.export()  # pressed twice in the same second: nothing is overwritten
+    assert set(again.values()).isdisjoint(paths.values()) and all(p.exists() for p in [*paths.values(), *again.values()])
 
 
 def test_text_from_data_is_escaped_everywhere(app, boundaries, tmp_path):

@@ -115,6 +115,12 @@ def sources_html(names, *, households=None, extra=()):
     -------
     str
         HTML; every text from data is escaped.
+
+    Examples
+    --------
+    >>> page = sources_html(["housing_stock"], extra=[("<b>kaart</b>", "eigen", "schatting")])
+    >>> "schatting" in page and "&lt;b&gt;kaart" in page and "<b>kaart" not in page
+    True
     """
     from .registry import STATUS_LABELS, provenance
 
@@ -346,14 +352,17 @@ def _summary_sections(result, reference):
     from .report import Section
 
     h, r = result.headline, reference.headline
-    head = pd.DataFrame([
-        ("Huishoudens met een woning", h["households_housed"], r["households_housed"]),
-        ("Huishoudens die wachten", h["households_waiting"], r["households_waiting"]),
-        ("Gehuisvest als % van de taakstelling", h["pct_target"], r["pct_target"]),
-        ("Meer gehuisvest dan elke gemeente apart", h["gain_vs_solo"], r["gain_vs_solo"]),
-        ("Verdringing: % sociale verhuringen naar statushouders (schatting)", 100 * h["displacement"], 100 * r["displacement"]),
-        ("Woningen bespaard door delen", h["dwellings_saved"], r["dwellings_saved"]),
-    ], columns=["Kerncijfer", "Dit scenario", "Referentie"])
+    rows = [
+        ("Huishoudens met een woning", h["households_housed"], r["households_housed"], 0, False),
+        ("Huishoudens die wachten", h["households_waiting"], r["households_waiting"], 0, False),
+        ("Gehuisvest als deel van de taakstelling", h["pct_target"] / 100, r["pct_target"] / 100, 1, True),
+        ("Meer gehuisvest dan elke gemeente apart", h["gain_vs_solo"], r["gain_vs_solo"], 0, False),
+        ("Verdringing: deel van de sociale verhuringen naar statushouders (schatting)", h["displacement"],
+         r["displacement"], 1, True),
+        ("Woningen bespaard door delen", h["dwellings_saved"], r["dwellings_saved"], 0, False),
+    ]
+    head = pd.DataFrame([(label, _nl(a, d, percent=p), _nl(b, d, percent=p)) for label, a, b, d, p in rows],
+                        columns=["Kerncijfer", "Dit scenario", "Referentie"])
     comp = result.comparison.assign(scope=result.comparison["scope"].astype(str).map(lambda k: SCOPE_LABELS.get(k, k)))
     comp = comp[["scope"] + [c for c, *_ in _COMPARISON_COLUMNS]]
     comp.columns = ["Matching"] + [label for _, label, *_ in _COMPARISON_COLUMNS]
@@ -367,7 +376,7 @@ def _summary_sections(result, reference):
             "woningen en de verdringing zijn schattingen. De referentie is het standaardscenario voor deze regio.")
     return [
         Section("Instellingen van dit scenario", table=_settings_table(result.settings)),
-        Section("Kerncijfers", text=text, table=head, decimals={"Dit scenario": 1, "Referentie": 1}),
+        Section("Kerncijfers", text=text, table=head),
         Section("Matching op verschillende schaal", table=comp),
         Section("Per gemeente", table=per, percent_cols=("Verdringing (schatting)",)),
     ]
@@ -388,7 +397,8 @@ def export_for_council(result, out_dir="out/raad", *, reference=None, boundaries
     date : date-like, optional
         Date printed (default today).
     stem : str, optional
-        File name start (default ``scenario_<yyyymmdd-hhmmss>``).
+        File name start (default ``scenario_<yyyymmdd-hhmmss>``, with ``-2``,
+        ``-3`` ... when that name is taken).
 
     Returns
     -------
@@ -403,8 +413,13 @@ def export_for_council(result, out_dir="out/raad", *, reference=None, boundaries
         reference = run(_reference_settings(s))
     if boundaries is None:
         boundaries = _load_boundaries(s.region if isinstance(s.region, str) else list(s.region), s.year)
-    stem = stem or "scenario_" + _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     out = Path(out_dir)
+    if stem is None:
+        stem = base = "scenario_" + _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+        n = 1
+        while (out / f"{stem}_kaart.html").exists() or (out / f"{stem}_samenvatting.html").exists():
+            n += 1
+            stem = f"{base}-{n}"  # a second export in the same second does not overwrite the first
     m = build_map(result, boundaries=boundaries, basemap="pdok")
     kaart = export.export_map(m, out / f"{stem}_kaart.html", council=True, date=date)
     region = s.region if isinstance(s.region, str) else f"{len(s.region)} gemeenten"
@@ -674,12 +689,15 @@ class Dashboard:
         extra = r.settings.extra_dwellings
         added = int(r.supply["added"].sum())
         text = (f"<h3>{_esc(STATEMENTS[1])}</h3>"
-                f'<p class="dl-note">Verdringing = aandeel van de sociale verhuringen in dit halfjaar dat naar '
-                f"statushouders gaat (verhuringen: voorraad x mutatiegraad, plus de extra woningen; "
-                f'<span class="dl-status dl-status-schatting">schatting</span>). Regio: '
-                f"<b>{_nl(r.headline['displacement'], 1, percent=True)}</b> (referentie "
+                '<p class="dl-note">Verdringing = het deel van de sociale verhuringen in dit halfjaar dat naar '
+                "statushouders moet gaan om de taakstelling te halen (toegewezen woningen plus wachtende huishoudens, "
+                "gedeeld door de verhuringen: voorraad x mutatiegraad per halfjaar plus de extra woningen; "
+                '<span class="dl-status dl-status-schatting">schatting</span>).</p>'
+                f'<p class="dl-note">Regio: <b>{_nl(r.headline["displacement"], 1, percent=True)}</b> (referentie '
                 f"{_nl(ref.headline['displacement'], 1, percent=True)}). Extra sociale huurwoningen: "
-                f"<b>{_nl(extra)}</b> per gemeente, {_nl(added)} in de regio.</p>")
+                f"<b>{_nl(extra)}</b> per gemeente, {_nl(added)} in de regio; er wachten dan "
+                f"<b>{_nl(r.headline['households_waiting'])}</b> huishoudens (referentie "
+                f"{_nl(ref.headline['households_waiting'])}).</p>")
         chart = self._chart("displacement", r.municipalities[["code", "name", "displacement"]],
                             lambda: chart_displacement(r, ref))
         self._views[1].children = [w.HTML(text), self._image(chart),
