@@ -93,6 +93,7 @@ def voila_url(tmp_path):
         log.close()
 
 
+@pytest.mark.browser
 def test_dashboard_in_voila(browser, voila_url, tmp_path, pytestconfig):
     from toolkit import scenario
 
