@@ -21,7 +21,6 @@ run nationally. The national figure is a synthetic instance solved through
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import time
 import warnings
