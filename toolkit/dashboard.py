@@ -31,7 +31,8 @@ import pandas as pd
 
 from ._errors import InfeasibleError, ValidationError
 
-__all__ = ["Dashboard", "app", "export_for_council", "headline_html", "comparison_html", "sources_html"]
+__all__ = ["Dashboard", "app", "export_for_council", "build_map", "map_data", "headline_html", "comparison_html",
+           "sources_html", "chart_scopes", "chart_displacement", "chart_scope_municipalities"]
 
 TAB_TITLES = ("Stelling 1", "Stelling 2", "Stelling 3a", "Integratie")
 #: The statements of the collegedag, shown at the top of their tab.
