@@ -107,3 +107,10 @@ def test_unknown_setting_is_named():
 def test_extra_dwellings_outside_region():
     with pytest.raises(ValidationError, match="GM0363"):
         sc.run(national_target=13000, extra_dwellings={"GM0363": 3})
+
+
+def test_own_scope_outside_the_compared_ones_is_solved_on_its_own(reference):
+    r = sc.run(reference.settings, scope=("GM0344", "GM0356"))
+    assert r.comparison["scope"].tolist() == ["solo", "U10", "U16"]
+    pooled = r.municipalities.set_index("code")["scope"]
+    assert pooled["GM0344"] == pooled["GM0356"] == "eigen selectie" and pooled["GM0312"] == "solo"

@@ -19,6 +19,7 @@ Modules, one per concern:
 - :mod:`toolkit.export`: self-contained, escaped, deterministic council exports and images
 - :mod:`toolkit.integration`: integration from day 1, current route against a pilot
 - :mod:`toolkit.scenario`: the collegedag scenario from settings to every figure
+- :mod:`toolkit.dashboard`: the facilitator dashboard (ipywidgets, Voilà)
 - :mod:`toolkit.report`: the self-contained HTML scenario report
 - :mod:`toolkit.demo`: the main job behind ``make demo``
 """
@@ -27,6 +28,7 @@ from . import benefits as benefits
 from . import boundaries as boundaries
 from . import capacity as capacity
 from . import codes as codes
+from . import dashboard as dashboard
 from . import data as data
 from . import demand as demand
 from . import demo as demo
@@ -63,6 +65,7 @@ __all__ = [
     "boundaries",
     "capacity",
     "codes",
+    "dashboard",
     "data",
     "demand",
     "demo",

@@ -62,6 +62,8 @@ __all__ = [
     "supply_from_stock",
     "default_supply_rates",
     "compare_scopes",
+    "solve_scopes",
+    "scope_table",
     "rolling_plan",
     "fairness_report",
     "RollingPlan",
@@ -1215,21 +1217,38 @@ def compare_scopes(households, supply, targets, *, scopes=("solo", "U10", "U16")
         gain_vs_first (households housed more than in the first scope, solo
         by default).
     """
-    rows = []
+    models = solve_scopes(households, supply, targets, scopes=scopes, region=region, year=year, **params)
+    return scope_table(models)
+
+
+def solve_scopes(households, supply, targets, *, scopes=("solo", "U10", "U16"), region="U16", year=2016, **params):
+    """Solve the same input for each scope; returns ``{label: solved MatchingModel}`` in scope order.
+
+    The label is the scope name, or ``"eigen selectie"`` for a list of codes.
+    :func:`scope_table` turns the models into the comparison table.
+    """
+    models = {}
     for s in scopes:
-        model = MatchingModel.from_frames(households, supply, targets, scope=s, region=region, year=year, **params).solve()
+        label = s if isinstance(s, str) else "eigen selectie"
+        models[label] = MatchingModel.from_frames(households, supply, targets, scope=s, region=region, year=year,
+                                                  **params).solve()
+    return models
+
+
+def scope_table(models):
+    """The comparison table of :func:`compare_scopes` from ``{label: solved model}``."""
+    rows = []
+    for label, model in models.items():
         r = model.summary_.copy()
-        r["scope"] = s if isinstance(s, str) else "eigen selectie"
-        mun = model.municipalities_
-        r["municipalities_below_90pct"] = int((mun["pct_target"] < 90).sum())
+        r["scope"] = label
+        r["municipalities_below_90pct"] = int((model.municipalities_["pct_target"] < 90).sum())
         rows.append(r)
     out = pd.DataFrame(rows).reset_index(drop=True)
     cols = ["scope", "households", "households_housed", "households_waiting", "persons_housed", "persons_waiting",
             "target", "pct_target", "under_occupation", "expected_overcrowding", "mismatch", "over_target",
             "municipalities_below_90pct", "objective", "gap"]
     out = out[cols]
-    base = out["households_housed"].iloc[0]
-    out["gain_vs_first"] = out["households_housed"] - base
+    out["gain_vs_first"] = out["households_housed"] - out["households_housed"].iloc[0]
     return out
 
 

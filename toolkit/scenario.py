@@ -438,10 +438,14 @@ def run(settings=None, **changes):
                   reserve=float(settings.reserve), needs_places={"eigen_woning": list(codes)})
     sup = supply[["code", "size_class", "dwellings"]]
     scopes = scopes_for(settings.region, settings.year)
-    comparison = matching.compare_scopes(hh, sup, targets, scopes=scopes, region=region, year=settings.year, **params)
     scope = _region_arg(settings.scope)
-    model = matching.MatchingModel.from_frames(hh, sup, targets, scope=scope, region=region, year=settings.year,
-                                               **params).solve()
+    label = scope if isinstance(scope, str) else "eigen selectie"
+    models = matching.solve_scopes(hh, sup, targets, scopes=scopes, region=region, year=settings.year, **params)
+    comparison = matching.scope_table(models)
+    model = models.get(label)
+    if model is None or (label == "eigen selectie" and list(scope) != list(scopes[-1])):  # not among the compared scopes
+        model = matching.MatchingModel.from_frames(hh, sup, targets, scope=scope, region=region, year=settings.year,
+                                                   **params).solve()
     mun = model.municipalities_.copy()
     if len(model.dwellings_):
         sharing = benefits.sharing_cost(model.dwellings_[["code", "adults", "shared"]] if "shared" in model.dwellings_
@@ -462,7 +466,7 @@ def run(settings=None, **changes):
         source="toolkit.matching op synthetische huishoudens (toolkit.households) en geschat woningaanbod "
                "(geodata/housing_stock.csv, schatting)",
     )
-    row = comparison.set_index(comparison["scope"].astype(str)).loc[str(scope) if isinstance(scope, str) else "eigen selectie"]
+    row = model.summary_
     headline = {
         "period": national["period"],
         "national_persons": national["persons"],
@@ -471,7 +475,7 @@ def run(settings=None, **changes):
         "households_housed": int(row["households_housed"]),
         "households_waiting": int(row["households_waiting"]),
         "pct_target": float(row["pct_target"]),
-        "gain_vs_solo": int(row["gain_vs_first"]),
+        "gain_vs_solo": int(row["households_housed"] - comparison["households_housed"].iloc[0]),
         "persons_gain_vs_solo": int(row["persons_housed"] - comparison["persons_housed"].iloc[0]),
         "dwellings_saved": int(mun["dwellings_saved"].sum()),
         "benefit_lost": float(mun["benefit_lost"].sum()),
