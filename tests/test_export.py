@@ -83,7 +83,7 @@ def test_atomic_write_leaves_old_file(bounds, tmp_path, monkeypatch):
     def boom(fd):
         raise OSError("disk full")
 
-    monkeypatch.setattr(export.os, "fsync", boom)
+    monkeypatch.setattr("os.fsync", boom)
     with pytest.raises(OSError, match="disk full"):
         export.export_map(overview(bounds), target, date="2016-10-04")
     assert target.read_text(encoding="utf-8") == "oud"

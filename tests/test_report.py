@@ -41,7 +41,7 @@ def test_write_is_atomic(tmp_path, monkeypatch):
     def explode(*args, **kwargs):
         raise Boom
 
-    monkeypatch.setattr("toolkit.report.os.replace", explode)
+    monkeypatch.setattr("os.replace", explode)
     with pytest.raises(Boom):
         write_report(target, "t", [Section("a", "b")])
     assert target.read_text(encoding="utf-8") == "oud"

@@ -27,7 +27,6 @@ import json
 import os
 import re
 import sys
-import tempfile
 import warnings
 from pathlib import Path
 
@@ -37,6 +36,7 @@ import pandas as pd
 import shapely
 
 from ._errors import ValidationError
+from ._files import atomic_write
 from ._validate import _canon, _listing, normalise_code
 
 __all__ = [
@@ -149,7 +149,7 @@ def load_boundaries(
                     f"PDOK ({url}) returned no municipalities for jaarcode={year}; "
                     "check the year or pass path= with your own boundary file"
                 )
-            _write_atomic(cache_file, collection)
+            atomic_write(cache_file, json.dumps(collection))
     if cache_file.exists():
         try:
             gdf = read_boundary_file(cache_file, year=year, region=region, repair=repair)
@@ -611,16 +611,3 @@ def _download(url, params, *, timeout):
         "numberReturned": len(features),
         "request": {"url": url, "params": params},
     }
-
-
-def _write_atomic(path, obj):
-    """Write JSON to ``path`` via a temporary file, so no half file is left."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".geojson")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(obj, f)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

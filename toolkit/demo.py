@@ -8,13 +8,12 @@ demand, matching for every scope, the integration pilot, the council maps
 
 from __future__ import annotations
 
-import os
-import tempfile
 import time
 from pathlib import Path
 
 import pandas as pd
 
+from ._files import atomic_write
 from .report import Section, nl_number, write_report
 from .scenario import DATASETS, Settings, run
 
@@ -51,21 +50,6 @@ _MUNICIPALITY_COLUMNS = {
 def _say(progress, text):
     if progress is not None:
         progress(text)
-
-
-def _atomic_bytes(path, writer):
-    """Write a file through ``writer(tmp_path)`` and move it into place when complete."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=path.suffix)
-    os.close(fd)
-    try:
-        writer(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
 
 
 def _tables(result, demand_table, participation, needs):
@@ -149,15 +133,15 @@ def run_demo(out_dir="out", *, region="U16", year=2016, date=None, progress=prin
     _say(progress, f"[4/{steps}] tabellen (CSV en Excel)")
     tables = _tables(result, dem, participation, needs)
     for name, frame in tables.items():
-        written.append(_atomic_bytes(out / "tabellen" / f"{name}.csv", lambda p, f=frame: f.to_csv(p, index=False)))
+        written.append(atomic_write(out / "tabellen" / f"{name}.csv", frame.to_csv(index=False)))
 
-    def _excel(path):
-        with pd.ExcelWriter(path, engine="openpyxl") as xl:
+    def _excel(f):
+        with pd.ExcelWriter(f, engine="openpyxl") as xl:
             for name, frame in tables.items():
                 frame.to_excel(xl, sheet_name=name, index=False)
             registry.provenance(list(DATASETS)).to_excel(xl, sheet_name="bronnen", index=False)
 
-    written.append(_atomic_bytes(out / "tabellen.xlsx", _excel))
+    written.append(atomic_write(out / "tabellen.xlsx", _excel))
 
     _say(progress, f"[5/{steps}] scenariorapport")
     png_path = next(p for p in written if str(p).endswith(".png"))

@@ -20,13 +20,12 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import os
 import re
-import tempfile
 import textwrap
 from pathlib import Path
 
 from ._errors import ValidationError
+from ._files import atomic_write
 
 __all__ = ["export_map", "export_static", "write_council_files", "leaflet_dir", "render_html"]
 
@@ -120,31 +119,6 @@ def render_html(m, *, council=True, small_counts=None, date=None, basemap="keep"
     return text
 
 
-def _atomic_write(path, data):
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix="." + path.name + ".", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            if isinstance(data, str):
-                data = data.encode("utf-8")
-            if callable(data):
-                data(f)
-            else:
-                f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600 files; give the usual permissions
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return path
-
-
 def export_map(m, path, *, council=True, small_counts=None, date=None, basemap="keep"):
     """Write map ``m`` as one self-contained, deterministic HTML file.
 
@@ -170,7 +144,7 @@ def export_map(m, path, *, council=True, small_counts=None, date=None, basemap="
     pathlib.Path
     """
     text = render_html(m, council=council, small_counts=small_counts, date=date, basemap=basemap)
-    return _atomic_write(path, text)
+    return atomic_write(path, text)
 
 
 def _spec_for_static(m, small_counts, date):
@@ -274,9 +248,9 @@ def export_static(m, path_png, *, pdf=False, small_counts=True, date=None, dpi=1
         top = _draw_table(fig, name, rows[:MAX_TABLE_ROWS], top, more=len(rows) - MAX_TABLE_ROWS)
     fig.text(0.03, top - 0.005, _mpl("\n".join(footer[:16])), fontsize=6.2, va="top", color="#333333")
     path_png = Path(path_png)
-    written = [_atomic_write(path_png, lambda f: fig.savefig(f, format="png", dpi=dpi, metadata={"Software": None}))]
+    written = [atomic_write(path_png, lambda f: fig.savefig(f, format="png", dpi=dpi, metadata={"Software": None}))]
     if pdf:
-        written.append(_atomic_write(path_png.with_suffix(".pdf"),
+        written.append(atomic_write(path_png.with_suffix(".pdf"),
                                      lambda f: fig.savefig(f, format="pdf", metadata={"CreationDate": None, "Creator": None, "Producer": None})))
     return written
 

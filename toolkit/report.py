@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import base64
 import html
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ._errors import ValidationError
+from ._files import atomic_write
 from .registry import STATUS_LABELS, provenance
 
 __all__ = ["Section", "nl_number", "render_report", "write_report"]
@@ -30,13 +29,11 @@ def nl_number(value, decimals=0, *, percent=False):
     >>> nl_number(1234.5), nl_number(0.125, 1, percent=True)
     ('1.234', '12,5 %')
     """
-    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
-        return "–"
-    v = float(value) * (100 if percent else 1)
-    text = f"{v:,.{decimals}f}".replace(",", "_").replace(".", ",").replace("_", ".")
-    if text in ("-0", "-0,0"):
-        text = text[1:]
-    return f"{text} %" if percent else text
+    from .maps import fmt_int, fmt_num, fmt_pct
+
+    if percent:
+        return fmt_pct(value, decimals)
+    return fmt_int(value) if decimals == 0 else fmt_num(value, decimals)
 
 
 @dataclass
@@ -166,15 +163,4 @@ def render_report(title, sections, *, datasets=(), date=None, subtitle=""):
 
 def write_report(path, title, sections, **kwargs):
     """Render the report and write it atomically (no half file on failure); returns the path."""
-    page = render_report(title, sections, **kwargs)
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(page)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return atomic_write(path, render_report(title, sections, **kwargs))
