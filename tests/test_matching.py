@@ -405,6 +405,16 @@ def test_compare_scopes_table_shape():
     assert table["gain_vs_first"].iloc[1] == table["households_housed"].iloc[1] - table["households_housed"].iloc[0]
 
 
+def test_compare_scopes_matches_separate_solves_and_names_unknown_parameters():
+    h, s, t = random_instance(9)
+    table = compare_scopes(h, s, t, scopes=("solo", "U16"), reserve=0.1).set_index("scope")
+    for scope in ("solo", "U16"):
+        alone = MatchingModel.from_frames(h, s, t, scope=scope, region="U16", reserve=0.1).solve()
+        assert table.loc[scope, "objective"] == pytest.approx(alone.objective_)
+    with pytest.raises(ValidationError, match="bogus"):
+        compare_scopes(h, s, t, scopes=("solo",), bogus=1)
+
+
 def test_rolling_plan_balances_the_cumulative_share():
     # period 1: only Bunnik has dwellings, both singles go there (1 above its target);
     # period 2: both have a dwelling; the new single goes to De Bilt, which is behind

@@ -41,6 +41,7 @@ sharing 1 per sharing adult.
 
 from __future__ import annotations
 
+import inspect
 import math
 from dataclasses import dataclass
 
@@ -120,6 +121,16 @@ _STATUS_WAITING = "wachtend"
 # --------------------------------------------------------------------------
 # inputs
 # --------------------------------------------------------------------------
+
+
+def _valid_inputs(households, supply, targets, period=None):
+    """Validate the three input frames once (converting a caseload) and select ``period``."""
+    if {"partner_present", "children_present"} <= set(getattr(households, "columns", [])):
+        households = households_from_caseload(households)
+    hh = validate_frame(_plain_index(households), HOUSEHOLDS, source="households")
+    sup = validate_frame(_plain_index(supply), SUPPLY, source="supply")
+    tgt = validate_frame(_plain_index(targets), TARGETS, source="targets")
+    return tuple(_select_period(f, period, name) for f, name in ((hh, "households"), (sup, "supply"), (tgt, "targets")))
 
 
 def households_from_caseload(caseload, *, period=None):
@@ -442,14 +453,21 @@ class MatchingModel:
         mip_rel_gap, time_limit
             See the module docstring and :meth:`from_arrays`.
         """
-        from .regions import municipalities, region_codes
+        hh, sup, tgt = _valid_inputs(households, supply, targets, period)
+        return cls._from_valid(hh, sup, tgt, scope=scope, region=region, year=year, period=period,
+                               use_final_size=use_final_size,
+                               sharing=sharing, reserve=reserve, fairness_band=fairness_band,
+                               under_penalty=under_penalty, wait_penalty=wait_penalty,
+                               over_target_penalty=over_target_penalty, share_penalty=share_penalty,
+                               max_persons=max_persons, max_under_occupation=max_under_occupation,
+                               needs_places=needs_places, mip_rel_gap=mip_rel_gap, time_limit=time_limit)
 
-        if {"partner_present", "children_present"} <= set(getattr(households, "columns", [])):
-            households = households_from_caseload(households)
-        hh = validate_frame(_plain_index(households), HOUSEHOLDS, source="households")
-        sup = validate_frame(_plain_index(supply), SUPPLY, source="supply")
-        tgt = validate_frame(_plain_index(targets), TARGETS, source="targets")
-        hh, sup, tgt = (_select_period(f, period, name) for f, name in ((hh, "households"), (sup, "supply"), (tgt, "targets")))
+    @classmethod
+    def _from_valid(cls, hh, sup, tgt, *, scope, region, year, period, use_final_size, sharing, reserve, fairness_band,
+                    under_penalty, wait_penalty, over_target_penalty, share_penalty, max_persons,
+                    max_under_occupation, needs_places, mip_rel_gap, time_limit):
+        """:meth:`from_frames` on inputs already checked by :func:`_valid_inputs`."""
+        from .regions import municipalities, region_codes
 
         # --- parameters
         if not isinstance(share_penalty, (int, float, np.number)) or share_penalty < 0:
@@ -609,9 +627,9 @@ class MatchingModel:
             "codes": universe, "names": mun_names, "block_label": block_label, "raw_supply": raw,
             "reserve_kept": kept, "units": units, "households": hh, "scope": scope_label,
             "reserve": float(reserve), "sharing": int(sharing), "use_final_size": bool(use_final_size),
-            "share_penalty": float(share_penalty), "households_status": households.attrs.get("status", ""),
+            "share_penalty": float(share_penalty), "households_status": hh.attrs.get("status", ""),
             "period": period, "class_max": cmax,
-            "supply_status": supply.attrs.get("status", ""), "targets_status": targets.attrs.get("status", ""),
+            "supply_status": sup.attrs.get("status", ""), "targets_status": tgt.attrs.get("status", ""),
         }
         return model
 
@@ -1227,11 +1245,17 @@ def solve_scopes(households, supply, targets, *, scopes=("solo", "U10", "U16"), 
     The label is the scope name, or ``"eigen selectie"`` for a list of codes.
     :func:`scope_table` turns the models into the comparison table.
     """
+    hh, sup, tgt = _valid_inputs(households, supply, targets, params.get("period"))  # once, not once per scope
+    defaults = {k: v.default for k, v in inspect.signature(MatchingModel.from_frames).parameters.items()
+                if v.kind is inspect.Parameter.KEYWORD_ONLY}
+    unknown = sorted(set(params) - set(defaults))
+    if unknown:
+        raise ValidationError(f"solve_scopes: unknown parameter(s) {unknown}; known: {sorted(defaults)}")
     models = {}
     for s in scopes:
         label = s if isinstance(s, str) else "eigen selectie"
-        models[label] = MatchingModel.from_frames(households, supply, targets, scope=s, region=region, year=year,
-                                                  **params).solve()
+        kw = {**defaults, **params, "scope": s, "region": region, "year": year}
+        models[label] = MatchingModel._from_valid(hh, sup, tgt, **kw).solve()
     return models
 
 
