@@ -1002,6 +1002,50 @@ class MatchingModel:
             "method": self.method_,
         })
 
+    @property
+    def assignment_(self):
+        """One row per household (built on first use; see the class docstring)."""
+        if getattr(self, "_assignment", None) is None:
+            if getattr(self, "_assignment_inputs", None) is None:
+                raise AttributeError("assignment_: solve() a model built with from_frames first")
+            self._assignment = self._assignment_frame()
+        return self._assignment
+
+    def _assignment_frame(self):
+        meta = self._meta
+        targets = self._get("targets")[0]
+        units, dw, housed, place_m, place_c, housed_persons = self._assignment_inputs
+        codes, names = np.asarray(meta["codes"], dtype=object), np.asarray(meta["names"], dtype=object)
+        classes = np.asarray(SIZE_CLASSES, dtype=object)
+        per = dw.reindex(units["dwelling"].to_numpy())
+        k = per["households"].fillna(1).to_numpy()
+        hh = meta["households"]
+        a = hh.loc[units["row"].to_numpy(), ["household_id", "size", "adults", "children", "final_size", "need"]]
+        a = a.reset_index(drop=True)
+        if "period" in hh:
+            a.insert(1, "period", hh.loc[units["row"].to_numpy(), "period"].to_numpy())
+        a["linked_code"] = codes[units["origin"].to_numpy()]
+        a["code"] = np.where(housed, codes[np.maximum(place_m, 0)], None)
+        a["name"] = np.where(housed, names[np.maximum(place_m, 0)], None)
+        a["size_class"] = np.where(housed, classes[np.maximum(place_c, 0)], None)
+        a["status"] = np.where(housed, _STATUS_HOUSED, _STATUS_WAITING)
+        a["dwelling_id"] = np.where(housed, per["dwelling_id"].to_numpy(), None)
+        a["shared"] = np.where(housed, per["shared"].fillna(False).to_numpy(bool), False)
+        a["adults_in_dwelling"] = np.where(housed, per["adults"].fillna(0).to_numpy(), 0).astype(np.int64)
+        a["under_occupation"] = np.where(housed, per["under_occupation"].fillna(0).to_numpy(), 0).astype(np.int64)
+        a["expected_overcrowding"] = np.where(housed, per["expected_overcrowding"].fillna(0).to_numpy(), 0).astype(np.int64)
+        a["cost_under_occupation"] = self.under_penalty * a["under_occupation"] / k
+        a["cost_sharing"] = np.where(a["shared"], self._share_cost_per_adult(), 0.0)
+        a["cost_waiting"] = np.where(housed, 0.0, self.wait_penalty * a["size"])
+        a["cost_total"] = a["cost_under_occupation"] + a["cost_sharing"] + a["cost_waiting"]
+        over_m = housed_persons > targets + 1e-9
+        a["reason"] = [
+            _reason(r, over_m[pm] if pm >= 0 else False, meta) for r, pm in zip(a.itertuples(index=False), place_m)
+        ]
+        a.attrs.update(status="synthetisch" if "synthetisch" in (meta["households_status"], meta["supply_status"])
+                       else "schatting")
+        return a
+
     def _frames(self, x, w, used):
         meta = self._meta
         supply, targets, cmin, cmax = self._get("supply", "targets", "cmin", "cmax")
@@ -1052,36 +1096,9 @@ class MatchingModel:
             "expected_overcrowding": dw["expected_overcrowding"].to_numpy(),
         })
 
-        # one row per household
-        per = dw.reindex(units["dwelling"].to_numpy())
-        k = per["households"].fillna(1).to_numpy()
-        hh = meta["households"]
-        a = hh.loc[units["row"].to_numpy(), ["household_id", "size", "adults", "children", "final_size", "need"]]
-        a = a.reset_index(drop=True)
-        if "period" in hh:
-            a.insert(1, "period", hh.loc[units["row"].to_numpy(), "period"].to_numpy())
-        a["linked_code"] = codes[units["origin"].to_numpy()]
-        a["code"] = np.where(housed, codes[np.maximum(place_m, 0)], None)
-        a["name"] = np.where(housed, names[np.maximum(place_m, 0)], None)
-        a["size_class"] = np.where(housed, classes[np.maximum(place_c, 0)], None)
-        a["status"] = np.where(housed, _STATUS_HOUSED, _STATUS_WAITING)
-        a["dwelling_id"] = np.where(housed, per["dwelling_id"].to_numpy(), None)
-        a["shared"] = np.where(housed, per["shared"].fillna(False).to_numpy(bool), False)
-        a["adults_in_dwelling"] = np.where(housed, per["adults"].fillna(0).to_numpy(), 0).astype(np.int64)
-        a["under_occupation"] = np.where(housed, per["under_occupation"].fillna(0).to_numpy(), 0).astype(np.int64)
-        a["expected_overcrowding"] = np.where(housed, per["expected_overcrowding"].fillna(0).to_numpy(), 0).astype(np.int64)
-        a["cost_under_occupation"] = self.under_penalty * a["under_occupation"] / k
-        a["cost_sharing"] = np.where(a["shared"], self._share_cost_per_adult(), 0.0)
-        a["cost_waiting"] = np.where(housed, 0.0, self.wait_penalty * a["size"])
-        a["cost_total"] = a["cost_under_occupation"] + a["cost_sharing"] + a["cost_waiting"]
         housed_persons = np.bincount(place_m[housed], weights=units.loc[housed, "persons"], minlength=M)
-        over_m = housed_persons > targets + 1e-9
-        a["reason"] = [
-            _reason(r, over_m[pm] if pm >= 0 else False, meta) for r, pm in zip(a.itertuples(index=False), place_m)
-        ]
-        a.attrs.update(status="synthetisch" if "synthetisch" in (meta["households_status"], meta["supply_status"])
-                       else "schatting")
-        self.assignment_ = a
+        self._assignment_inputs = (units, dw, housed, place_m, place_c, housed_persons)
+        self._assignment = None
 
         low, high = self._band_limits(targets)
         mun = pd.DataFrame({"code": codes, "name": names, "scope": meta["block_label"], "target": targets})
