@@ -80,22 +80,32 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+@pytest.fixture
 def offline_page(browser):
-    """A new page whose requests outside 127.0.0.1 are aborted and recorded.
+    """Factory for new pages whose requests outside 127.0.0.1 are aborted and recorded.
 
-    Returns ``(page, blocked)``; ``blocked`` is the list of aborted URLs.
+    ``offline_page()`` returns ``(page, blocked)``; ``blocked`` is the list of
+    aborted URLs. The pages' contexts are closed after the test.
     """
-    context = browser.new_context(service_workers="block")
-    page = context.new_page()
-    blocked = []
+    contexts = []
 
-    def route(r):
-        url = r.request.url
-        if url.startswith(("http://127.0.0.1", "data:", "about:", "blob:")):
-            r.continue_()
-        else:
-            blocked.append(url)
-            r.abort()
+    def make():
+        context = browser.new_context(service_workers="block")
+        contexts.append(context)
+        page = context.new_page()
+        blocked = []
 
-    page.route("**/*", route)
-    return page, blocked
+        def route(r):
+            url = r.request.url
+            if url.startswith(("http://127.0.0.1", "data:", "about:", "blob:")):
+                r.continue_()
+            else:
+                blocked.append(url)
+                r.abort()
+
+        page.route("**/*", route)
+        return page, blocked
+
+    yield make
+    for context in contexts:
+        context.close()

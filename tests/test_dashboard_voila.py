@@ -26,15 +26,6 @@ NOTEBOOK = ROOT / "notebooks" / "04_collegedag.ipynb"
 TIMEOUT_MS = 45_000
 
 
-def _offline_page(browser, pytestconfig):
-    # `from conftest import offline_page` fails under --import-mode=importlib: take the
-    # helper from the loaded tests/conftest.py plugin instead of copying it
-    for plugin in pytestconfig.pluginmanager.get_plugins():
-        if hasattr(plugin, "offline_page") and str(getattr(plugin, "__file__", "")).endswith("conftest.py"):
-            return plugin.offline_page(browser)
-    pytest.fail("tests/conftest.py does not provide offline_page")
-
-
 def _free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -94,12 +85,12 @@ def voila_url(tmp_path):
 
 
 @pytest.mark.browser
-def test_dashboard_in_voila(browser, voila_url, tmp_path, pytestconfig):
+def test_dashboard_in_voila(offline_page, voila_url, tmp_path):
     from toolkit import scenario
 
     url, out_dir = voila_url
     expected = scenario.run(scenario.Settings(region="U16", year=2016)).comparison.set_index("scope")
-    page, blocked = _offline_page(browser, pytestconfig)
+    page, blocked = offline_page()
     page.set_viewport_size({"width": 1600, "height": 1900})
     page.goto(url, timeout=TIMEOUT_MS)
     page.wait_for_selector(".dl-tiles", timeout=TIMEOUT_MS)

@@ -146,17 +146,8 @@ OPEN_TOOLTIPS = """() => {
 }"""
 
 
-def _offline_page(browser, config):
-    # `from conftest import offline_page` fails under --import-mode=importlib; the
-    # conftest module is registered as a plugin, so take the helper from there.
-    for plugin in config.pluginmanager.get_plugins():
-        if str(getattr(plugin, "__file__", "")).endswith("conftest.py") and hasattr(plugin, "offline_page"):
-            return plugin.offline_page(browser)
-    pytest.fail("tests/conftest.py does not provide offline_page")
-
-
-def _load(browser, url, config):
-    page, blocked = _offline_page(browser, config)
+def _load(offline_page, url):
+    page, blocked = offline_page()
     dialogs, errors = [], []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     page.on("pageerror", lambda e: errors.append(str(e)))
@@ -167,11 +158,11 @@ def _load(browser, url, config):
 
 @pytest.mark.browser
 @pytest.mark.parametrize("builder", ["overzichtskaart", "capaciteitskaart"])
-def test_export_renders_offline(browser, serve_dir, tmp_path, pytestconfig, builder):
+def test_export_renders_offline(offline_page, serve_dir, tmp_path, builder):
     b = schematic_boundaries(2016, region=CODES)
     m = getattr(maps, builder)(region=CODES, boundaries=b, locations=locations(), buildings=buildings(), date="2016-10-04")
     export.export_map(m, tmp_path / "kaart.html", date="2016-10-04", basemap=None)
-    page, blocked, dialogs, errors = _load(browser, serve_dir(tmp_path) + "kaart.html", pytestconfig)
+    page, blocked, dialogs, errors = _load(offline_page, serve_dir(tmp_path) + "kaart.html")
     assert page.evaluate("() => L.version") == "1.9.4"
     assert page.evaluate(COUNT_FEATURES) == 3 + 2 + 1  # municipalities + locations + building
     assert blocked == [] and errors == [] and dialogs == []
@@ -185,10 +176,10 @@ def test_export_renders_offline(browser, serve_dir, tmp_path, pytestconfig, buil
 
 
 @pytest.mark.browser
-def test_only_tiles_are_requested_outside(browser, serve_dir, tmp_path, pytestconfig):
+def test_only_tiles_are_requested_outside(offline_page, serve_dir, tmp_path):
     b = schematic_boundaries(2016, region=CODES)
     export.export_map(overview(b), tmp_path / "kaart.html", date="2016-10-04")  # PDOK basemap kept
-    page, blocked, dialogs, errors = _load(browser, serve_dir(tmp_path) + "kaart.html", pytestconfig)
+    page, blocked, dialogs, errors = _load(offline_page, serve_dir(tmp_path) + "kaart.html")
     assert page.evaluate(COUNT_FEATURES) == 6  # vector layers work although tiles are aborted
     assert blocked and all(u.startswith("https://service.pdok.nl/brt/achtergrondkaart/") for u in blocked)
     page.context.close()
@@ -197,7 +188,7 @@ def test_only_tiles_are_requested_outside(browser, serve_dir, tmp_path, pytestco
 @pytest.mark.browser
 @pytest.mark.parametrize("csp", [True, False], ids=["with-csp", "escaping-only"])
 @pytest.mark.parametrize("payload", PAYLOADS)
-def test_injection_shown_as_text(browser, serve_dir, tmp_path, payload, csp, pytestconfig):
+def test_injection_shown_as_text(offline_page, serve_dir, tmp_path, payload, csp):
     b = schematic_boundaries(2016, region=CODES)
     b.loc[0, "name"] = payload
     locs = locations(name=payload, kind=payload)
@@ -214,7 +205,7 @@ def test_injection_shown_as_text(browser, serve_dir, tmp_path, payload, csp, pyt
         text, n = re.subn(r'<meta http-equiv="Content-Security-Policy"[^>]*>', "", path.read_text(encoding="utf-8"))
         assert n == 1
         path.write_text(text, encoding="utf-8")
-    page, blocked, dialogs, errors = _load(browser, serve_dir(tmp_path) + "kaart.html", pytestconfig)
+    page, blocked, dialogs, errors = _load(offline_page, serve_dir(tmp_path) + "kaart.html")
     page.evaluate("() => document.querySelector('.dl-footer details').open = true")
     page.evaluate("""() => document.querySelectorAll('.leaflet-control-layers-selector')
                              .forEach(c => { if (!c.checked) c.click(); })""")

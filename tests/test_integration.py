@@ -292,17 +292,11 @@ def test_dashboard_tab_sliders_update_the_needs():
 
 
 @pytest.mark.browser
-def test_locations_layer_text_stays_text_in_a_browser(browser, serve_dir, tmp_path, pytestconfig):
+def test_locations_layer_text_stays_text_in_a_browser(offline_page, serve_dir, tmp_path):
     import re
     import shutil
 
     from toolkit.export import leaflet_dir
-
-    # `from conftest import offline_page` fails under --import-mode=importlib; take it from the
-    # registered conftest plugin instead
-    conftests = [p for p in pytestconfig.pluginmanager.get_plugins() if hasattr(p, "offline_page")]
-    assert conftests, "tests/conftest.py does not provide offline_page"
-    offline_page = conftests[0].offline_page
 
     m = folium.Map(location=(52.1, 5.1), zoom_start=10, tiles=None)
     integ.locations_layer(integ.start_locations(capacity_frame())).add_to(m)
@@ -319,7 +313,7 @@ def test_locations_layer_text_stays_text_in_a_browser(browser, serve_dir, tmp_pa
     for f in ("leaflet.js", "leaflet.css"):
         shutil.copy(leaflet_dir() / f, tmp_path / f)
     (tmp_path / "map.html").write_text(page_html, encoding="utf-8")
-    page, _blocked = offline_page(browser)
+    page, _blocked = offline_page()
     dialogs = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     page.goto(serve_dir(tmp_path) + "map.html")
