@@ -47,6 +47,27 @@ def normalise_code(value):
     return f"GM{int(m.group(1)):04d}"
 
 
+def normalise_codes(values, labels):
+    """Normalise a sequence of CBS codes; returns ``(codes, bad)``.
+
+    ``codes`` has ``None`` where a value is missing or malformed; ``bad``
+    lists those values as ``"'abc' in <label>"`` for an error message.
+
+    >>> normalise_codes(["344", "abc"], ["row 2", "row 3"])
+    (['GM0344', None], ["'abc' in row 3"])
+    """
+    codes, bad = [], []
+    for value, label in zip(values, labels):
+        try:
+            if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+                raise ValueError("missing")
+            codes.append(normalise_code(value))
+        except ValueError:
+            codes.append(None)
+            bad.append(f"{_plain(value)!r} in {label}")
+    return codes, bad
+
+
 @dataclass(frozen=True)
 class Column:
     """One column of a schema.

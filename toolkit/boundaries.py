@@ -37,7 +37,7 @@ import shapely
 
 from ._errors import ValidationError
 from ._files import atomic_write
-from ._validate import _canon, _listing, normalise_code
+from ._validate import _canon, _listing, normalise_codes
 
 __all__ = [
     "PDOK_URL",
@@ -227,15 +227,7 @@ def read_boundary_file(path, *, year=2016, region=None, repair=False):
         raw = _select_year(raw, year_col, year, name)
 
     # codes: well-formed, unique, existing in this year's division
-    codes, bad = [], []
-    for lab, value in zip(raw["_label"], raw[code_col]):
-        try:
-            codes.append(normalise_code(value) if not pd.isna(value) else None)
-            if codes[-1] is None:
-                bad.append(f"{value!r} in {lab}")
-        except ValueError:
-            codes.append(None)
-            bad.append(f"{value!r} in {lab}")
+    codes, bad = normalise_codes(raw[code_col], raw["_label"])
     if bad:
         raise ValidationError(
             f"{name}: column {code_col!r}: expected a CBS municipality code like 'GM0344', found "

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ._errors import ValidationError
-from ._validate import normalise_code
+from ._validate import normalise_code, normalise_codes
 
 __all__ = ["normalise_code", "code_map", "harmonise"]
 
@@ -70,13 +70,7 @@ def harmonise(df, year, *, code_col="code", value_cols=None, by=None, agg="sum")
             f"harmonise: expected a column {code_col!r} with CBS codes, found columns {list(df.columns)}"
         )
     out = df.copy()
-    codes, bad = [], []
-    for pos, c in enumerate(out[code_col]):
-        try:
-            codes.append(normalise_code(c))
-        except ValueError:
-            codes.append(None)
-            bad.append(f"{c!r} in row {pos}")
+    codes, bad = normalise_codes(out[code_col], [f"row {pos}" for pos in range(len(out))])
     if bad:
         raise ValidationError(
             f"harmonise: column {code_col!r}: expected CBS municipality codes like 'GM0344', found {', '.join(bad)}"
