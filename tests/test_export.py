@@ -12,7 +12,11 @@ from toolkit import export, maps
 from toolkit.boundaries import schematic_boundaries
 
 CODES = ["GM0344", "GM0356", "GM0355"]
-PAYLOADS = ["<img src=x onerror=alert(1)>", "<script>alert(1)</script>", "${alert(1)}", "`;alert(1);`"]
+PAYLOADS = ["<img src=x onerror=alert(1)>", "<script>alert(1)</script>", "${alert(1)}", "`;alert(1);`",
+            # Jinja: branca renders macro output again as a template, so these must stay text
+            "{{7*7}}", "{% if 1 %}X{% endif %}", "{# c #}", "{{ ''.__class__ }}", "{{ x }} }} {%"]
+#: A Jinja payload that would create a file if it ever ran as template source.
+RCE = "{{ self.__init__.__globals__.__builtins__.__import__('os').system('touch DL_PWNED') }}"
 
 
 @pytest.fixture(scope="module")
@@ -88,6 +92,42 @@ def test_atomic_write_leaves_old_file(bounds, tmp_path, monkeypatch):
         export.export_map(overview(bounds), target, date="2016-10-04")
     assert target.read_text(encoding="utf-8") == "oud"
     assert [p.name for p in tmp_path.iterdir()] == ["kaart.html"]  # no temp file left
+
+
+def _hostile_map(payload):
+    """Overview map with ``payload`` in every text field that reaches the page."""
+    b = schematic_boundaries(2016, region=CODES)
+    b.loc[0, "name"] = payload
+    locs = locations(name=payload, kind=payload)
+    locs.attrs = {"source": payload, "status": "voorbeeld"}
+    targets = pd.DataFrame({"code": CODES, "target": [5, 6, 7], "period": [payload] * 3})
+    targets.attrs = {"source": payload}
+    m = maps.overzichtskaart(region=CODES, boundaries=b, locations=locs, buildings=buildings(payload),
+                             targets=targets, title=payload, date="2016-10-04", basemap=None)
+    demand = pd.DataFrame({"code": CODES, "size_class": [payload] * 3, "households": [10, 11, 12]})
+    demand.attrs = {"source": payload}
+    return maps.add_demand_layer(m, demand)
+
+
+@pytest.mark.parametrize("payload", [p for p in PAYLOADS if "{" in p] + [RCE])
+def test_jinja_in_data_is_never_template_source(tmp_path, monkeypatch, payload):
+    monkeypatch.chdir(tmp_path)
+    text = export.export_map(_hostile_map(payload), tmp_path / "kaart.html", date="2016-10-04").read_text(encoding="utf-8")
+    assert not (tmp_path / "DL_PWNED").exists()
+    if "7*7" in payload:
+        assert text.count("7*7") >= 5  # title, tooltips, layer names, legend, footer: never evaluated
+    for delim in ("{{7", "{% if", "{# c", "{{ x", "{{ self"):
+        assert delim not in text
+
+
+def test_capacity_map_with_jinja_names(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    b = schematic_boundaries(2016, region=CODES)
+    b.loc[1, "name"] = RCE
+    m = maps.capaciteitskaart(region=CODES, boundaries=b, locations=locations(name=RCE, kind=RCE),
+                              buildings=buildings(RCE), title=RCE, date="2016-10-04", basemap=None)
+    text = export.export_map(m, tmp_path / "kaart.html", date="2016-10-04").read_text(encoding="utf-8")
+    assert not (tmp_path / "DL_PWNED").exists() and "{{ self" not in text
 
 
 def test_only_toolkit_maps_exported(tmp_path):
@@ -189,17 +229,7 @@ def test_only_tiles_are_requested_outside(offline_page, serve_dir, tmp_path):
 @pytest.mark.parametrize("csp", [True, False], ids=["with-csp", "escaping-only"])
 @pytest.mark.parametrize("payload", PAYLOADS)
 def test_injection_shown_as_text(offline_page, serve_dir, tmp_path, payload, csp):
-    b = schematic_boundaries(2016, region=CODES)
-    b.loc[0, "name"] = payload
-    locs = locations(name=payload, kind=payload)
-    locs.attrs = {"source": payload, "status": "voorbeeld"}
-    targets = pd.DataFrame({"code": CODES, "target": [5, 6, 7], "period": [payload] * 3})
-    targets.attrs = {"source": payload}
-    m = maps.overzichtskaart(region=CODES, boundaries=b, locations=locs, buildings=buildings(payload),
-                             targets=targets, title=payload, date="2016-10-04", basemap=None)
-    demand = pd.DataFrame({"code": CODES, "size_class": [payload] * 3, "households": [10, 11, 12]})
-    demand.attrs = {"source": payload}
-    m = maps.add_demand_layer(m, demand)
+    m = _hostile_map(payload)
     path = export.export_map(m, tmp_path / "kaart.html", date="2016-10-04")
     if not csp:  # prove the escaping on its own, without the Content-Security-Policy safety net
         text, n = re.subn(r'<meta http-equiv="Content-Security-Policy"[^>]*>', "", path.read_text(encoding="utf-8"))

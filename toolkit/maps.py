@@ -24,9 +24,10 @@ settings and :func:`toolkit.export.export_static` can draw it with matplotlib.
 from __future__ import annotations
 
 import datetime as _dt
-import html
 import itertools
+import json
 import math
+import re
 from dataclasses import dataclass, field
 
 import folium
@@ -98,18 +99,47 @@ MONTHS = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augus
 
 # ----------------------------------------------------------------- formatting
 
-def escape(value):
-    """HTML-escape a data text and neutralise JavaScript template syntax.
+#: One pass over the text (``str.translate``), so no reference is escaped twice.
+_ESCAPES = str.maketrans({
+    "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#x27;",
+    "`": "&#96;", "$": "&#36;", "\\": "&#92;", "{": "&#123;", "}": "&#125;", "#": "&#35;",
+})
 
-    Besides ``html.escape`` (``<``, ``>``, ``&``, quotes), the backtick, ``$``
-    and backslash become character references, so the text is inert inside a
-    JavaScript template literal as well as in HTML.
+
+def escape(value):
+    """HTML-escape a data text and neutralise JavaScript and Jinja template syntax.
+
+    Besides the HTML specials (``<``, ``>``, ``&``, quotes), the backtick,
+    ``$``, backslash, braces and ``#`` become character references, so the
+    text is inert in HTML, inside a JavaScript template literal, and in the
+    Jinja source that branca builds again from every rendered macro: no
+    ``{{``, ``{%`` or ``{#`` can form from data.
 
     >>> escape("<b>`${x}`</b>")
-    '&lt;b&gt;&#96;&#36;{x}&#96;&lt;/b&gt;'
+    '&lt;b&gt;&#96;&#36;&#123;x&#125;&#96;&lt;/b&gt;'
+    >>> escape("{{7*7}} {# x #}")
+    '&#123;&#123;7*7&#125;&#125; &#123;&#35; x &#35;&#125;'
     """
-    text = html.escape("" if value is None else str(value), quote=True)
-    return text.replace("`", "&#96;").replace("$", "&#36;").replace("\\", "&#92;")
+    return ("" if value is None else str(value)).translate(_ESCAPES)
+
+
+_JSON_STRING = re.compile(r'"(?:[^"\\\\]|\\\\.)*"')
+_JSON_INERT = str.maketrans({c: f"\\u{ord(c):04x}" for c in "{}#<>&'"})
+
+
+def inert_json(obj):
+    """JSON for a script block that no later template pass can read as code.
+
+    Inside every JSON string, ``{``, ``}``, ``#``, ``<``, ``>``, ``&`` and
+    ``'`` are written as ``\\uXXXX`` escapes: the same value for JavaScript,
+    but no Jinja delimiter (branca renders macro output again as a template)
+    and no ``</script>``.
+
+    >>> inert_json({"t": "{{7*7}}</script>"})
+    '{"t": "\\\\u007b\\\\u007b7*7\\\\u007d\\\\u007d\\\\u003c/script\\\\u003e"}'
+    """
+    text = json.dumps(obj, ensure_ascii=False, allow_nan=False)
+    return _JSON_STRING.sub(lambda m: m.group(0).translate(_JSON_INERT), text)
 
 
 def fmt_int(value):
@@ -669,7 +699,7 @@ class _GeoJsonLayer(folium.map.Layer):
     _template = Template(
         """
         {% macro script(this, kwargs) %}
-        var {{ this.get_name() }} = L.geoJSON({{ this.data|tojson }}, {
+        var {{ this.get_name() }} = L.geoJSON({{ this.data_json }}, {
             style: function (f) { var p = f.properties; return {color: p.s, weight: p.w, fillColor: p.f, fillOpacity: p.o, opacity: 1}; },
             pointToLayer: function (f, latlng) {
                 // points in their own pane above every polygon layer, whatever the order layers are switched on
@@ -688,7 +718,7 @@ class _GeoJsonLayer(folium.map.Layer):
         # Leaflet's layer control inserts names as HTML: escape them like any data text.
         super().__init__(name=escape(layer.name), overlay=True, control=True, show=layer.show)
         self._name = "DlLayer"
-        self.data = _geojson(layer.gdf, precision=precision)
+        self.data_json = inert_json(_geojson(layer.gdf, precision=precision))
 
     def render(self, **kwargs):
         # Skip Layer.render (it adds a second addTo); the template adds the layer itself.
@@ -727,7 +757,7 @@ class _Control(MacroElement):
         var {{ this.get_name() }} = L.control({position: {{ this.position|tojson }}});
         {{ this.get_name() }}.onAdd = function () {
             var div = L.DomUtil.create("div", {{ this.css_class|tojson }});
-            div.innerHTML = {{ this.html|tojson }};
+            div.innerHTML = {{ this.html_json }};
             L.DomEvent.disableClickPropagation(div);
             return div;
         };
@@ -739,7 +769,7 @@ class _Control(MacroElement):
     def __init__(self, html_text, *, position, css_class, css=""):
         super().__init__()
         self._name = "DlControl"
-        self.html = html_text
+        self.html_json = inert_json(html_text)
         self.position = position
         self.css_class = css_class
         self.css = css
