@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 OUT    ?= out
 
-.PHONY: demo test dashboard install browser bench clean
+.PHONY: demo test dashboard install browser bench wheel-check clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed: run make PYTHON=python3.11 ...")'
@@ -36,6 +36,17 @@ dashboard: install
 
 bench: install
 	@for b in benchmarks/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+# A normal (non-editable) wheel in a fresh virtual environment runs the main job:
+# proves the shipped data travel inside the package.
+WHEEL_TMP ?= .cache/wheel-check
+wheel-check: install
+	rm -rf $(WHEEL_TMP) && mkdir -p $(WHEEL_TMP)
+	$(BIN)/python -m pip wheel --quiet --disable-pip-version-check --no-deps -w $(WHEEL_TMP)/dist .
+	$(PYTHON) -m venv $(WHEEL_TMP)/venv
+	$(WHEEL_TMP)/venv/bin/python -m pip install --quiet --disable-pip-version-check $(WHEEL_TMP)/dist/*.whl
+	cd $(WHEEL_TMP) && DOORLOPENDE_LIJN_OFFLINE=1 venv/bin/doorlopende-lijn demo --out out
+	@test -s $(WHEEL_TMP)/out/rapport.html && echo "wheel-check: the installed wheel ran the demo"
 
 clean:
 	rm -rf $(VENV) $(OUT) .pytest_cache

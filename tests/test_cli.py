@@ -10,7 +10,7 @@ import pytest
 from toolkit import ValidationError, cli
 
 ROOT = Path(__file__).resolve().parents[1]
-REGISTRY = json.loads((ROOT / "geodata" / "registry.json").read_text(encoding="utf-8"))
+REGISTRY = json.loads((ROOT / "toolkit" / "geodata" / "registry.json").read_text(encoding="utf-8"))
 
 
 def _run(*args):

@@ -14,7 +14,7 @@ import pytest
 
 from toolkit import ValidationError, data, get_path, list_datasets, registry
 
-GEODATA = Path(__file__).resolve().parents[1] / "geodata"
+GEODATA = Path(__file__).resolve().parents[1] / "toolkit" / "geodata"
 STATUSES = {"gepubliceerd", "schatting", "voorbeeld", "synthetisch"}
 # Read the JSON directly (not through the module) so the test sees what is shipped.
 ENTRIES = json.loads((GEODATA / "registry.json").read_text(encoding="utf-8"))

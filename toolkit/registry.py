@@ -19,13 +19,15 @@ import hashlib
 import json
 import re
 from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 
 import pandas as pd
 
 from ._errors import ValidationError
 
-GEODATA = Path(__file__).resolve().parents[1] / "geodata"
+#: The shipped tables, inside the package (a normal wheel carries them).
+GEODATA = Path(str(resources.files("toolkit") / "geodata"))
 REGISTRY_FILE = GEODATA / "registry.json"
 STATUSES = ("gepubliceerd", "schatting", "voorbeeld", "synthetisch")
 STATUS_LABELS = {

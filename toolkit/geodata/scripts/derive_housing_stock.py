@@ -17,7 +17,7 @@ estimate from published totals and a stated assumption:
 Counts are rounded with the largest-remainder method so that each
 municipality's classes add up to its total. Run from the repository root::
 
-    python geodata/scripts/derive_housing_stock.py
+    python toolkit/geodata/scripts/derive_housing_stock.py
 """
 
 from pathlib import Path
