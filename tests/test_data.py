@@ -99,10 +99,11 @@ def test_inflow_filters():
     yearly_first = data.load_inflow(series="eerste_aanvragen", granularity="jaar")
     assert set(yearly_first["series"]) == {"eerste_aanvragen"}
     assert set(yearly_first["granularity"]) == {"jaar"}
-    assert yearly_first["period"].tolist() == [str(y) for y in range(2014, 2024)]  # sorted by start
+    assert yearly_first["period"].tolist() == [str(y) for y in range(2014, 2026)]  # sorted by start
     both = data.load_inflow(series=["eerste_aanvragen", "nareizigers"], granularity=["kwartaal"])
     assert set(both["series"]) == {"eerste_aanvragen", "nareizigers"}
-    assert len(both) == 2 * len(data.load_inflow(series="nareizigers", granularity="kwartaal"))
+    # nareizigers 2025-Q2 was not found: the two series differ by that gap
+    assert len(both) == sum(len(data.load_inflow(series=s, granularity="kwartaal")) for s in ("eerste_aanvragen", "nareizigers"))
 
 
 def test_inflow_is_sorted_within_series():

@@ -139,7 +139,9 @@ QUARTERLY = {  # thousands, as published
 
 
 def _series(series, granularity):
+    # FACTS.md covers up to 2024-Q3; later figures are checked in test_series_data.py
     df = data.load_inflow(series=series, granularity=granularity)
+    df = df[df["period_start"] < "2024-10-01"] if granularity != "jaar" else df[df["period"] < "2024"]
     return dict(zip(df["period"], df["value"]))
 
 
@@ -203,7 +205,8 @@ def test_inflow_gaps_stay_gaps():
     months = {p for g, p in periods if g == "maand"}
     assert not any("2017-02" <= p <= "2017-12" for p in months)
     assert not any(p > "2020-03" for p in months)
-    assert not any(g == "jaar" and int(p) >= 2024 for g, p in periods)
+    # 2024 and 2025 have year rows (test_series_data.py); 2026 was not found
+    assert not any(g == "jaar" and int(p) >= 2026 for g, p in periods)
 
 
 @pytest.mark.parametrize(
@@ -263,7 +266,8 @@ def _same(value, expected):
 
 def test_taakstelling_exact_periods_and_values():
     t = data.load_taakstelling().set_index("period")
-    assert list(t.index) == list(TAAKSTELLING)  # 2014, 2016-I and 2024-II: n.f., absent
+    t = t[t.index <= "2024-I"]  # FACTS.md ends there; 2025 is checked in test_series_data.py
+    assert list(t.index) == list(TAAKSTELLING)  # 2014, 2016-I: n.f., absent
     for period, (target, incl, housed, balance) in TAAKSTELLING.items():
         row = t.loc[period]
         assert row["target"] == target, period

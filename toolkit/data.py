@@ -206,3 +206,58 @@ def municipality_population(year=2016, region="U16"):
     out["note"] = [f"som van {h}" if d else "" for h, d in zip(out["harmonised_from"], derived)]
     out["population"] = out["population"].astype("int64")
     return out.drop(columns="harmonised_from").reset_index().rename(columns={"index": "code"})
+
+
+# --------------------------------------------------------------------------- national series 2024-2026
+# Grant rates, waiting permit holders, MPP ranges, Spreidingswet and policy
+# events (registry entries of the same names). Qualifiers stay as published:
+# ``qualifier`` says exact / afgerond / ongeveer / minimaal / maximaal and
+# ``published_as`` keeps the words ("ruim 16.000").
+
+_SCHEMAS.update(
+    grant_rates=schemas.GRANT_RATES,
+    reception_stocks=schemas.RECEPTION_STOCKS,
+    mpp=schemas.MPP,
+    spreidingswet=schemas.SPREIDINGSWET,
+    policy_changes=schemas.POLICY_CHANGES,
+)
+__all__ += ["load_grant_rates", "load_reception_stocks", "load_mpp", "load_spreidingswet", "load_policy_changes"]
+
+
+def load_grant_rates():
+    """Published IND grant rates (share of decisions that grant a permit).
+
+    Columns period, granularity, procedure, grant_rate_pct, qualifier,
+    published_as, source, note, plus ``grant_rate`` (the share, 0..1). Years
+    and quarters without a published rate are absent.
+    """
+    df = load_dataset("grant_rates")
+    df["grant_rate"] = df["grant_rate_pct"] / 100
+    return df
+
+
+def load_reception_stocks():
+    """Permit holders waiting in reception for a home, IND queues and COA figures at dates."""
+    return load_dataset("reception_stocks")
+
+
+def load_mpp():
+    """MPP (Meerjaren Productie Prognose) inflow ranges per forecast year and publication."""
+    return load_dataset("mpp")
+
+
+def load_spreidingswet():
+    """Spreidingswet reception places: national target, provinces and the municipalities found."""
+    return load_dataset("spreidingswet")
+
+
+def load_policy_changes():
+    """Dated policy changes 2024-2026 with the status last found; ``date_start`` sorts them.
+
+    ``date_start`` is the first day of the first date in ``date``
+    ('2024-07 / 2025' starts on 2024-07-01).
+    """
+    df = load_dataset("policy_changes")
+    first = df["date"].str.extract(r"^(\d{4}(?:-\d{2})?(?:-\d{2})?)")[0]
+    df["date_start"] = pd.to_datetime([f if len(f) == 10 else (f + "-01" if len(f) == 7 else f + "-01-01") for f in first])
+    return df.sort_values("date_start", kind="stable").reset_index(drop=True)

@@ -93,6 +93,9 @@ TAAKSTELLING = Schema(
         C("housed", "int", nullable=True, min=0),
         C("balance_end", "int", nullable=True, description="lead (+) or backlog (-) at the end"),
         C("source"),
+        C("first_announced", "int", nullable=True, min=0,
+          description="target as first announced, when it was revised later"),
+        C("first_announced_qualifier", nullable=True, allowed=QUALIFIERS),
         C("note", nullable=True),
     ),
     key=("period",),
@@ -214,4 +217,84 @@ CASELOAD = Schema(
         C("final_size", "int", required=False, nullable=True, min=1, aliases=("eindgrootte",)),
     ),
     key=("household_id",),
+)
+
+# ---- national series 2024-2026 (forecast helper) ------------------------
+
+#: Qualifiers of the newer series; ``maximaal`` is "bijna" / "een krappe".
+SERIES_QUALIFIERS = ("exact", "afgerond", "ongeveer", "minimaal", "maximaal", "voorlopig")
+
+GRANT_RATES = Schema(
+    "grant_rates",
+    (
+        C("period", description="'2022' (jaar) or '2025-Q1' (kwartaal)"),
+        C("granularity", allowed=("kwartaal", "jaar")),
+        C("procedure", description="which decisions the rate covers"),
+        C("grant_rate_pct", "float", min=0, max=100, description="share of decisions that grant a permit, in %"),
+        C("qualifier", allowed=SERIES_QUALIFIERS),
+        C("published_as", description="the figure as published, with its qualifier"),
+        C("source"),
+        C("note", nullable=True),
+    ),
+    key=("period", "procedure"),
+)
+
+RECEPTION_STOCKS = Schema(
+    "reception_stocks",
+    (
+        C("indicator", allowed=(
+            "statushouders_azc_wachtend_op_woning", "wachtend_op_eerste_asielbeslissing_ind",
+            "nareizigers_wachtend_ind", "coa_personen_met_recht_op_opvang",
+            "coa_benodigde_opvangplekken_prognose")),
+        C("reference", description="reference date 'YYYY-MM-DD', or a year when no date was published"),
+        C("value", "int", min=0),
+        C("unit", allowed=("personen", "plekken")),
+        C("qualifier", allowed=SERIES_QUALIFIERS),
+        C("published_as"),
+        C("source"),
+        C("note", nullable=True),
+    ),
+    key=("indicator", "reference"),
+)
+
+MPP = Schema(
+    "mpp",
+    (
+        C("publication", description="which MPP (Meerjaren Productie Prognose)"),
+        C("year", "int", min=2000, description="the forecast year"),
+        C("low", "int", min=0, description="lower end of the range (persons)"),
+        C("high", "int", min=0, description="upper end (equal to low for a point forecast)"),
+        C("definition", description="what the inflow covers"),
+        C("source"),
+        C("note", nullable=True),
+    ),
+    key=("publication", "year"),
+)
+
+SPREIDINGSWET = Schema(
+    "spreidingswet",
+    (
+        C("level", allowed=("land", "provincie", "gemeente")),
+        C("area"),
+        C("code", nullable=True, description="CBS code GMdddd for a municipality (plain text: any of the 342)"),
+        C("indicator", allowed=("opgave", "gevonden")),
+        C("places", "int", min=0, description="reception places"),
+        C("qualifier", allowed=SERIES_QUALIFIERS),
+        C("published_as"),
+        C("source"),
+        C("note", nullable=True),
+    ),
+    key=("level", "area", "indicator"),
+)
+
+POLICY_CHANGES = Schema(
+    "policy_changes",
+    (
+        C("date", description="date as found: 'YYYY-MM-DD', 'YYYY-MM' or a span like '2024-07 / 2025'"),
+        C("topic"),
+        C("event"),
+        C("legal_status", description="status last found (February 2026): proposal, passed, in force"),
+        C("source"),
+    ),
+    key=("date", "topic"),
 )
