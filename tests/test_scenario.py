@@ -1,10 +1,15 @@
 """The collegedag scenario engine: invariants a facilitator relies on."""
 
+import dataclasses
+import re
+
 import numpy as np
+import pandas as pd
 import pytest
 
 from toolkit import ValidationError
 from toolkit import scenario as sc
+from toolkit.data import load_housing_stock
 
 # FACTS.md §9 (population 1-1-2016) and §6 (couple norm January 2016)
 U16_2016 = 890_177  # sum of the 16 municipalities, added by hand
@@ -114,3 +119,137 @@ def test_own_scope_outside_the_compared_ones_is_solved_on_its_own(reference):
     assert r.comparison["scope"].tolist() == ["solo", "U10", "U16"]
     pooled = r.municipalities.set_index("code")["scope"]
     assert pooled["GM0344"] == pooled["GM0356"] == "eigen selectie" and pooled["GM0312"] == "solo"
+
+
+# ---- stage: national (the half-year arithmetic) ------------------------------
+
+
+def test_forecast_half_year_is_half_a_year_of_permits_and_nareizigers():
+    # An own inflow of X first applications per year spreads X over the four forecast quarters.
+    low = sc.national_half_year(sc.Settings(inflow=10_000, recognition_rate=0.8, period=None))
+    high = sc.national_half_year(sc.Settings(inflow=30_000, recognition_rate=0.8, period=None))
+    assert (low["basis"], high["basis"]) == ("prognose", "prognose")
+    assert high["applications"] - low["applications"] == pytest.approx(20_000)
+    # by hand: 20,000 more applications x 80 % = 16,000 more permits a year = 8,000 more persons a half year
+    assert high["persons"] - low["persons"] == pytest.approx(8_000)
+    assert low["persons"] == pytest.approx((10_000 * 0.8 + low["nareizigers"]) / 2)
+
+
+# ---- the stage cache ----------------------------------------------------------
+
+
+STAGES = ("national_half_year", "region_targets", "draw_households", "dwelling_supply", "solve_scope")
+
+
+@pytest.fixture
+def calls(monkeypatch):
+    """Count the calls of the real stage functions (each still runs)."""
+    sc.clear_cache()
+    counts = dict.fromkeys(STAGES, 0)
+
+    def counted(name, func):
+        def wrapper(*args, **kwargs):
+            counts[name] += 1
+            return func(*args, **kwargs)
+        return wrapper
+
+    for name in STAGES:
+        monkeypatch.setattr(sc, name, counted(name, getattr(sc, name)))
+    yield counts
+    sc.clear_cache()
+
+
+def test_a_downstream_change_recomputes_only_downstream_stages(calls):
+    base = sc.Settings(national_target=13000)
+    sc.run(base)
+    assert calls == {"national_half_year": 1, "region_targets": 1, "draw_households": 1, "dwelling_supply": 1,
+                     "solve_scope": 3}  # solo, U10, U16; the chosen U16 is one of them
+    sc.run(base.replace(reserve=0.1))  # the reserve only enters the matching
+    assert calls == {"national_half_year": 1, "region_targets": 1, "draw_households": 1, "dwelling_supply": 1,
+                     "solve_scope": 6}
+    sc.run(base.replace(scope="U10"))  # another of the compared scopes: nothing to solve
+    assert calls["solve_scope"] == 6
+    sc.run(base.replace(extra_dwellings=3))  # the supply changes, the households do not
+    assert (calls["draw_households"], calls["dwelling_supply"], calls["solve_scope"]) == (1, 2, 9)
+    sc.run(base.replace(national_target=12000))  # upstream: everything downstream follows
+    assert calls == {"national_half_year": 2, "region_targets": 2, "draw_households": 2, "dwelling_supply": 2,
+                     "solve_scope": 12}
+    # hits: the chosen scope in each of the 5 runs, and all 3 scopes of the run that changed only the scope
+    assert sc.cache_info()["matching"] == {"hits": 8, "misses": 12, "size": 12}
+
+
+def _assert_same(a, b):
+    for name in ("targets", "households", "supply", "comparison", "municipalities", "sharing"):
+        pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name), obj=name)
+    assert a.headline == b.headline and a.national == b.national
+
+
+def test_cached_and_uncached_runs_agree(calls):
+    s = sc.Settings(national_target=13000, reserve=0.1, share_singles_sharing=0.5, extra_dwellings={"GM0344": 4})
+    first = sc.run(s)
+    sc.run(s.replace(reserve=0.0))
+    again = sc.run(s)  # every stage from the cache
+    assert calls["solve_scope"] == 6
+    fresh = sc.run(s, cache=False)  # every stage afresh
+    assert calls["solve_scope"] == 10 and calls["draw_households"] == 2  # 3 compared scopes + the chosen one
+    _assert_same(again, first)
+    _assert_same(fresh, first)
+    again.households.loc[0, "final_size"] = 99  # a caller changing its result does not change the cache
+    assert sc.run(s).households.loc[0, "final_size"] != 99
+
+
+def _stage_table():
+    """The module docstring's stage table as {stage: (function, upstream words, field words outside brackets)}."""
+    doc = sc.__doc__.splitlines()
+    rules = [i for i, line in enumerate(doc) if line.startswith("==========")]
+    spans = [(m.start(), m.end()) for m in re.finditer(r"=+", doc[rules[0]])]
+    spans[-1] = (spans[-1][0], None)
+    rows = {}
+    for line in doc[rules[1] + 1:rules[2]]:
+        cells = [line[a:b].strip() for a, b in spans]
+        if cells[0]:
+            stage = cells[0]
+            rows[stage] = [cells[1], "", ""]
+        rows[stage][1] += " " + cells[2]
+        rows[stage][2] += " " + cells[3]
+    return {k: (f, set(re.findall(r"\w+", up)) - {"-"}, set(re.findall(r"\w+", re.sub(r"\(.*?\)", "", fields)))) for k, (f, up, fields) in rows.items()}
+
+
+def test_stage_table_in_the_docstring_is_the_cache_key():
+    table = _stage_table()
+    names = {f.name for f in dataclasses.fields(sc.Settings)}
+    assert set(table) == set(sc.STAGE_FIELDS)
+    for stage, fields in sc.STAGE_FIELDS.items():
+        func, upstream, listed = table[stage]
+        assert callable(getattr(sc, func)), func
+        assert listed & names == set(fields), stage
+        assert upstream == set(sc.UPSTREAM[stage]), stage
+    # every setting is read by some stage: a new lever must be wired into the cache key
+    assert {f for fs in sc.STAGE_FIELDS.values() for f in fs} == names
+
+
+def test_a_stage_reading_an_undeclared_setting_fails(monkeypatch):
+    monkeypatch.setitem(sc.STAGE_FIELDS, "supply", ("region", "year", "share_permit_holders", "housing_stock"))
+    with pytest.raises(AttributeError, match="extra_dwellings"):
+        sc.run(national_target=13000, cache=False)
+
+
+def test_settings_with_frames_compare_by_content():
+    stock = load_housing_stock()
+    a = sc.Settings(housing_stock=stock)
+    assert a == sc.Settings(housing_stock=stock.copy()) and hash(a) == hash(sc.Settings(housing_stock=stock.copy()))
+    stock.loc[0, "dwellings"] += 1  # the settings hold their own copy
+    assert a.housing_stock.loc[0, "dwellings"] == stock.loc[0, "dwellings"] - 1
+    assert a != sc.Settings(housing_stock=stock) and a != sc.Settings()
+
+
+def test_own_housing_stock_enters_supply_and_lettings():
+    stock = load_housing_stock()
+    doubled = stock.assign(dwellings=stock["dwellings"] * 2)
+    base = sc.run(national_target=13000)
+    more = sc.run(national_target=13000, housing_stock=doubled)
+    assert (more.supply["stock"] == 2 * base.supply["stock"]).all()
+    assert np.allclose(more.municipalities["lettings"], 2 * base.municipalities["lettings"])
+    assert more.supply["dwellings"].sum() > base.supply["dwellings"].sum()
+    with pytest.raises(ValidationError, match="GM0344"):
+        sc.run(national_target=13000, housing_stock=stock[stock["code"] != "GM0344"])

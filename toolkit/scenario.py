@@ -1,35 +1,67 @@
-"""The collegedag scenario: from inflow to targets, households, matching and indicators.
+"""The collegedag scenario: one pipeline from settings to every figure.
 
-One function, :func:`run`, takes the settings a facilitator changes on the
-dashboard (:class:`Settings`) and returns every figure the dashboard, the
-report and the maps show (:class:`Result`). The steps:
+:func:`run` takes the settings a facilitator or analyst changes
+(:class:`Settings`) and returns every figure the dashboard, the report, the
+maps and the command line show (:class:`Result`). It is the only way from
+settings to figures: the CLI (``matching``, ``demo``), the dashboard and the
+notebooks call it. The named stages, each a public function:
 
-1. **Inflow** (``toolkit.forecast``): first applications and nareizigers for
-   the next four quarters, scenario ``laag`` / ``midden`` / ``hoog`` or the
-   user's own number of first applications per year.
-2. **National half-year target**: ``(applications x recognition rate +
-   nareizigers) / 2`` persons, or a number the user gives
-   (``national_target``, e.g. the published 13,000 for 2017-I).
-3. **Municipal targets** by population share (``toolkit.taakstelling``).
-4. **Households**: referent households drawn in order from a synthetic
-   caseload (``toolkit.households``, status ``synthetisch``) until each
-   region's persons are reached; their final size after nareizigers, scaled
-   when the user sets ``nareizigers_per_referent``.
-5. **Supply**: dwellings free for permit holders per municipality and size
-   class (``toolkit.matching.supply_from_stock``, status ``schatting``) plus
-   the dwellings the user adds.
-6. **Matching** for every scope that fits in the region (solo, U10, U16),
-   the per-municipality table of the chosen scope, the kostendelersnorm cost
-   of sharing (``toolkit.benefits``) and a displacement indicator.
+1. **national** (:func:`national_half_year`): first applications and
+   nareizigers for the next four quarters (``toolkit.forecast``, scenario
+   ``laag`` / ``midden`` / ``hoog`` or the user's own number per year), the
+   national half-year target ``(applications x recognition rate +
+   nareizigers) / 2`` persons, or the published target of ``period`` scaled
+   by the scenario, or a number the user gives (``national_target``).
+2. **targets** (:func:`region_targets`): municipal targets by population
+   share (``toolkit.taakstelling``).
+3. **households** (:func:`draw_households`): referent households in order
+   from a synthetic caseload (``toolkit.households``, status ``synthetisch``)
+   until the region's persons are reached, or the analyst's own caseload
+   (all of it); final sizes after nareizigers, scaled when
+   ``nareizigers_per_referent`` is set; singles unwilling to share flagged.
+4. **supply** (:func:`dwelling_supply`): dwellings free for permit holders
+   per municipality and size class (``toolkit.matching.supply_from_stock``
+   on the shipped estimate or the analyst's own stock, status ``schatting``)
+   plus the dwellings the user adds.
+5. **matching** (:func:`solve_scope`): one solved ``MatchingModel`` per scope
+   (solo, U10, U16 when they lie in the region, or ``scopes``), and the
+   chosen ``scope``.
+6. **indicators** (:func:`indicators`): the scope comparison, the
+   per-municipality table with lettings and displacement, the kostendelersnorm
+   cost of sharing (``toolkit.benefits``) and the headline figures.
 
-Everything is computed offline from the shipped data; heavy inputs that do not
-depend on the settings (forecasts, the caseload) are cached.
+Stages 1-5 are cached by their inputs: the settings fields each stage reads
+plus those of the stages upstream of it, so that changing one control
+recomputes only the stages downstream of it (changing ``reserve`` re-solves the
+matching but neither redraws the households nor rebuilds the supply). A stage
+reads only the fields declared for it (``STAGE_FIELDS``; reading another one
+raises), so the table below is the cache key, not just its documentation:
+
+========== ================== ============ ==============================================================
+stage      function           upstream     settings fields the stage reads
+========== ================== ============ ==============================================================
+national   national_half_year -            inflow, recognition_rate, national_target, period
+targets    region_targets     national     region, year
+households draw_households    targets      seed, nareizigers_per_referent, share_singles_sharing, caseload
+supply     dwelling_supply    -            region, year, extra_dwellings, share_permit_holders, housing_stock
+matching   solve_scope        targets,     region, year, final_size_dwellings, max_adults_sharing, reserve
+                              households,  (and the scope it solves)
+                              supply
+indicators indicators         matching     scope, scopes (read by run to pick the models; not cached)
+========== ================== ============ ==============================================================
+
+Every cache keeps the :data:`CACHE_SIZE` most recently used entries per stage;
+:func:`cache_info` counts hits and misses, :func:`clear_cache` empties them,
+``run(..., cache=False)`` bypasses them. Everything is computed offline from the
+shipped data unless the settings carry the analyst's own files.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import numbers
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -37,8 +69,11 @@ import numpy as np
 import pandas as pd
 
 from ._errors import ValidationError
+from ._labels import scope_key
 
-__all__ = ["Settings", "Result", "run", "scopes_for", "DATASETS"]
+__all__ = ["Settings", "Result", "run", "scopes_for", "DATASETS", "STAGE_FIELDS", "national_half_year",
+           "region_targets", "draw_households", "dwelling_supply", "solve_scope", "indicators", "cache_info",
+           "clear_cache"]
 
 #: Registry names of the shipped datasets a scenario uses (for footers).
 DATASETS = ("inflow", "taakstelling", "population", "municipalities", "regions", "housing_stock", "lettings",
@@ -47,11 +82,27 @@ DATASETS = ("inflow", "taakstelling", "population", "municipalities", "regions",
 INFLOW_SCENARIOS = ("laag", "midden", "hoog")
 CASELOAD_SIZE = 20_000
 MAX_PERSONS = 10
+#: Entries kept per stage cache (least recently used dropped first).
+CACHE_SIZE = 64
+
+#: Settings fields each stage reads itself, and the stages whose output it uses (the module docstring's table).
+STAGE_FIELDS = {
+    "national": ("inflow", "recognition_rate", "national_target", "period"),
+    "targets": ("region", "year"),
+    "households": ("seed", "nareizigers_per_referent", "share_singles_sharing", "caseload"),
+    "supply": ("region", "year", "extra_dwellings", "share_permit_holders", "housing_stock"),
+    "matching": ("region", "year", "final_size_dwellings", "max_adults_sharing", "reserve"),
+    "indicators": ("scope", "scopes"),
+}
+UPSTREAM = {"national": (), "targets": ("national",), "households": ("targets",), "supply": (),
+            "matching": ("targets", "households", "supply"), "indicators": ("matching",)}
+
+_FRAMES = ("caseload", "housing_stock")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Settings:
-    """What a facilitator can change. Every field is keyword-only and checked by :func:`run`.
+    """What a facilitator or analyst can change. Every field is keyword-only and checked by :func:`run`.
 
     Parameters
     ----------
@@ -75,8 +126,8 @@ class Settings:
         forecast for the next half year.
     nareizigers_per_referent : float, optional
         Family members still to come per referent household, on average; they
-        join the referents who are alone now. ``None`` keeps the synthetic
-        caseload's own final sizes.
+        join the referents who are alone now. ``None`` keeps the caseload's
+        own final sizes.
     share_singles_sharing : float
         Share of single adults willing to share a dwelling (kostendelersnorm).
     max_adults_sharing : int
@@ -92,8 +143,25 @@ class Settings:
     scope : str or tuple
         The scope whose per-municipality figures are shown (``"solo"``,
         ``"U10"``, ``"U16"`` or codes).
+    scopes : tuple, optional
+        The scopes compared (names or tuples of codes); default
+        :func:`scopes_for` the region.
+    share_permit_holders : float, optional
+        Share of social-housing lettings that goes to permit holders; default
+        ``toolkit.matching.default_supply_rates`` (national 2022, 0.068).
+    caseload : DataFrame, optional
+        The analyst's own caseload (``schemas.CASELOAD`` columns, e.g. from
+        ``toolkit.io.read_caseload``, which validates it): every household in
+        it is matched, in file order. Default: the synthetic caseload.
+    housing_stock : DataFrame, optional
+        The analyst's own social-rental stock (``schemas.HOUSING_STOCK``, e.g.
+        from ``toolkit.io.read_housing_stock``) covering the region. Default:
+        the shipped estimate.
     seed : int
         Seed of the household draw.
+
+    The two frames are copied when the settings are made; settings compare and
+    hash by the frames' content, so they can key a cache.
     """
 
     region: str | tuple = "U16"
@@ -109,7 +177,26 @@ class Settings:
     reserve: float = 0.0
     extra_dwellings: int | dict = 0
     scope: str | tuple = "U16"
+    scopes: tuple | None = None
+    share_permit_holders: float | None = None
+    caseload: pd.DataFrame | None = field(default=None, repr=False)
+    housing_stock: pd.DataFrame | None = field(default=None, repr=False)
     seed: int = 0
+
+    def __post_init__(self):
+        for name in _FRAMES:
+            v = getattr(self, name)
+            if isinstance(v, pd.DataFrame):
+                object.__setattr__(self, name, v.copy())
+        if isinstance(self.scopes, list):
+            object.__setattr__(self, "scopes", tuple(s if isinstance(s, str) else tuple(s) for s in self.scopes))
+        object.__setattr__(self, "_frozen", {f.name: _freeze(getattr(self, f.name)) for f in dataclasses.fields(self)})
+
+    def __eq__(self, other):
+        return isinstance(other, Settings) and self._frozen == other._frozen
+
+    def __hash__(self):
+        return hash(tuple(self._frozen.values()))
 
     def replace(self, **changes):
         """A copy with some settings changed."""
@@ -121,6 +208,19 @@ class Settings:
         return dataclasses.replace(self, **changes)
 
 
+def _freeze(v):
+    """A hashable stand-in for a settings value (a frame by its content)."""
+    if isinstance(v, pd.DataFrame):
+        h = hashlib.sha256(repr((list(v.columns), [str(t) for t in v.dtypes], v.attrs.get("source"))).encode())
+        h.update(pd.util.hash_pandas_object(v, index=False).to_numpy().tobytes())
+        return ("frame", h.hexdigest())
+    if isinstance(v, dict):
+        return ("dict", tuple(sorted((str(k), _freeze(x)) for k, x in v.items())))
+    if isinstance(v, (list, tuple)):
+        return tuple(_freeze(x) for x in v)
+    return v
+
+
 @dataclass
 class Result:
     """Everything a scenario produces.
@@ -130,15 +230,18 @@ class Result:
     settings : Settings
     national : dict
         applications, nareizigers, recognition_rate, persons (national half-year
-        target), period, basis (``prognose`` or ``opgegeven``).
+        target), period, basis (``prognose``, ``gepubliceerd``,
+        ``gepubliceerd x scenario`` or ``opgegeven``).
     targets : DataFrame
         ``taakstelling.municipal_targets`` columns: period, code, name, share, target, target_int.
     households : DataFrame
         Matching households: household_id, size, adults, children, final_size, period (+ needs flags).
     supply : DataFrame
-        code, size_class, dwellings (after added dwellings, before reserve).
+        code, size_class, stock (social-rental dwellings), added (dwellings
+        the user adds), dwellings (free for permit holders, after added
+        dwellings, before reserve).
     comparison : DataFrame
-        ``matching.compare_scopes`` for the scopes of :func:`scopes_for`.
+        ``matching.scope_table`` for the compared scopes (``scopes`` or :func:`scopes_for`).
     municipalities : DataFrame
         Per municipality of the chosen scope (``MatchingModel.municipalities_``)
         plus dwellings_used, dwellings_needed (used + linked households still
@@ -152,7 +255,7 @@ class Result:
     headline : dict
         A few figures for the top of the dashboard and the report.
     model : MatchingModel
-        The solved model of the chosen scope.
+        The solved model of the chosen scope (shared with the stage cache: read it, do not change it).
     """
 
     settings: Settings
@@ -172,14 +275,18 @@ def _check_settings(s):
         raise ValidationError(f"run: expected toolkit.scenario.Settings, found {type(s).__name__}")
     problems = []
 
-    def share(name, lo=0.0, hi=1.0, *, open_hi=False):
+    def number(name, lo=0.0, hi=1.0, *, open_hi=False, optional=False):
         v = getattr(s, name)
+        if optional and v is None:
+            return
         if isinstance(v, bool) or not isinstance(v, numbers.Real) or not lo <= float(v) <= hi or (open_hi and v >= hi):
-            problems.append(f"{name}: expected a number between {lo:g} and {hi:g}, found {v!r}")
+            problems.append(f"{name}: expected a number between {lo:g} and {hi:g}{' or None' if optional else ''}, "
+                            f"found {v!r}")
 
-    share("recognition_rate")
-    share("share_singles_sharing")
-    share("reserve", open_hi=True)
+    number("recognition_rate")
+    number("share_singles_sharing")
+    number("reserve", open_hi=True)
+    number("share_permit_holders", optional=True)
     if isinstance(s.inflow, str):
         if s.inflow not in INFLOW_SCENARIOS:
             problems.append(f"inflow: expected one of {list(INFLOW_SCENARIOS)} or a number per year, found {s.inflow!r}")
@@ -194,6 +301,12 @@ def _check_settings(s):
     extra = s.extra_dwellings.values() if isinstance(s.extra_dwellings, dict) else [s.extra_dwellings]
     if any(isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 0 for v in extra):
         problems.append(f"extra_dwellings: expected whole numbers of at least 0, found {s.extra_dwellings!r}")
+    if s.scopes is not None and (not isinstance(s.scopes, tuple) or not s.scopes):
+        problems.append(f"scopes: expected a non-empty tuple of scope names or code tuples, or None, found {s.scopes!r}")
+    for name in _FRAMES:
+        v = getattr(s, name)
+        if v is not None and not isinstance(v, pd.DataFrame):
+            problems.append(f"{name}: expected a DataFrame (e.g. from toolkit.io) or None, found {type(v).__name__}")
     if problems:
         raise ValidationError("Settings: " + "; ".join(problems), problems)
 
@@ -226,7 +339,72 @@ def scopes_for(region, year=2016):
     return scopes
 
 
-# ----------------------------------------------------------------- cached inputs
+# ----------------------------------------------------------------- stage cache
+
+
+class _StageView:
+    """The settings as one stage sees them: reading an undeclared field is an error (it would miss the cache key)."""
+
+    __slots__ = ("_settings", "_stage", "_fields")
+
+    def __init__(self, settings, stage):
+        self._settings, self._stage, self._fields = settings, stage, set(STAGE_FIELDS[stage])
+
+    def __getattr__(self, name):
+        if name not in self._fields:
+            raise AttributeError(f"scenario stage {self._stage!r} reads setting {name!r}, which STAGE_FIELDS does "
+                                 f"not list for it: add it there (and to the table in the module docstring)")
+        return getattr(self._settings, name)
+
+
+def _closure(stage):
+    fields = list(STAGE_FIELDS[stage])
+    for up in UPSTREAM[stage]:
+        fields += [f for f in _closure(up) if f not in fields]
+    return tuple(fields)
+
+
+class _LRU:
+    def __init__(self):
+        self.data, self.hits, self.misses = OrderedDict(), 0, 0
+
+    def get(self, key, compute):
+        if key in self.data:
+            self.hits += 1
+            self.data.move_to_end(key)
+            return self.data[key]
+        self.misses += 1
+        value = compute()
+        self.data[key] = value
+        while len(self.data) > CACHE_SIZE:
+            self.data.popitem(last=False)
+        return value
+
+
+_CACHES = {stage: _LRU() for stage in ("national", "targets", "households", "supply", "matching")}
+
+
+def _stage(stage, settings, func, *args, extra=(), cache=True):
+    """``func(view, *args)``, cached by the values of the stage's fields and its upstream stages' fields."""
+    view = _StageView(settings, stage)
+    if not cache:
+        return func(view, *args)
+    key = tuple(settings._frozen[f] for f in _closure(stage)) + _freeze(tuple(extra))
+    return _CACHES[stage].get(key, lambda: func(view, *args))
+
+
+def cache_info():
+    """Hits, misses and entries of each stage cache: ``{stage: {"hits", "misses", "size"}}``."""
+    return {k: {"hits": c.hits, "misses": c.misses, "size": len(c.data)} for k, c in _CACHES.items()}
+
+
+def clear_cache():
+    """Empty the stage caches and reset their counts."""
+    for c in _CACHES.values():
+        c.__init__()
+
+
+# ----------------------------------------------------------------- inputs that no setting changes
 
 
 @lru_cache(maxsize=2)
@@ -241,21 +419,20 @@ def _inflow_forecasts():
 
 
 @lru_cache(maxsize=4)
-def _caseload(seed):
-    from .households import current_size, synthetic_caseload
+def _synthetic_households(seed):
+    from .households import synthetic_caseload
+    from .matching import households_from_caseload
 
     c = synthetic_caseload(CASELOAD_SIZE, seed=seed)
-    c = c.assign(size=current_size(c))
     # the largest dwelling class suits 10 persons: larger households are rare and left out here
     # (the matching model rejects them with a clear error when they come from a user's caseload)
-    return c[c["final_size"] <= MAX_PERSONS].reset_index(drop=True)
+    c = c[c["final_size"] <= MAX_PERSONS].reset_index(drop=True)
+    hh = households_from_caseload(c)
+    hh.attrs.update(status="synthetisch", source=c.attrs.get("source", ""))
+    return hh
 
 
-@lru_cache(maxsize=2)
-def _base_supply():
-    from .matching import supply_from_stock
-
-    return supply_from_stock()
+# ----------------------------------------------------------------- stages
 
 
 def _half_year_label(period_start):
@@ -274,7 +451,7 @@ def _forecast_persons(inflow, recognition_rate):
 
 
 def national_half_year(settings):
-    """Steps 1-2: the national half-year target in persons and where it came from.
+    """Stage ``national``: the national half-year target in persons and where it came from.
 
     - ``national_target`` given: that number (basis ``opgegeven``);
     - ``period`` given with a published target (``geodata/taakstelling.csv``):
@@ -309,13 +486,37 @@ def national_half_year(settings):
     return {**out, "persons": persons, "period": period, "basis": "prognose"}
 
 
-def _households(settings, persons_needed, period):
-    """Step 4: referent households in caseload order until ``persons_needed`` persons."""
+def region_targets(settings, national):
+    """Stage ``targets``: the national persons of :func:`national_half_year` apportioned by population share."""
+    from .taakstelling import municipal_targets
+
+    targets = municipal_targets(pd.DataFrame({"period": [national["period"]], "target": [national["persons"]]}),
+                                year=settings.year, region=_region_arg(settings.region))
+    targets.attrs.update(
+        status="gepubliceerd" if national["basis"] == "gepubliceerd" else "schatting",
+        source=f"landelijke taakstelling ({national['basis']}) naar rato van de bevolking (Huisvestingswet 2014); "
+               "geodata/taakstelling.csv, geodata/population.csv",
+    )
+    return targets
+
+
+def draw_households(settings, targets):
+    """Stage ``households``: the households to house in the half year of ``targets``.
+
+    Synthetic: referent households in caseload order until the region's
+    persons (``targets.target_int``) are reached. The analyst's own
+    ``caseload``: all its households, in file order.
+    """
     from .matching import households_from_caseload
 
-    c = _caseload(settings.seed)
-    final = c["final_size"].to_numpy(dtype=float)
-    size = c["size"].to_numpy(dtype=float)
+    if settings.caseload is not None:
+        hh = households_from_caseload(settings.caseload)
+        hh.attrs.update(status=settings.caseload.attrs.get("status") or "eigen bestand",
+                        source=settings.caseload.attrs.get("source", "eigen bestand"))
+    else:
+        hh = _synthetic_households(settings.seed)
+    final = hh["final_size"].to_numpy(dtype=float)
+    size = hh["size"].to_numpy(dtype=float)
     if settings.nareizigers_per_referent is not None:
         # The user's average of family members still to come per referent household joins the
         # referents who are alone now (most nareizigers join a referent who travelled alone,
@@ -325,22 +526,24 @@ def _households(settings, persons_needed, period):
         per_alone = settings.nareizigers_per_referent * len(size) / max(int(alone.sum()), 1)
         pending = np.where(alone, np.floor(per_alone + rng.random(len(size))), 0.0)
         final = np.minimum(size + pending, MAX_PERSONS)
-    cum = np.cumsum(final)
-    n = int(np.searchsorted(cum, persons_needed) + 1) if persons_needed > 0 else 0
-    if n > len(c):
-        raise ValidationError(
-            f"run: the region needs {persons_needed:,.0f} persons in one half year, more than the "
-            f"{len(c):,} synthetic households hold; lower the inflow or the national target"
-        )
-    chosen = c.iloc[:n].assign(final_size=final[:n].astype("int64"))
-    hh = households_from_caseload(chosen, period=period)
-    single = (hh["final_size"] == 1) & (hh["adults"] == 1) & (hh["children"] == 0)
+    n = len(hh)
+    if settings.caseload is None:
+        persons_needed = float(targets["target_int"].sum())
+        n = int(np.searchsorted(np.cumsum(final), persons_needed) + 1) if persons_needed > 0 else 0
+        if n > len(hh):
+            raise ValidationError(
+                f"run: the region needs {persons_needed:,.0f} persons in one half year, more than the "
+                f"{len(hh):,} synthetic households hold; lower the inflow or the national target"
+            )
+    attrs = dict(hh.attrs)
+    out = hh.iloc[:n].assign(final_size=final[:n].astype("int64"), period=str(targets["period"].iloc[0]))
+    single = (out["final_size"] == 1) & (out["adults"] == 1) & (out["children"] == 0)
     rng = np.random.default_rng(settings.seed + 2)
-    willing = rng.random(len(hh)) < settings.share_singles_sharing
+    willing = rng.random(len(out)) < settings.share_singles_sharing
     # a needs flag that every municipality meets: it only keeps unwilling singles out of shared dwellings
-    hh["needs_eigen_woning"] = single & ~willing
-    hh.attrs.update(status="synthetisch", source=c.attrs.get("source", ""))
-    return hh
+    out["needs_eigen_woning"] = single & ~willing
+    out.attrs = attrs
+    return out.reset_index(drop=True)
 
 
 def _spread(total, weights):
@@ -352,55 +555,131 @@ def _spread(total, weights):
     return largest_remainder(total * w / w.sum(), total)
 
 
-def _supply(settings, codes):
-    """Step 5: free dwellings per municipality and class, plus the added dwellings."""
-    from .data import load_housing_stock
+def dwelling_supply(settings):
+    """Stage ``supply``: per municipality and size class the social-rental stock, the added and the free dwellings.
 
-    base = _base_supply()
-    base = base[base["code"].isin(codes)].copy()
+    Returns a frame with columns code, size_class, stock, added, dwellings
+    (free for permit holders: ``supply_from_stock`` + added); ``attrs``
+    status ``schatting``, source and derivation.
+    """
+    from .data import load_housing_stock
+    from .matching import supply_from_stock
+    from .regions import region_codes
+
+    codes = region_codes(_region_arg(settings.region), settings.year)
+    own = settings.housing_stock is not None
+    stock = settings.housing_stock if own else load_housing_stock()
+    free = supply_from_stock(stock, share_permit_holders=settings.share_permit_holders)
+    attrs = dict(free.attrs)
+    stock = stock.assign(code=stock["code"].astype(str), size_class=stock["size_class"].astype(free["size_class"].dtype))
+    base = free.merge(stock[["code", "size_class", "dwellings"]].rename(columns={"dwellings": "stock"}),
+                      on=["code", "size_class"], how="left")
+    base = base[base["code"].isin(codes)].reset_index(drop=True)
     missing = sorted(set(codes) - set(base["code"]))
     if missing:
-        raise ValidationError(
-            f"run: no housing stock shipped for {missing} (geodata/housing_stock.csv covers the 2016 U16 "
-            "division); pass year=2016 or load your corporations' figures with toolkit.io.read_housing_stock"
-        )
+        where = (f"the housing stock file {settings.housing_stock.attrs.get('source', '')!r}" if own else
+                 "geodata/housing_stock.csv (the 2016 U16 division); pass year=2016 or load your corporations' "
+                 "figures with toolkit.io.read_housing_stock")
+        raise ValidationError(f"run: no housing stock for {missing} in {where}")
     extra = settings.extra_dwellings
     per_code = extra if isinstance(extra, dict) else {c: extra for c in codes}
     unknown = sorted(set(per_code) - set(codes))
     if unknown:
         raise ValidationError(f"extra_dwellings: municipalities {unknown} are not in the region {list(codes)}")
-    stock = load_housing_stock()
     base["added"] = 0
     for code, n in per_code.items():
-        if not n:
-            continue
         rows = base.index[base["code"] == code]
-        weights = stock.set_index(["code", "size_class"]).loc[[(code, k) for k in base.loc[rows, "size_class"]], "dwellings"]
-        base.loc[rows, "added"] = _spread(int(n), weights.to_numpy())
+        if n:
+            base.loc[rows, "added"] = _spread(int(n), base.loc[rows, "stock"].to_numpy())
     base["dwellings"] = base["dwellings"] + base["added"]
-    return base.reset_index(drop=True)
+    out = base[["code", "size_class", "stock", "added", "dwellings"]]
+    out.attrs = {**attrs, "own": own}
+    return out
 
 
-def _lettings(settings, codes):
+def solve_scope(settings, scope, households, supply, targets):
+    """Stage ``matching``: the ``MatchingModel`` of one scope, solved (``toolkit.matching.solve_scopes``)."""
+    from . import matching
+    from .regions import region_codes
+
+    region = _region_arg(settings.region)
+    codes = region_codes(region, settings.year)
+    models = matching.solve_scopes(households, supply[["code", "size_class", "dwellings"]], targets,
+                                   scopes=[scope], region=region, year=settings.year,
+                                   use_final_size=settings.final_size_dwellings,
+                                   sharing=int(settings.max_adults_sharing), reserve=float(settings.reserve),
+                                   needs_places={"eigen_woning": list(codes)})
+    return models[scope_key(scope)]
+
+
+def _lettings(supply):
     """Social-housing lettings per municipality in a half year (stock x turnover / 2 + added dwellings)."""
-    from .data import load_housing_stock
     from .matching import default_supply_rates
 
-    stock = load_housing_stock()
-    stock = stock[stock["code"].isin(codes)].groupby("code")["dwellings"].sum()
-    lettings = stock * default_supply_rates()["turnover"] / 2
-    extra = settings.extra_dwellings
-    added = pd.Series(extra if isinstance(extra, dict) else {c: extra for c in codes}, dtype=float).reindex(lettings.index).fillna(0)
-    return lettings + added
+    per_code = supply.groupby("code")[["stock", "added"]].sum()
+    return per_code["stock"] * default_supply_rates()["turnover"] / 2 + per_code["added"]
 
 
-def run(settings=None, **changes):
-    """Compute a collegedag scenario.
+def indicators(national, targets, households, supply, models, model):
+    """Stage ``indicators``: comparison, per-municipality table, sharing cost and headline figures.
+
+    ``models`` maps the compared scopes' labels to their solved models and
+    ``model`` is the chosen scope's. Returns ``(comparison, municipalities,
+    sharing, headline)`` (see :class:`Result`).
+    """
+    from . import benefits, matching
+
+    comparison = matching.scope_table(models)
+    mun = model.municipalities_.copy()
+    if len(model.dwellings_):
+        sharing = benefits.sharing_cost(model.dwellings_[["code", "adults", "shared"]] if "shared" in model.dwellings_
+                                        else model.dwellings_[["code", "adults"]])
+    else:
+        sharing = pd.DataFrame(columns=["code", "dwellings_saved", "benefit_lost"])
+    dwellings_used = model.dwellings_.groupby("code").size() if len(model.dwellings_) else pd.Series(dtype=float)
+    mun["dwellings_used"] = mun["code"].map(dwellings_used).fillna(0).astype("int64")
+    # dwellings the municipality would let to permit holders to meet its part: used + still waiting
+    mun["dwellings_needed"] = mun["dwellings_used"] + mun["linked_households_waiting"]
+    mun["lettings"] = mun["code"].map(_lettings(supply))
+    mun["displacement"] = mun["dwellings_needed"] / mun["lettings"]
+    mun = mun.merge(sharing[["code", "dwellings_saved", "benefit_lost"]], on="code", how="left")
+    mun[["dwellings_saved", "benefit_lost"]] = mun[["dwellings_saved", "benefit_lost"]].fillna(0)
+    synthetic = households.attrs.get("status") == "synthetisch"
+    mun.attrs.update(
+        status="synthetisch" if synthetic else "schatting",
+        source="toolkit.matching op " + ("synthetische huishoudens (toolkit.households)" if synthetic else
+                                         f"huishoudens uit {households.attrs.get('source', 'eigen bestand')}")
+               + (" en geschat woningaanbod (geodata/housing_stock.csv, schatting)" if not supply.attrs.get("own")
+                  else f" en woningaanbod uit {supply.attrs.get('source', 'eigen bestand')} (schatting)"),
+    )
+    row = model.summary_
+    headline = {
+        "period": national["period"],
+        "national_persons": national["persons"],
+        "region_persons": float(targets["target"].sum()),
+        "households": int(len(households)),
+        "households_housed": int(row["households_housed"]),
+        "households_waiting": int(row["households_waiting"]),
+        "pct_target": float(row["pct_target"]),
+        "gain_vs_solo": int(row["households_housed"] - comparison["households_housed"].iloc[0]),
+        "persons_gain_vs_solo": int(row["persons_housed"] - comparison["persons_housed"].iloc[0]),
+        "dwellings_saved": int(mun["dwellings_saved"].sum()),
+        "benefit_lost": float(mun["benefit_lost"].sum()),
+        "displacement": float(mun["dwellings_needed"].sum() / mun["lettings"].sum()),
+    }
+    return comparison, mun, sharing, headline
+
+
+def run(settings=None, *, cache=True, **changes):
+    """Compute a scenario: the stages of the module docstring, in order.
 
     Parameters
     ----------
     settings : Settings, optional
         Default :class:`Settings` (U16, 2016 composition, midden).
+    cache : bool
+        Reuse the stages whose inputs did not change (default); ``False``
+        computes every stage afresh and leaves the caches as they are.
     **changes
         Settings to change, e.g. ``run(scope="U10", reserve=0.1)``.
 
@@ -416,70 +695,21 @@ def run(settings=None, **changes):
     >>> bool(r.comparison["objective"].is_monotonic_decreasing)
     True
     """
-    from . import benefits, matching
-    from .regions import region_codes
-    from .taakstelling import municipal_targets
-
     settings = (settings or Settings()).replace(**changes)
     _check_settings(settings)
-    region = _region_arg(settings.region)
-    codes = region_codes(region, settings.year)
-    national = national_half_year(settings)
-    targets = municipal_targets(pd.DataFrame({"period": [national["period"]], "target": [national["persons"]]}),
-                                year=settings.year, region=region)
-    targets.attrs.update(
-        status="gepubliceerd" if national["basis"] == "gepubliceerd" else "schatting",
-        source=f"landelijke taakstelling ({national['basis']}) naar rato van de bevolking (Huisvestingswet 2014); "
-               "geodata/taakstelling.csv, geodata/population.csv",
-    )
-    hh = _households(settings, float(targets["target_int"].sum()), national["period"])
-    supply = _supply(settings, codes)
-    params = dict(use_final_size=settings.final_size_dwellings, sharing=int(settings.max_adults_sharing),
-                  reserve=float(settings.reserve), needs_places={"eigen_woning": list(codes)})
-    sup = supply[["code", "size_class", "dwellings"]]
-    scopes = scopes_for(settings.region, settings.year)
-    scope = _region_arg(settings.scope)
-    label = scope if isinstance(scope, str) else "eigen selectie"
-    models = matching.solve_scopes(hh, sup, targets, scopes=scopes, region=region, year=settings.year, **params)
-    comparison = matching.scope_table(models)
-    model = models.get(label)
-    if model is None or (label == "eigen selectie" and list(scope) != list(scopes[-1])):  # not among the compared scopes
-        model = matching.MatchingModel.from_frames(hh, sup, targets, scope=scope, region=region, year=settings.year,
-                                                   **params).solve()
-    mun = model.municipalities_.copy()
-    if len(model.dwellings_):
-        sharing = benefits.sharing_cost(model.dwellings_[["code", "adults", "shared"]] if "shared" in model.dwellings_
-                                        else model.dwellings_[["code", "adults"]])
-    else:
-        sharing = pd.DataFrame(columns=["code", "dwellings_saved", "benefit_lost"])
-    dwellings_used = model.dwellings_.groupby("code").size() if len(model.dwellings_) else pd.Series(dtype=float)
-    lettings = _lettings(settings, codes)
-    mun["dwellings_used"] = mun["code"].map(dwellings_used).fillna(0).astype("int64")
-    # dwellings the municipality would let to permit holders to meet its part: used + still waiting
-    mun["dwellings_needed"] = mun["dwellings_used"] + mun["linked_households_waiting"]
-    mun["lettings"] = mun["code"].map(lettings)
-    mun["displacement"] = mun["dwellings_needed"] / mun["lettings"]
-    mun = mun.merge(sharing[["code", "dwellings_saved", "benefit_lost"]], on="code", how="left")
-    mun[["dwellings_saved", "benefit_lost"]] = mun[["dwellings_saved", "benefit_lost"]].fillna(0)
-    mun.attrs.update(
-        status="synthetisch",
-        source="toolkit.matching op synthetische huishoudens (toolkit.households) en geschat woningaanbod "
-               "(geodata/housing_stock.csv, schatting)",
-    )
-    row = model.summary_
-    headline = {
-        "period": national["period"],
-        "national_persons": national["persons"],
-        "region_persons": float(targets["target"].sum()),
-        "households": int(len(hh)),
-        "households_housed": int(row["households_housed"]),
-        "households_waiting": int(row["households_waiting"]),
-        "pct_target": float(row["pct_target"]),
-        "gain_vs_solo": int(row["households_housed"] - comparison["households_housed"].iloc[0]),
-        "persons_gain_vs_solo": int(row["persons_housed"] - comparison["persons_housed"].iloc[0]),
-        "dwellings_saved": int(mun["dwellings_saved"].sum()),
-        "benefit_lost": float(mun["benefit_lost"].sum()),
-        "displacement": float(mun["dwellings_needed"].sum() / mun["lettings"].sum()),
-    }
-    return Result(settings=settings, national=national, targets=targets, households=hh, supply=supply,
-                  comparison=comparison, municipalities=mun, sharing=sharing, headline=headline, model=model)
+    national = _stage("national", settings, national_half_year, cache=cache)
+    targets = _stage("targets", settings, region_targets, national, cache=cache)
+    hh = _stage("households", settings, draw_households, targets, cache=cache)
+    supply = _stage("supply", settings, dwelling_supply, cache=cache)
+
+    def solved(scope):
+        return _stage("matching", settings, solve_scope, scope, hh, supply, targets, extra=(scope,), cache=cache)
+
+    view = _StageView(settings, "indicators")
+    scopes = view.scopes or tuple(scopes_for(settings.region, settings.year))
+    models = {scope_key(s): solved(s if isinstance(s, str) else tuple(s)) for s in scopes}
+    model = solved(view.scope if isinstance(view.scope, str) else tuple(view.scope))
+    comparison, mun, sharing, headline = indicators(national, targets, hh, supply, models, model)
+    return Result(settings=settings, national=dict(national), targets=targets.copy(), households=hh.copy(),
+                  supply=supply.copy(), comparison=comparison, municipalities=mun, sharing=sharing,
+                  headline=headline, model=model)
