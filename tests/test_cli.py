@@ -5,9 +5,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
-from toolkit import ValidationError, cli
+from toolkit import ValidationError, cli, io, scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 REGISTRY = json.loads((ROOT / "toolkit" / "geodata" / "registry.json").read_text(encoding="utf-8"))
@@ -161,3 +162,63 @@ def test_prognose_prints_model_and_both_baselines():
     assert r.returncode == 0, r.stderr
     for label in ("seizoensmodel", "seizoensnaief", "drift"):
         assert label in r.stdout
+
+
+# ---- matching: the same pipeline as toolkit.scenario.run --------------------
+
+
+def _cli_table(tmp_path, *args):
+    out = tmp_path / "schalen.csv"
+    assert cli.main(["matching", *args, "--uit", str(out)]) == 0
+    return pd.read_csv(out)
+
+
+def _expected(**settings):
+    return scenario.run(scenario.Settings(**settings), cache=False).comparison
+
+
+def test_matching_gives_the_figures_of_scenario_run(tmp_path, capsys):
+    table = _cli_table(tmp_path)
+    expected = _expected(region="U16", year=2016, period="2017-I", scope="U16")
+    pd.testing.assert_frame_equal(table, expected, check_dtype=False)
+    # the 2017-I target for the U16: 13,000 x 890,177 / 16,979,120 = 681.6, so 682 whole persons (FACTS.md §3, §9)
+    assert (table["target"] == 682).all()
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[0].split()[:3] == ["scope", "households", "households_housed"]
+    assert [line.split()[:3] for line in printed[1:4]] == [[s, str(h), str(k)] for s, h, k in
+                                                          expected[["scope", "households", "households_housed"]].values]
+
+
+def test_matching_u10_compares_the_scopes_inside_it(tmp_path):
+    table = _cli_table(tmp_path, "--regio", "U10", "--reserve", "0.1", "--delen", "3", "--seed", "2")
+    expected = _expected(region="U10", year=2016, scope="U10", reserve=0.1, share_singles_sharing=1.0,
+                         max_adults_sharing=3, seed=2)
+    assert table["scope"].tolist() == ["solo", "U10"]
+    pd.testing.assert_frame_equal(table, expected, check_dtype=False)
+
+
+def test_matching_with_own_caseload_and_stock(tmp_path):
+    from toolkit.data import load_housing_stock
+    from toolkit.households import synthetic_caseload
+
+    codes = ["GM0344", "GM0355"]
+    caseload = tmp_path / "dossiers.csv"
+    synthetic_caseload(60, seed=5).query("final_size <= 10").to_csv(caseload, index=False)
+    stock = tmp_path / "voorraad.csv"
+    shipped = load_housing_stock()
+    shipped[shipped["code"].isin(codes)][["code", "size_class", "dwellings"]].to_csv(stock, index=False)
+    table = _cli_table(tmp_path, "--regio", ",".join(codes), "--huishoudens", str(caseload), "--woningvoorraad",
+                       str(stock), "--aandeel", "0.2")
+    expected = _expected(region=tuple(codes), year=2016, scope=tuple(codes), share_permit_holders=0.2,
+                         caseload=io.read_caseload(caseload), housing_stock=io.read_housing_stock(stock))
+    pd.testing.assert_frame_equal(table, expected, check_dtype=False)
+    # every household of the file is matched, not a draw up to the target
+    assert (table["households"] == len(pd.read_csv(caseload))).all()
+
+
+@pytest.mark.parametrize("args,expected", [(["--delen", "0"], "--delen"), (["--periode", "2031-I"], "2031-I"),
+                                           (["--aandeel", "1.5"], "share_permit_holders")])
+def test_matching_bad_option_is_one_line(capsys, args, expected):
+    assert cli.main(["matching", *args]) == 2
+    err = capsys.readouterr().err
+    assert expected in err and len(err.strip().splitlines()) == 1

@@ -133,6 +133,7 @@ def cmd_demo(args):
 
     from .demo import run_demo
     from .report import nl_number
+    from .scenario import Settings
 
     date = None
     if args.datum:
@@ -140,7 +141,9 @@ def cmd_demo(args):
             date = pd.Timestamp(args.datum)
         except ValueError:
             raise ValidationError(f"--datum: expected a date like 2016-10-04, found {args.datum!r}") from None
-    res = run_demo(args.out, region=_parse_region(args.regio), year=args.jaar, date=date, boundaries_path=args.grenzen)
+    region = _region_setting(_parse_region(args.regio))
+    res = run_demo(args.out, settings=Settings(region=region, year=args.jaar, scope=region), date=date,
+                   boundaries_path=args.grenzen)
     h = res["headline"]
     print()
     print(f"Geschreven in {args.out}/ ({len(res['files'])} bestanden):")
@@ -188,43 +191,57 @@ def _configure_matching(p):
     p.add_argument("--periode", default="2017-I", help="half year of the national target (default 2017-I)")
     p.add_argument("--jaar", type=int, default=2016, help="municipal division and population year (default 2016)")
     p.add_argument("--regio", default="U16", help="municipalities taking part (default U16)")
-    p.add_argument("--schalen", default="solo;U10;U16", help="scopes to compare, separated by ';' (default solo;U10;U16)")
-    p.add_argument("--huishoudens", default=None, help="caseload CSV/xlsx (default: synthetic households)")
+    p.add_argument("--schalen", default=None,
+                   help="scopes to compare, separated by ';' (default: solo, and U10 and U16 when they lie in the region)")
+    p.add_argument("--huishoudens", default=None, help="caseload CSV/xlsx, every household matched (default: synthetic)")
     p.add_argument("--woningvoorraad", default=None, help="housing stock CSV/xlsx (default: shipped estimate)")
     p.add_argument("--aandeel", type=float, default=None, help="share of lettings to permit holders (default 2022: 0.068)")
-    p.add_argument("--delen", type=int, default=1, help="max adults sharing a dwelling (default 1: nobody shares)")
+    p.add_argument("--delen", type=int, default=1,
+                   help="max adults sharing a dwelling; 2 or more lets every single adult share (default 1: nobody shares)")
     p.add_argument("--reserve", type=float, default=0.0, help="share of dwellings kept free (default 0)")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--uit", default=None, help="also write the comparison table to this CSV file")
+
+
+def _region_setting(region):
+    return region if isinstance(region, str) else tuple(region)
+
+
+def _matching_settings(args):
+    """The :class:`~toolkit.scenario.Settings` of a ``matching`` command line (user files read and validated here)."""
+    from . import io
+    from .scenario import Settings, scopes_for
+
+    if args.delen < 1:
+        raise ValidationError(f"--delen: expected a whole number of at least 1, found {args.delen}")
+    region = _region_setting(_parse_region(args.regio))
+    scopes = None
+    if args.schalen:
+        scopes = tuple(_region_setting(_parse_region(s.strip())) for s in args.schalen.split(";") if s.strip())
+    last = scopes[-1] if scopes else scopes_for(region, args.jaar)[-1]
+    sharing = {"share_singles_sharing": 1.0, "max_adults_sharing": args.delen} if args.delen >= 2 else {}
+    return Settings(region=region, year=args.jaar, period=args.periode, scopes=scopes, scope=_region_setting(last),
+                    reserve=args.reserve, share_permit_holders=args.aandeel, seed=args.seed,
+                    caseload=io.read_caseload(args.huishoudens) if args.huishoudens else None,
+                    housing_stock=io.read_housing_stock(args.woningvoorraad) if args.woningvoorraad else None,
+                    **sharing)
 
 
 @command("matching", "match households to municipalities by dwelling size: solo vs U10 vs U16")
 def cmd_matching(args):
     import pandas as pd
 
-    from . import data, households, io, matching, taakstelling
+    from ._files import atomic_write
+    from .scenario import run
 
-    national = data.load_taakstelling().set_index("period")
-    if args.periode not in national.index:
-        raise ValidationError(f"--periode: no national target for {args.periode!r}; known: {list(national.index)}")
-    region = _parse_region(args.regio)
-    targets = taakstelling.municipal_targets(float(national.loc[args.periode, "target"]), year=args.jaar, region=region)
-    targets = targets.drop(columns="period")
-    if args.huishoudens:
-        caseload = io.read_caseload(args.huishoudens)
-    else:
-        total = int(targets["target_int"].sum())
-        caseload = households.synthetic_caseload(2 * total, seed=args.seed)
-        size = households.current_size(caseload)
-        caseload = caseload[size.cumsum() <= total]
-    stock = io.read_housing_stock(args.woningvoorraad) if args.woningvoorraad else None
-    supply = matching.supply_from_stock(stock, share_permit_holders=args.aandeel)
-    scopes = [s.strip() for s in args.schalen.split(";")]
-    table = matching.compare_scopes(caseload, supply, targets, scopes=scopes, region=region, year=args.jaar,
-                                    sharing=args.delen, reserve=args.reserve)
+    result = run(_matching_settings(args))
+    table = result.comparison
     with pd.option_context("display.width", 160, "display.max_columns", 20):
         print(table.round(1).to_string(index=False))
-    print(f"woningaanbod: {supply.attrs['status']} ({supply.attrs['derivation']}); "
-          f"huishoudens: {caseload.attrs.get('status', 'eigen bestand')}")
+    if args.uit:
+        print(f"tabel -> {atomic_write(args.uit, table.to_csv(index=False))}")
+    supply, hh = result.supply.attrs, result.households.attrs
+    print(f"woningaanbod: {supply['status']} ({supply['derivation']}); huishoudens: {hh.get('status') or 'eigen bestand'}")
     return 0
 
 

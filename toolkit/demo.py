@@ -14,12 +14,11 @@ from pathlib import Path
 import pandas as pd
 
 from ._files import atomic_write
+from ._labels import scope_label
 from .report import Section, nl_number, write_report
 from .scenario import DATASETS, Settings, run
 
-__all__ = ["run_demo", "SCOPE_LABELS"]
-
-SCOPE_LABELS = {"solo": "elke gemeente alleen", "U10": "samen als U10", "U16": "samen als U16"}
+__all__ = ["run_demo"]
 
 _COMPARISON_COLUMNS = {
     "scope": "schaal",
@@ -67,7 +66,7 @@ def _tables(result, demand_table, participation, needs):
     }
 
 
-def run_demo(out_dir="out", *, region="U16", year=2016, date=None, progress=print, settings=None, boundaries_path=None):
+def run_demo(out_dir="out", *, settings=None, date=None, progress=print, boundaries_path=None):
     """Run the default collegedag scenario and write every output into ``out_dir``.
 
     Parameters
@@ -75,16 +74,14 @@ def run_demo(out_dir="out", *, region="U16", year=2016, date=None, progress=prin
     out_dir : str or Path
         Created when missing; existing files of the same name are replaced
         (each file is written atomically).
-    region : str or list of str
-        ``"U16"`` (default, 2016 composition with ``year=2016``), ``"U10"`` or codes.
-    year : int
-        Municipal division and population year.
+    settings : Settings, optional
+        The scenario (``toolkit.scenario.Settings``; default the collegedag
+        scenario: U16 in its 2016 composition, 2017-I). Every figure comes
+        from ``toolkit.scenario.run(settings)``.
     date : date-like, optional
         Date printed on maps and the report (default today).
     progress : callable or None
         Receives one Dutch line per step (default ``print``).
-    settings : Settings, optional
-        Other scenario settings (region and year are taken from the arguments).
     boundaries_path : str or Path, optional
         A GeoJSON/GeoPackage/Shapefile of CBS municipalities for real polygons
         (default: PDOK cache, else the schematic map).
@@ -102,8 +99,8 @@ def run_demo(out_dir="out", *, region="U16", year=2016, date=None, progress=prin
     out = Path(out_dir)
     date = pd.Timestamp(date) if date is not None else pd.Timestamp.today().normalize()
     steps = 6
-    settings = (settings or Settings()).replace(region=region if isinstance(region, str) else tuple(region), year=int(year),
-                                                scope=region if isinstance(region, str) else tuple(region))
+    settings = settings or Settings()
+    year = settings.year
     written = []
 
     _say(progress, f"[1/{steps}] prognose, taakstelling en matching ({settings.region}, indeling {year})")
@@ -189,7 +186,7 @@ def _sections(result, dem, participation, needs, png_path):
         ],
         columns=["kerncijfer", "waarde"],
     )
-    comp = result.comparison.assign(scope=result.comparison["scope"].map(lambda s: SCOPE_LABELS.get(str(s), str(s))))
+    comp = result.comparison.assign(scope=result.comparison["scope"].map(scope_label))
     comp = comp[list(_COMPARISON_COLUMNS)].rename(columns=_COMPARISON_COLUMNS)
     mun = result.municipalities[list(_MUNICIPALITY_COLUMNS)].rename(columns=_MUNICIPALITY_COLUMNS)
     demand_wide = dem.pivot_table(index="name", columns="size_class", values="households", aggfunc="sum").round(0)
