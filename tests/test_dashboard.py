@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 
 import pytest
 
-from toolkit import dashboard
+from toolkit import dashboard, scenario
 from toolkit.data import load_housing_stock
 from toolkit.matching import default_supply_rates
 
@@ -29,6 +30,22 @@ def _row(result, scope):
     return c[c["scope"].astype(str) == scope].iloc[0]
 
 
+def _html_children(widget):
+    """Every HTML widget inside ``widget``, depth first."""
+    import ipywidgets as w
+
+    if isinstance(widget, w.HTML):
+        yield widget
+    for child in getattr(widget, "children", ()):
+        yield from _html_children(child)
+
+
+def _values(chart):
+    """The value labels of an HTML chart, in the order shown, as floats."""
+    return [float(v.replace(".", "").replace(",", ".").replace("\u2212", "-").rstrip(" %"))
+            for v in re.findall(r'<span class="val">([^<]*)</span>', chart)]
+
+
 def test_controls_describe_the_settings(app):
     s = app.settings
     assert s == app.reference.settings  # the reference is what the controls start from
@@ -46,6 +63,17 @@ def test_controls_describe_the_settings(app):
     assert app.result.settings == s
 
 
+def test_readouts_are_dutch_and_follow_the_sliders(app):
+    r = app.readouts
+    assert r["recognition_rate"].value == "77,5 %"
+    assert r["nareizigers_per_referent"].value == "1,0"
+    app.controls["recognition_rate"].value = 0.8
+    app.controls["reserve"].value = 0.15
+    assert (r["recognition_rate"].value, r["reserve"].value) == ("80,0 %", "15 %")
+    for c in app.controls.values():  # no slider shows its own (English) readout
+        assert getattr(c, "readout", False) is False
+
+
 def test_u16_never_scores_worse_than_solo(app):
     c = app.controls
     cases = [dict(), dict(reserve=0.2), dict(extra_dwellings=10), dict(inflow="hoog"),
@@ -59,19 +87,31 @@ def test_u16_never_scores_worse_than_solo(app):
         assert _row(r, "U16")["households_housed"] >= _row(r, "solo")["households_housed"], case
 
 
-def test_scope_control_moves_the_highlight_not_the_comparison(app):
-    before = app.result.comparison.copy()
-    chart = bytes(app._views[0].children[1].value)
-    assert re.search(r'<tr class="chosen"><td>U16</td>', app.comparison.value)
+def test_pooling_chart_shows_the_gain_against_each_municipality_alone(app):
+    app.controls["reserve"].value = 0.1
     app.controls["scope"].value = "U10"
-    assert re.search(r'<tr class="chosen"><td>U10</td>', app.comparison.value)
-    assert app.comparison.value.count('class="chosen"') == 1
+    cur, ref = app.result, app.reference
+    chart = app.views[0]["chart"].value
+    assert "(U10)" in chart
+    expected = []
+    for column, sign in (("persons_housed", 1), ("mismatch", -1), ("households_waiting", -1)):
+        for r in (ref, cur):  # the reference first, then the current setting
+            expected.append(sign * (_row(r, "U10")[column] - _row(r, "solo")[column]))
+    assert _values(chart) == pytest.approx(expected)
+    # matching solo has no gain against itself: the chart shows the largest scale instead
+    app.controls["scope"].value = "solo"
+    assert "(U16)" in app.views[0]["chart"].value
+
+
+def test_scope_control_moves_the_headline_not_the_comparison(app):
+    before = app.result.comparison.copy()
+    app.controls["scope"].value = "U10"
     assert app.result.comparison.equals(before)  # the same inputs solved for every scope
     h = app.result.headline
     assert h["households_housed"] == _row(app.result, "U10")["households_housed"]
     assert h["gain_vs_solo"] == _row(app.result, "U10")["households_housed"] - _row(app.result, "solo")["households_housed"]
     assert f"{h['households_housed']} van {h['households']}" in app.headline.value
-    assert bytes(app._views[0].children[1].value) == chart  # the per-scope chart does not depend on the chosen scope
+    assert "matching: U10" in app.title.value
 
 
 def test_a_larger_reserve_never_lowers_the_waiting_households(app):
@@ -125,50 +165,128 @@ def test_invalid_settings_show_a_dutch_message_and_keep_the_figures(app):
     assert app.status.value == "" and app.result.settings.reserve == 0.2
 
 
-def test_every_tab_shows_sources_and_status_labels(app):
+def test_headline_has_four_tiles_with_the_reference(app):
+    tiles = re.findall(r'<div class="dl-tile">(.*?)</div></div>', app.headline.value)
+    assert len(tiles) == 4 and all("referentie" in t for t in tiles)
+    numbers = re.findall(r"\d+(?:[.,]\d+)?", re.sub(r"<[^>]+>", " ", app.headline.value))
+    assert len(numbers) <= 9  # about eight figures before any view
+
+
+def test_every_view_has_its_sources_collapsed_with_status_labels(app):
     for i in range(len(dashboard.TAB_TITLES)):
         app.tabs.selected_index = i
-        page = " ".join(ch.value for ch in app._views[i].children if isinstance(getattr(ch, "value", None), str))
-        assert "Bronnen:" in page and "dl-status-" in page, dashboard.TAB_TITLES[i]
-    assert "synthetisch" in app.sources.value and "schatting" in app.sources.value
+        page = " ".join(ch.value for ch in _html_children(app._pages[i]))
+        assert '<details class="dl-src"><summary>Bronnen (' in page and "dl-status-" in page, dashboard.TAB_TITLES[i]
+    app.tabs.selected_index = 3
+    assert "parameter_table()" not in " ".join(ch.value for ch in _html_children(app._pages[3]))
 
 
-def test_tabs_are_redrawn_only_when_opened(app):
+def test_views_are_redrawn_only_when_opened(app):
     app.tabs.selected_index = 1
-    chart = app._views[1].children[1].value
+    chart = app.views[1]["chart"].value
     app.tabs.selected_index = 0
     app.controls["extra_dwellings"].value = 25
-    assert app._views[1].children[1].value == chart  # not yet redrawn
+    assert app.views[1]["chart"].value == chart  # not yet redrawn
     app.tabs.selected_index = 1
-    assert app._views[1].children[1].value != chart
-    assert app._views[1].children[1].value[:8] == b"\x89PNG\r\n\x1a\n"
-    assert "<b>25</b> per gemeente" in app._views[1].children[0].value
+    assert app.views[1]["chart"].value != chart
+    assert "<b>25</b> per gemeente" in app.views[1]["text"].value
 
 
-def test_stelling_3a_puts_u10_and_u16_side_by_side(app):
+def test_stelling_2_is_sorted_with_one_label_per_bar(app):
+    app.controls["extra_dwellings"].value = 5
+    app.tabs.selected_index = 1
+    chart = app.views[1]["chart"].value
+    values = _values(chart)
+    assert len(values) == U16_CODES
+    assert values == sorted(values, reverse=True)
+    top = app.result.municipalities.sort_values("displacement", ascending=False).iloc[0]
+    assert values[0] == pytest.approx(round(100 * top["displacement"], 1))
+    assert chart.index(top["name"]) < chart.index('class="val"', chart.index(top["name"]))
+
+
+def test_stelling_3a_puts_u10_and_u16_on_the_same_axis(app):
     app.controls["reserve"].value = 0.1
     app.tabs.selected_index = 2
-    table = app._views[2].children[1].value
+    table = app.views[2]["text"].value
     u10, u16 = _row(app.result, "U10"), _row(app.result, "U16")
     diff = int(u16["households_housed"] - u10["households_housed"])
     assert f'<td class="n">{int(u10["households_housed"])}</td><td class="n">{int(u16["households_housed"])}</td>' in table
     assert f"{'+' if diff > 0 else ''}{diff}</td>" in table
-    assert app._views[2].children[2].value[:4] == b"\x89PNG"
+    chart = app.views[2]["chart"].value
+    assert len(re.findall(r'<span class="dot"', chart)) == 2 * U16_CODES  # U10 and U16 in one row each
+    u10_run = scenario.run(app.result.settings.replace(scope="U10")).municipalities.set_index("name")["pct_target"]
+    gain = app.result.municipalities.set_index("name")["pct_target"] - u10_run
+    names = re.findall(r'<span class="name">([^<]*)</span>', chart)
+    assert [gain[n] for n in names] == sorted(gain, reverse=True)
 
 
 def test_u10_region_says_why_there_is_no_u16_comparison(tmp_path):
     app = dashboard.Dashboard(region="U10", year=2016, out_dir=tmp_path, show_map=False)
     assert [o[1] for o in app.controls["scope"].options] == ["solo", "U10"]
     app.tabs.selected_index = 2
-    assert "niet naast elkaar" in app._views[2].children[0].value
+    assert "niet naast elkaar" in app.views[2]["text"].value
 
 
-def test_integration_tab_follows_the_scenario_targets(app):
+def test_integration_view_follows_the_scenario_targets(app):
     app.tabs.selected_index = 3
-    tab = app._views[3].children[0]
-    assert "buddy_share" in tab.controls
-    app.controls["inflow"].value = "hoog"
-    assert app._views[3].children[0] is not tab  # rebuilt for the new targets
+    view = app.integration
+    assert set(view.controls) == set(dashboard.INTEGRATION_CONTROLS)
+    before = view.result.value
+    app.controls["inflow"].value = "hoog"  # more arrivals: the pilot needs more buddies
+    assert app.integration is view and view.result.value != before
+    view.controls["buddy_share"].value = 0.5
+    assert "Ongeldige invoer" not in view.result.value
+    assert "%" in view.result.value and not re.search(r"\b0\.\d", view.result.value)  # Dutch decimals
+
+
+def test_sweep_changes_one_control_and_is_used(app):
+    ref = app.reference.settings
+    sweep = app.sweep_settings()
+    fields = [f.name for f in dataclasses.fields(ref)]
+    for s in sweep:
+        changed = [f for f in fields if getattr(s, f) != getattr(ref, f)]
+        assert len(changed) == 1, changed
+    assert len(sweep) == len(set(sweep))
+    assert {s.reserve for s in sweep if s.reserve != ref.reserve} == {round(0.05 * k, 4) for k in range(1, 11)}
+    target = next(s for s in sweep if s.reserve == 0.05)
+    app.precompute(background=False, settings=[target])
+    assert set(app._sweep) == {target}
+    app.controls["reserve"].value = 0.05
+    assert app.result is app._sweep[target]  # no new solve
+
+
+def test_the_map_page_is_loaded_once_and_restyled(tmp_path, boundaries):
+    app = dashboard.Dashboard(region="U16", year=2016, out_dir=tmp_path, show_map=True)
+    page = app.map.value
+    assert page.startswith('<iframe class="dl-map"') and 'class="dl-map-data"' in app.map_data.value
+    first = json.loads(re.search(r">(.*)</script>", app.map_data.value).group(1))
+    app.controls["reserve"].value = 0.3
+    assert app.map.value == page  # not rebuilt: the ticked layers stay as they are
+    now = json.loads(re.search(r">(.*)</script>", app.map_data.value).group(1))
+    assert now["v"] == first["v"] + 1
+    # the matching layer (second) follows the result: its colours are those of a freshly built map
+    fresh = dashboard.build_map(app.result, boundaries=app._boundaries)._dl_spec.layers[1].gdf["fill"].tolist()
+    assert now["layers"][1]["f"] == fresh != first["layers"][1]["f"]
+
+
+def test_map_has_names_no_scale_bar_when_schematic_and_legends_of_drawn_layers(app, boundaries, shared_geodata):
+    import geopandas as gpd
+
+    from toolkit import export
+
+    assert boundaries.attrs.get("schematic")
+    page = export.render_html(dashboard.build_map(app.result, boundaries=boundaries), council=False, basemap=None)
+    for name in boundaries["name"]:
+        assert f'"{name}"' in page  # every municipality named, as text
+    assert "L.control.scale" not in page
+    legends = re.findall(r'class=\\"dl-lg\\" data-layer=\\"(\d)\\"( style=\\"display:none\\")?\\u003e', page)
+    assert legends == [("0", ' style=\\"display:none\\"'), ("1", "")]  # taakstelling off, matching on
+    real = gpd.read_file(shared_geodata / "gemeente_2016_wgs84.geojson").rename(columns={"statcode": "code",
+                                                                                       "statnaam": "name"})
+    real = real[real["code"].isin(app.result.municipalities["code"])][["code", "name", "geometry"]]
+    assert len(real) == U16_CODES
+    assert "L.control.scale" in export.render_html(dashboard.build_map(app.result, boundaries=real), council=False,
+                                                   basemap=None)
 
 
 def test_export_writes_map_and_summary(app):
@@ -177,7 +295,7 @@ def test_export_writes_map_and_summary(app):
     assert set(paths) == {"kaart", "samenvatting"}
     for p in paths.values():
         assert p.exists() and p.parent == app.out_dir and p.stat().st_size > 0
-        assert str(p) in app.export_status.value
+        assert str(p.resolve()) in app.export_status.value
     summary = paths["samenvatting"].read_text(encoding="utf-8")
     assert "Bronnen en status van de gegevens" in summary and "schatting" in summary
     assert "Extra sociale huurwoningen per gemeente" in summary and "<script" not in summary
@@ -187,7 +305,7 @@ def test_export_writes_map_and_summary(app):
 
 
 def test_text_from_data_is_escaped_everywhere(app, boundaries, tmp_path):
-    evil = '<script>alert("x")</script>'
+    evil = '<script>alert("x")</script>{{7*7}}'
     r = app.result
     poisoned = dataclasses.replace(r, municipalities=r.municipalities.assign(name=evil),
                                    households=r.households.copy())
@@ -201,10 +319,17 @@ def test_text_from_data_is_escaped_everywhere(app, boundaries, tmp_path):
     assert evil not in dashboard.sources_html(["housing_stock"], households=poisoned.households,
                                               extra=[(evil, evil, "schatting")])
     assert evil not in dashboard.headline_html(poisoned, app.reference)
+    for chart in (dashboard.displacement_chart(poisoned, app.reference), dashboard.scales_chart({"U10": poisoned, "U16": poisoned})):
+        assert "<script" not in chart and "&lt;script&gt;" in chart
+    # the map data: inert JSON whose tooltips are escaped HTML
+    payload = dashboard.map_payload(poisoned, boundaries=b)
+    assert "<" not in payload and "{{" not in payload
+    tips = json.loads(payload)["layers"][1]["t"]
+    assert all("&lt;script&gt;" in t and "<script" not in t for t in tips)
     # the map in Stelling 1 sits in an iframe: its whole page must be one escaped attribute value
     holder = type("Holder", (), {"result": poisoned, "_boundaries": b})()
     iframe = dashboard.Dashboard._map_html(holder)
-    inner = re.fullmatch(r'<iframe title="[^"]*" srcdoc="([^"]*)" style="[^"]*"></iframe>', iframe)
+    inner = re.fullmatch(r'<iframe class="dl-map" title="[^"]*" srcdoc="([^"]*)" style="[^"]*"></iframe>', iframe)
     assert inner is not None and "<" not in inner.group(1)
 
 

@@ -1,19 +1,24 @@
 """The collegedag dashboard: ipywidgets controls around the scenario engine.
 
 A facilitator changes the settings of :class:`toolkit.scenario.Settings` with
-a few controls; the headline figures, the scope comparison table, the map and
-the charts follow. Every chart shows the reference scenario (the default
-settings for the region) next to the current one. The views follow the
-statements the meeting debated:
+a few controls; four headline tiles and the visible view follow. Every view
+shows the reference scenario (the default settings for the region) beside the
+current one. The views follow the statements the meeting debated:
 
-- Stelling 1: regional matching from day one (who goes where, what it gains);
+- Stelling 1: regional matching from day one (what pooling gains against each
+  municipality alone, and the map);
 - Stelling 2: more social housing against displacement (share of
   social-housing lettings going to permit holders, status ``schatting``);
-- Stelling 3a: U16 instead of U10 (the same figures at both scales);
-- Integratie: :func:`toolkit.integration.dashboard_tab`.
+- Stelling 3a: U16 instead of U10 (both scales on the same axes);
+- Integratie: the current route and the "dag 1" pilot of :mod:`toolkit.integration`.
 
-Only the visible tab is redrawn after a change; the others are redrawn when
-they are opened. The callbacks are plain methods (:meth:`Dashboard.update`,
+A change is cheap: only the headline and the visible view are redrawn (the
+others when they are opened), the charts are HTML, and the map page is loaded
+once: later changes push the new colours, tooltips and legend as JSON that the
+page reads (the layers the user ticked stay ticked). Results are cached, and
+:meth:`Dashboard.precompute` solves, in a background thread, the sweep of every
+single control from the reference, so moving one control from the reference
+needs no new solve. The callbacks are plain methods (:meth:`Dashboard.update`,
 :meth:`Dashboard.export`), so they can be tested without a browser.
 """
 
@@ -21,7 +26,9 @@ from __future__ import annotations
 
 import datetime as _dt
 import html
-import io
+import re
+import threading
+import time
 import warnings
 from collections import OrderedDict
 from pathlib import Path
@@ -31,8 +38,8 @@ import pandas as pd
 
 from ._errors import InfeasibleError, ValidationError
 
-__all__ = ["Dashboard", "app", "export_for_council", "build_map", "map_data", "headline_html", "comparison_html",
-           "sources_html", "chart_scopes", "chart_displacement", "chart_scope_municipalities"]
+__all__ = ["Dashboard", "app", "export_for_council", "build_map", "map_data", "map_payload", "headline_html",
+           "sources_html", "pooling_chart", "displacement_chart", "scales_chart", "integration_view"]
 
 TAB_TITLES = ("Stelling 1", "Stelling 2", "Stelling 3a", "Integratie")
 #: The statements of the collegedag, shown at the top of their tab.
@@ -43,34 +50,61 @@ STATEMENTS = ("Regionaal matchen vanaf dag 1: wie kan het best waar wonen, en wa
 SCOPE_LABELS = {"solo": "elke gemeente apart", "U10": "U10", "U16": "U16", "eigen selectie": "eigen selectie"}
 #: First asylum applications per year shown when the facilitator types an own number (2016, IND; FACTS.md §2).
 OWN_INFLOW_DEFAULT = 18171
-REF_COLOUR, CUR_COLOUR = "#9aa5b1", "#154273"
+REF_COLOUR, CUR_COLOUR, U10_COLOUR = "#9aa5b1", "#154273", "#e07b39"
 BASIS_LABELS = {"gepubliceerd": "gepubliceerde taakstelling", "gepubliceerd x scenario":
                 "gepubliceerde taakstelling, geschaald naar het instroomscenario", "prognose": "prognose",
                 "opgegeven": "opgegeven"}
 
+# Sized for a projector at 1280x720 and 1920x1080: no text below 18 px (16 px in the map's own frame).
 CSS = """
 <style>
-.dl-dash {font-size: 18px; line-height: 1.35}
-.dl-dash h2 {font-size: 30px; margin: 4px 0 2px 0; color: #154273}
-.dl-dash h3 {font-size: 24px; margin: 4px 0; color: #154273}
-.dl-dash .widget-label, .dl-dash .widget-readout, .dl-dash .widget-toggle-button,
-.dl-dash .widget-dropdown select, .dl-dash .widget-checkbox label, .dl-dash input {font-size: 17px}
-.dl-dash .lm-TabBar-tab, .dl-dash .p-TabBar-tab {font-size: 18px; min-width: 230px}
-.dl-tiles {display: flex; flex-wrap: wrap; gap: 10px; margin: 6px 0}
-.dl-tile {background: #f2f5f9; border-left: 6px solid #154273; padding: 6px 14px; min-width: 170px}
-.dl-tile .v {font-size: 38px; font-weight: 700; color: #154273}
-.dl-tile .l {font-size: 17px}
-.dl-tile .r {font-size: 14px; color: #555}
-.dl-table {border-collapse: collapse; font-size: 18px; margin: 6px 0}
-.dl-table th, .dl-table td {padding: 4px 12px; border-bottom: 1px solid #ccc}
-.dl-table td.n {text-align: right; font-variant-numeric: tabular-nums}
-.dl-table tr.chosen {background: #dbe7f5; font-weight: 700}
-.dl-src {font-size: 13px; color: #444; margin-top: 6px}
-.dl-status {display: inline-block; padding: 0 5px; border-radius: 4px; background: #eee}
+.dl-dash, .dl-dash .widget-html-content {font-size: 18px; line-height: 1.3; color: #1b1b1b}
+.dl-export {font-size: 18px; overflow-wrap: anywhere} .dl-export code {font-size: 16px}
+.dl-export ul {margin: 2px 0 0 18px; padding: 0}
+.dl-dash .widget-label, .dl-dash .widget-readout, .dl-dash .widget-toggle-button, .dl-dash .widget-button,
+.dl-dash .widget-dropdown select, .dl-dash .widget-checkbox label, .dl-dash input, .dl-dash button,
+.dl-dash .widget-inline-hbox .widget-label {font-size: 18px}
+.dl-dash .widget-label {min-width: 0}
+.dl-dash .lm-TabBar-tab, .dl-dash .p-TabBar-tab {font-size: 18px; min-width: 130px; max-width: 200px}
+.dl-dash .lm-TabBar, .dl-dash .p-TabBar {min-height: 36px}
+.dl-dash .widget-tab > .widget-tab-contents, .dl-dash .lm-TabPanel-stackedPanel {padding: 6px 10px}
+.dl-top {display: flex; align-items: baseline; gap: 18px; flex-wrap: wrap; margin: 0 0 4px 0}
+.dl-top h2 {font-size: 26px; margin: 0; color: #154273}
+.dl-top span {font-size: 18px; color: #333}
+.dl-panel h3, .dl-dash h3 {font-size: 22px; margin: 2px 0 6px 0; color: #154273}
+.dl-tiles {display: grid; grid-template-columns: repeat(4, minmax(0, 1fr)); gap: 8px; margin: 0 0 6px 0}
+.dl-tile {background: #f2f5f9; border-left: 6px solid #154273; padding: 4px 10px}
+.dl-tile .v {font-size: 28px; font-weight: 700; color: #154273; white-space: nowrap}
+.dl-tile .l {font-size: 18px}
+.dl-tile .r {font-size: 18px; color: #4a4a4a}
+.dl-note {font-size: 18px; margin: 2px 0 6px 0}
+.dl-table {border-collapse: collapse; font-size: 18px; margin: 4px 0}
+.dl-table th, .dl-table td {padding: 3px 12px; border-bottom: 1px solid #ccc; text-align: left}
+.dl-table td.n, .dl-table th.n {text-align: right; font-variant-numeric: tabular-nums}
+.dl-src {font-size: 18px; color: #333; margin-top: 6px}
+.dl-src summary {cursor: pointer}
+.dl-src ul {margin: 4px 0 0 18px; padding: 0}
+.dl-status {display: inline-block; padding: 0 6px; border-radius: 4px; background: #eee}
 .dl-status-schatting {background: #fff3cd} .dl-status-synthetisch {background: #e2e3ff}
 .dl-status-gepubliceerd {background: #d1e7dd} .dl-status-voorbeeld {background: #f8d7da}
+.dl-status-aanname {background: #fde2c8}
 .dl-error {color: #8a1c1c; font-weight: 700; font-size: 18px}
-.dl-note {font-size: 20px}
+.dl-chart {font-size: 18px; max-width: 860px}
+.dl-chart .t {font-weight: 700; margin: 2px 0 4px 0}
+.dl-chart .row {display: flex; align-items: center; gap: 8px; height: 26px}
+.dl-chart .name {flex: 0 0 200px; overflow: hidden; text-overflow: ellipsis; white-space: nowrap}
+.dl-chart .short {flex-basis: 110px}
+.dl-chart .track {position: relative; flex: 1 1 auto; height: 20px}
+.dl-chart .bar {position: absolute; top: 2px; height: 16px}
+.dl-chart .thin {top: 7px; height: 6px}
+.dl-chart .mark {position: absolute; top: 0; width: 3px; height: 20px; background: #333}
+.dl-chart .dot {position: absolute; top: 2px; width: 16px; height: 16px; border-radius: 50%; margin-left: -8px}
+.dl-chart .line {position: absolute; top: 9px; height: 2px; background: #888}
+.dl-chart .val {flex: 0 0 90px; text-align: right; font-variant-numeric: tabular-nums}
+.dl-chart .key {display: flex; gap: 18px; margin-top: 4px; color: #333}
+.dl-chart .sw {display: inline-block; width: 14px; height: 14px; margin-right: 6px; vertical-align: -1px}
+.dl-chart .panel {margin-bottom: 8px}
+.dl-ro {font-variant-numeric: tabular-nums}
 </style>
 """
 
@@ -93,15 +127,26 @@ def _nl(value, decimals=0, *, percent=False):
     return nl_number(value, decimals, percent=percent)
 
 
+def _signed(value, decimals=0):
+    """``+12``, ``−3`` (minus sign), ``0``."""
+    text = _nl(abs(value), decimals)
+    return ("+" if value > 0 else "\u2212" if value < 0 else "") + text
+
+
 def _scope_key(scope):
     return scope if isinstance(scope, str) else "eigen selectie"
+
+
+def _scope_label(scope):
+    key = _scope_key(scope)
+    return SCOPE_LABELS.get(key, key)
 
 
 # ----------------------------------------------------------------- HTML pieces (pure, testable)
 
 
 def sources_html(names, *, households=None, extra=()):
-    """A compact Dutch sources line with status labels.
+    """The sources of a view with their status labels, collapsed (``<details>``) below it.
 
     Parameters
     ----------
@@ -115,39 +160,40 @@ def sources_html(names, *, households=None, extra=()):
     Returns
     -------
     str
-        HTML; every text from data is escaped.
+        HTML; the summary line shows how many sources and every status; every
+        text from data is escaped.
 
     Examples
     --------
     >>> page = sources_html(["housing_stock"], extra=[("<b>kaart</b>", "eigen", "schatting")])
     >>> "schatting" in page and "&lt;b&gt;kaart" in page and "<b>kaart" not in page
     True
+    >>> page.startswith('<details class="dl-src"><summary>Bronnen (2)')
+    True
     """
     from .registry import STATUS_LABELS, provenance
 
     items = []
-    for r in provenance(list(names)).itertuples():
+    for r in provenance(list(names)).itertuples() if names else ():
         statuses = [s.strip() for s in str(r.statuses or r.status).split(",") if s.strip()]
         items.append((r.title, r.source, statuses))
     if households is not None:
         items.append(("Huishoudens (synthetische caseload)", households.attrs.get("source", "toolkit.households"),
                       [households.attrs.get("status", "synthetisch")]))
     items.extend((t, s, [st]) for t, s, st in extra)
-    parts = []
-    for title, source, statuses in items:
-        badges = " ".join(f'<span class="dl-status dl-status-{_esc(s)}">{_esc(STATUS_LABELS.get(s, s))}</span>'
-                          for s in statuses)
-        parts.append(f"<b>{_esc(title)}</b> {badges} <span title=\"{_esc(source)}\">({_esc(_short(source))})</span>")
-    return '<div class="dl-src">Bronnen: ' + " · ".join(parts) + "</div>"
 
+    def badge(s):
+        return f'<span class="dl-status dl-status-{_esc(s)}">{_esc(STATUS_LABELS.get(s, s))}</span>'
 
-def _short(text, n=60):
-    text = str(text)
-    return text if len(text) <= n else text[: n - 1] + "…"
+    all_statuses = list(dict.fromkeys(s for _, _, statuses in items for s in statuses))
+    rows = "".join(f"<li><b>{_esc(title)}</b> {' '.join(badge(s) for s in statuses)}: {_esc(source)}</li>"
+                   for title, source, statuses in items)
+    return (f'<details class="dl-src"><summary>Bronnen ({len(items)}): {" ".join(badge(s) for s in all_statuses)}'
+            f"</summary><ul>{rows}</ul></details>")
 
 
 def headline_html(result, reference):
-    """The headline tiles: current figures with the reference scenario's below them.
+    """The four headline tiles: current figures with the reference scenario's below them.
 
     Parameters
     ----------
@@ -158,21 +204,23 @@ def headline_html(result, reference):
     str
     """
     h, r = result.headline, reference.headline
-    scope = SCOPE_LABELS.get(_scope_key(result.settings.scope), _scope_key(result.settings.scope))
     tiles = [
-        ("Huishoudens met woning", f"{_nl(h['households_housed'])} van {_nl(h['households'])}",
-         f"{_nl(r['households_housed'])} van {_nl(r['households'])}"),
-        ("Van de taakstelling", _nl(h["pct_target"] / 100, 0, percent=True), _nl(r["pct_target"] / 100, 0, percent=True)),
-        ("Huishoudens wachten", _nl(h["households_waiting"]), _nl(r["households_waiting"])),
-        ("Winst t.o.v. elke gemeente apart", f"+{_nl(h['gain_vs_solo'])}", f"+{_nl(r['gain_vs_solo'])}"),
-        ("Verdringing (schatting)", _nl(h["displacement"], 1, percent=True), _nl(r["displacement"], 1, percent=True)),
+        ("huishoudens met woning", f"{_nl(h['households_housed'])} van {_nl(h['households'])}",
+         _nl(r["households_housed"])),
+        ("wachten op een woning", _nl(h["households_waiting"]), _nl(r["households_waiting"])),
+        ("meer dan elk apart", _signed(h["gain_vs_solo"]), _signed(r["gain_vs_solo"])),
+        ("verdringing (schatting)", _nl(h["displacement"], 1, percent=True), _nl(r["displacement"], 1, percent=True)),
     ]
-    sub = (f"Halfjaar {_esc(h['period'])} · landelijk {_nl(h['national_persons'])} personen te huisvesten "
-           f"({_esc(BASIS_LABELS.get(result.national['basis'], result.national['basis']))}) · regio {_nl(h['region_persons'])} personen · "
-           f"matching: {_esc(scope)}")
     body = "".join(f'<div class="dl-tile"><div class="v">{_esc(v)}</div><div class="l">{_esc(label)}</div>'
-                   f'<div class="r">referentie: {_esc(ref)}</div></div>' for label, v, ref in tiles)
-    return f'<div class="dl-note">{sub}</div><div class="dl-tiles">{body}</div>'
+                   f'<div class="r">referentie {_esc(ref)}</div></div>' for label, v, ref in tiles)
+    return f'<div class="dl-tiles">{body}</div>'
+
+
+def _context_html(result):
+    """One line under the title: half year, regional task, matching scale."""
+    h = result.headline
+    return (f"<span>halfjaar {_esc(h['period'])} · regio {_nl(h['region_persons'])} personen te huisvesten · "
+            f"matching: {_esc(_scope_label(result.settings.scope))}</span>")
 
 
 _COMPARISON_COLUMNS = (
@@ -184,120 +232,129 @@ _COMPARISON_COLUMNS = (
 )
 
 
-def comparison_html(result):
-    """The scope comparison table in Dutch; the chosen scope's row is highlighted.
+def _scope_table_html(comparison, scopes):
+    """Two regional figures of two scopes side by side, with the difference."""
+    c = comparison.set_index(comparison["scope"].astype(str))
+    head = "<th></th>" + "".join(f'<th class="n">{_esc(s)}</th>' for s in scopes) + '<th class="n">verschil</th>'
+    rows = []
+    for col, label in (("households_housed", "Huishoudens met woning"), ("households_waiting", "Huishoudens wachten")):
+        vals = [float(c.loc[s, col]) for s in scopes]
+        cells = "".join(f'<td class="n">{_esc(_nl(v))}</td>' for v in vals)
+        rows.append(f'<tr><td>{_esc(label)}</td>{cells}<td class="n">{_esc(_signed(vals[-1] - vals[0]))}</td></tr>')
+    return f'<table class="dl-table"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+
+
+# ----------------------------------------------------------------- charts (HTML: crisp on a projector, instant)
+
+
+def _pct(value, top):
+    return 0.0 if top <= 0 or not np.isfinite(value) else float(np.clip(100 * value / top, 0, 100))
+
+
+def _key(*items):
+    return '<div class="key">' + "".join(f'<span><span class="sw" style="background:{c}"></span>{_esc(t)}</span>'
+                                         for c, t in items) + "</div>"
+
+
+def _gains(result, scope):
+    """What matching at ``scope`` gains against each municipality alone (solo): persons, mismatch, waiting."""
+    c = result.comparison.set_index(result.comparison["scope"].astype(str))
+    s, solo = c.loc[scope], c.loc["solo"]
+    return {"persons": float(s["persons_housed"] - solo["persons_housed"]),
+            "mismatch": float(solo["mismatch"] - s["mismatch"]),
+            "waiting": float(solo["households_waiting"] - s["households_waiting"])}
+
+
+_GAIN_PANELS = (("persons", "Meer personen met een woning"), ("mismatch", "Minder mismatch (plekken)"),
+                ("waiting", "Minder huishoudens die wachten"))
+
+
+def pooling_chart(result, reference):
+    """HTML: the gain of matching together against "each municipality alone", reference beside current.
+
+    Three panels (persons housed, mismatch, households waiting), each with the
+    reference and the current setting as the difference to matching solo. The
+    scale shown is the chosen one, or the largest when the chosen one is solo.
 
     Returns
     -------
     str
     """
-    chosen = _scope_key(result.settings.scope)
-    head = "<th>Matching</th>" + "".join(f"<th>{_esc(label)}</th>" for _, label, _, _ in _COMPARISON_COLUMNS)
-    rows = []
-    for _, row in result.comparison.iterrows():
-        key = str(row["scope"])
-        cells = "".join(f'<td class="n">{_esc(_nl(row[c], d))}</td>' for c, _, d, _ in _COMPARISON_COLUMNS)
-        cls = ' class="chosen"' if key == chosen else ""
-        rows.append(f"<tr{cls}><td>{_esc(SCOPE_LABELS.get(key, key))}</td>{cells}</tr>")
-    return f'<table class="dl-table"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+    scopes = [str(s) for s in result.comparison["scope"]]
+    scope = _scope_key(result.settings.scope)
+    if scope not in scopes or scope == "solo":
+        scope = scopes[-1]
+    ref_scope = scope if scope in [str(s) for s in reference.comparison["scope"]] else str(reference.comparison["scope"].iloc[-1])
+    cur, ref = _gains(result, scope), _gains(reference, ref_scope)
+    panels = []
+    for key, title in _GAIN_PANELS:
+        top = max(abs(cur[key]), abs(ref[key]), 1.0)
+        rows = []
+        for label, value, colour in (("referentie", ref[key], REF_COLOUR), ("nu", cur[key], CUR_COLOUR)):
+            colour = colour if value >= 0 else "#b2182b"
+            rows.append(f'<div class="row"><span class="name short">{label}</span><span class="track">'
+                        f'<span class="bar" style="left:0;width:{_pct(abs(value), top):.1f}%;background:{colour}"></span>'
+                        f'</span><span class="val">{_esc(_signed(value))}</span></div>')
+        panels.append(f'<div class="panel"><div>{_esc(title)}</div>{"".join(rows)}</div>')
+    head = f"Winst van samen matchen ({_esc(scope)}) tegenover elk apart"
+    return f'<div class="dl-chart dl-pooling"><div class="t">{head}</div>{"".join(panels)}</div>'
 
 
-def _scope_table_html(comparison, scopes):
-    """Figures of two scopes side by side (rows are figures), with the difference."""
-    c = comparison.set_index(comparison["scope"].astype(str))
-    head = "<th></th>" + "".join(f"<th>{_esc(s)}</th>" for s in scopes) + "<th>verschil</th>"
-    rows = []
-    for col, label, d, _ in _COMPARISON_COLUMNS:
-        vals = [float(c.loc[s, col]) for s in scopes]
-        diff = vals[-1] - vals[0]
-        sign = "+" if diff > 0 else ""
-        cells = "".join(f'<td class="n">{_esc(_nl(v, d))}</td>' for v in vals)
-        rows.append(f"<tr><td>{_esc(label)}</td>{cells}<td class=\"n\">{_esc(sign + _nl(diff, d))}</td></tr>")
-    return f'<table class="dl-table"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+def displacement_chart(result, reference):
+    """HTML: displacement per municipality, sorted by the current value, one label per bar.
 
+    The bar is the current setting; the dark mark on it is the reference.
 
-# ----------------------------------------------------------------- charts (matplotlib, no pyplot)
-
-
-def _figure(width=9.0, height=4.2, *, left=0.1):
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(width, height), dpi=90)
-    FigureCanvasAgg(fig)
-    # fixed margins instead of bbox_inches="tight", which draws the figure twice
-    # room for the title (0.45 inch) above and tick labels, axis label and legend (1.1 inch) below
-    fig.subplots_adjust(left=left, right=0.95, top=1 - 0.45 / height, bottom=1.1 / height)
-    return fig
-
-
-def _png(fig):
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
-    return buf.getvalue()
-
-
-def _bars(ax, labels, ref, cur, *, horizontal=False, ref_label="referentie", cur_label="huidige instellingen",
-          colours=(REF_COLOUR, CUR_COLOUR), decimals=0):
-    x = np.arange(len(labels))
-    width = 0.4
-    draw = ax.barh if horizontal else ax.bar
-    for offset, values, label, colour in ((-width / 2, ref, ref_label, colours[0]), (width / 2, cur, cur_label, colours[1])):
-        bars = draw(x + offset, values, width, label=label, color=colour)
-        ax.bar_label(bars, labels=[_nl(v, decimals) for v in values], fontsize=11, padding=2)
-    if horizontal:
-        ax.set_yticks(x, labels)
-        ax.invert_yaxis()
-    else:
-        ax.set_xticks(x, labels)
-    ax.figure.legend(fontsize=13, frameon=False, loc="lower center", bbox_to_anchor=(0.5, 0.0), ncol=2)
-    ax.tick_params(labelsize=13)
-    for side in ("top", "right"):
-        ax.spines[side].set_visible(False)
-
-
-def chart_scopes(result, reference):
-    """PNG: households housed per scope, reference next to current."""
-    fig = _figure()
-    ax = fig.add_subplot()
-    ref = reference.comparison.set_index(reference.comparison["scope"].astype(str))["households_housed"]
-    cur = result.comparison.set_index(result.comparison["scope"].astype(str))["households_housed"]
-    keys = list(cur.index)
-    _bars(ax, [SCOPE_LABELS.get(k, k) for k in keys], ref.reindex(keys).to_numpy(float), cur.to_numpy(float))
-    ax.set_ylabel("huishoudens met woning", fontsize=13)
-    ax.set_title("Huishoudens met een passende woning per schaal", fontsize=15)
-    return _png(fig)
-
-
-def chart_displacement(result, reference):
-    """PNG: displacement per municipality (share of lettings to permit holders), reference and current."""
+    Returns
+    -------
+    str
+    """
     cur = result.municipalities.set_index("code")
-    ref = reference.municipalities.set_index("code").reindex(cur.index)
-    fig = _figure(9.0, max(3.5, 0.36 * len(cur) + 1.2), left=0.24)
-    ax = fig.add_subplot()
-    _bars(ax, cur["name"].astype(str).tolist(), 100 * ref["displacement"].to_numpy(float),
-          100 * cur["displacement"].to_numpy(float), horizontal=True, decimals=1)
-    ax.set_xlabel("% van de sociale verhuringen naar statushouders (schatting)", fontsize=13)
-    ax.set_title("Verdringing per gemeente", fontsize=15)
-    return _png(fig)
+    ref = reference.municipalities.set_index("code")["displacement"].reindex(cur.index)
+    order = cur["displacement"].sort_values(ascending=False, kind="stable").index
+    top = max(float(np.nanmax(cur["displacement"].to_numpy(float))), float(np.nanmax(ref.to_numpy(float))), 1e-9)
+    rows = []
+    for code in order:
+        v, rv = float(cur.loc[code, "displacement"]), float(ref.loc[code])
+        rows.append(f'<div class="row"><span class="name">{_esc(cur.loc[code, "name"])}</span><span class="track">'
+                    f'<span class="bar" style="left:0;width:{_pct(v, top):.1f}%;background:{CUR_COLOUR}"></span>'
+                    f'<span class="mark" title="referentie {_esc(_nl(rv, 1, percent=True))}" '
+                    f'style="left:{_pct(rv, top):.1f}%"></span></span>'
+                    f'<span class="val">{_esc(_nl(v, 1, percent=True))}</span></div>')
+    return (f'<div class="dl-chart dl-displacement"><div class="t">Verdringing per gemeente: deel van de sociale '
+            f'verhuringen naar statushouders</div>{"".join(rows)}'
+            f'{_key((CUR_COLOUR, "huidige instellingen"), ("#333", "streep: referentie"))}</div>')
 
 
-def chart_scope_municipalities(results):
-    """PNG: % of the target housed per municipality for two scopes side by side.
+def scales_chart(results):
+    """HTML: % of the target housed per municipality under two scales, on the same axis.
 
-    ``results`` maps a scope name to its Result (two entries).
+    ``results`` maps a scope name to its Result (two entries, e.g. U10 and
+    U16 with the same settings). Rows are sorted by the gain of the second
+    scale; the dashed line is 100 %.
+
+    Returns
+    -------
+    str
     """
     (a, ra), (b, rb) = list(results.items())
-    cur = rb.municipalities.set_index("code")
-    ref = ra.municipalities.set_index("code").reindex(cur.index)
-    fig = _figure(9.0, max(3.5, 0.36 * len(cur) + 1.2), left=0.24)
-    ax = fig.add_subplot()
-    _bars(ax, cur["name"].astype(str).tolist(), ref["pct_target"].to_numpy(float), cur["pct_target"].to_numpy(float),
-          horizontal=True, ref_label=f"matching {a}", cur_label=f"matching {b}", colours=("#e07b39", CUR_COLOUR))
-    ax.axvline(100, color="#333", lw=1, ls="--")
-    ax.set_xlabel("gehuisvest als % van de taakstelling", fontsize=13)
-    ax.set_title(f"{a} en {b} naast elkaar (huidige instellingen)", fontsize=15)
-    return _png(fig)
+    cb = rb.municipalities.set_index("code")
+    ca = ra.municipalities.set_index("code")["pct_target"].reindex(cb.index)
+    order = (cb["pct_target"] - ca).sort_values(ascending=False, kind="stable").index
+    top = max(100.0, float(np.nanmax(cb["pct_target"].to_numpy(float))), float(np.nanmax(ca.to_numpy(float)))) * 1.05
+    rows = []
+    for code in order:
+        va, vb = float(ca.loc[code]), float(cb.loc[code, "pct_target"])
+        lo, hi = sorted((_pct(va, top), _pct(vb, top)))
+        tip = f"{a} {_nl(va / 100, 0, percent=True)}, {b} {_nl(vb / 100, 0, percent=True)}"
+        rows.append(f'<div class="row" title="{_esc(tip)}"><span class="name">{_esc(cb.loc[code, "name"])}</span>'
+                    f'<span class="track"><span class="mark" style="left:{_pct(100, top):.1f}%;background:#bbb"></span>'
+                    f'<span class="line" style="left:{lo:.1f}%;width:{hi - lo:.1f}%"></span>'
+                    f'<span class="dot" style="left:{_pct(va, top):.1f}%;background:{U10_COLOUR}"></span>'
+                    f'<span class="dot" style="left:{_pct(vb, top):.1f}%;background:{CUR_COLOUR}"></span></span></div>')
+    return (f'<div class="dl-chart dl-scales"><div class="t">Gehuisvest als % van de taakstelling, per gemeente '
+            f'(grijze streep: 100 %)</div>{"".join(rows)}'
+            f'{_key((U10_COLOUR, f"matching {a}"), (CUR_COLOUR, f"matching {b}"))}</div>')
 
 
 # ----------------------------------------------------------------- map and council export
@@ -318,17 +375,139 @@ def map_data(result):
     return result.municipalities[["code", "name", "target", "persons_housed", "pct_target"]].copy()
 
 
+def _map_title(result):
+    s = result.settings
+    label = s.region if isinstance(s.region, str) else f"{len(s.region)} gemeenten"
+    return f"Collegedag {label}: matching {_scope_label(s.scope)}"
+
+
 def build_map(result, *, boundaries=None, basemap=None, title=None):
-    """A folium map of the region with the taakstelling and the matching result of ``result``."""
+    """A folium map of the region with the taakstelling and the matching result of ``result``.
+
+    The matching layer is switched on (the map is about it); the taakstelling
+    layer can be switched on in the layer control.
+    """
     from . import maps
 
     s = result.settings
     region = s.region if isinstance(s.region, str) else list(s.region)
-    label = region if isinstance(region, str) else f"{len(region)} gemeenten"
-    title = title or f"Collegedag {label}: matching {SCOPE_LABELS.get(_scope_key(s.scope), _scope_key(s.scope))}"
     m = maps.overzichtskaart(region=region, year=s.year, boundaries=boundaries, targets=result.targets,
-                             locations=False, buildings=False, basemap=basemap, title=title)
-    return maps.add_matching_layer(m, map_data(result))
+                             locations=False, buildings=False, basemap=basemap, title=title or _map_title(result))
+    return maps.add_matching_layer(m, map_data(result), show=True)
+
+
+def map_payload(result, *, boundaries=None, version=0):
+    """What the dashboard's map page needs to restyle itself for ``result``, as inert JSON text.
+
+    Per layer (in the map's order) the fill colour and the tooltip of every
+    municipality, the legend and the title, all built and escaped by
+    :mod:`toolkit.maps`; ``inert_json`` keeps any data text from reading as
+    markup or code. The page restyles in place: no reload, the ticked layers
+    stay ticked.
+
+    Returns
+    -------
+    str
+        JSON: ``{"v": version, "layers": [{"f": [...], "t": [...]}], "legend": html, "title": html}``.
+    """
+    from . import maps
+
+    s = result.settings
+    region = s.region if isinstance(s.region, str) else list(s.region)
+    # the recipe build_map would store, without drawing a folium map twice
+    steps = (("municipalities", dict(year=s.year, region=region, boundaries=boundaries, targets=result.targets,
+                                     offline=True, simplify_m=0)),
+             ("matching", dict(matching=map_data(result), show=True)))
+    options = maps._options(title=_map_title(result), date=None, basemap=None, small_counts=False, precision=5)
+    spec, _ = maps._spec_from_recipe({"steps": steps, "options": options})
+    layers = [{"f": [str(f) for f in layer.gdf["fill"]], "t": [str(t) for t in layer.gdf["tip"]]} for layer in spec.layers]
+    return maps.inert_json({"v": int(version), "layers": layers, "legend": maps._legend_html(spec.legends),
+                            "title": maps._title_html(spec)})
+
+
+# Runs inside the map page (written by the toolkit, never data): reads the JSON the dashboard
+# puts in the parent page and restyles the layers in place.
+_MAP_LISTENER = """
+(function () {
+  var last = null;
+  function layers() {
+    return Object.keys(window).filter(function (k) { return k.indexOf("dl_layer_") === 0; }).sort()
+      .map(function (k) { return window[k]; });
+  }
+  function apply(d) {
+    var ls = layers();
+    d.layers.forEach(function (spec, i) {
+      var layer = ls[i], j = 0;
+      if (!layer || !layer.eachLayer) { return; }
+      layer.eachLayer(function (f) {
+        if (j < spec.f.length) { f.setStyle({fillColor: spec.f[j]}); f.setTooltipContent(spec.t[j]); }
+        j += 1;
+      });
+    });
+    var legend = document.querySelector(".dl-legend");
+    if (legend) {
+      legend.innerHTML = d.legend;
+      legend.querySelectorAll(".dl-lg").forEach(function (g) {
+        var layer = ls[Number(g.getAttribute("data-layer"))];
+        g.style.display = layer && layer._map ? "" : "none";
+      });
+    }
+    var title = document.querySelector(".dl-title");
+    if (title) { title.innerHTML = d.title; }
+    document.body.setAttribute("data-dl-version", String(d.v));
+  }
+  function check() {
+    var el = null;
+    try { el = window.parent.document.querySelector("script.dl-map-data"); } catch (e) { return; }
+    if (!el || el.textContent === last) { return; }
+    last = el.textContent;
+    apply(JSON.parse(last));
+  }
+  function fit() {
+    // keep the municipalities clear of the title, layer control and legend
+    var map = null;
+    Object.keys(window).forEach(function (k) { if (k.indexOf("map_") === 0 && window[k] instanceof L.Map) { map = window[k]; } });
+    var shown = layers().filter(function (l) { return l.getBounds && l.getLayers().length; });
+    if (!map || !shown.length) { return; }
+    map.options.zoomSnap = 0.1;
+    var h = function (sel) { var el = document.querySelector(sel); return el ? el.offsetHeight : 0; };
+    map.fitBounds(L.featureGroup(shown).getBounds(), {
+      paddingTopLeft: [8, Math.max(h(".dl-title"), h(".leaflet-control-layers")) + 12],
+      paddingBottomRight: [8, Math.max(h(".dl-legend"), h(".dl-footer")) + 12]});
+  }
+  var queued = false;
+  try {
+    new window.parent.MutationObserver(function () {
+      if (!queued) { queued = true; setTimeout(function () { queued = false; check(); }, 0); }
+    }).observe(window.parent.document.body, {childList: true, subtree: true, characterData: true});
+  } catch (e) { /* not inside the dashboard: a plain map */ }
+  var style = document.createElement("style");
+  style.textContent = ".leaflet-control-layers{font-size:14px}";
+  document.head.appendChild(style);
+  check();
+  fit();
+  window.addEventListener("resize", function () { setTimeout(fit, 250); });
+})();
+"""
+
+_CSP_META = re.compile(r'<meta http-equiv="Content-Security-Policy" content="[^"]*" />')
+
+
+def map_page(result, *, boundaries=None):
+    """The self-contained map page of the dashboard: :func:`build_map` as exported, plus the restyle listener.
+
+    Returns
+    -------
+    str
+        HTML; its Content-Security-Policy allows the listener by hash like every other script.
+    """
+    from . import export
+
+    page = export.render_html(build_map(result, boundaries=boundaries, basemap=None), council=False, basemap=None)
+    cut = page.rindex("</script>") + len("</script>")
+    page = page[:cut] + "\n<script>" + _MAP_LISTENER + "</script>" + page[cut:]
+    csp = export._csp(_CSP_META.sub("", page), set())
+    return _CSP_META.sub(lambda _: f'<meta http-equiv="Content-Security-Policy" content="{csp}" />', page, count=1)
 
 
 def _settings_table(s):
@@ -438,6 +617,166 @@ def _reference_settings(s):
     return Settings(region=s.region, year=s.year, scope=scopes_for(s.region, s.year)[-1], seed=s.seed)
 
 
+# ----------------------------------------------------------------- controls
+
+
+def _pct0(v):
+    return _nl(v, 0, percent=True)
+
+
+def _pct1(v):
+    return _nl(v, 1, percent=True)
+
+
+def _num1(v):
+    return _nl(v, 1)
+
+
+def _num2(v):
+    return _nl(v, 2)
+
+
+def _int(v):
+    return _nl(v)
+
+
+LABEL_WIDTH, SLIDER_WIDTH, READOUT_WIDTH = 178, 150, 84  # pixels: fixed, so no track is ever squeezed to nothing
+
+
+def _fixed(width):
+    import ipywidgets as w
+
+    return w.Layout(width=f"{width}px", min_width=f"{width}px", flex="0 0 auto")
+
+
+def _slider_row(slider, label, fmt, *, lead=None, label_width=LABEL_WIDTH, readout_width=READOUT_WIDTH):
+    """One control line: a fixed-width label, a fixed-width slider track and a Dutch readout."""
+    import ipywidgets as w
+
+    readout = w.Label(fmt(slider.value), layout=_fixed(readout_width))
+    readout.add_class("dl-ro")
+    slider.observe(lambda ch: setattr(readout, "value", fmt(ch["new"])), names="value")
+    width = label_width if lead is None else label_width - 32
+    items = ([] if lead is None else [lead]) + [w.Label(label, layout=_fixed(width)), slider, readout]
+    row = w.HBox(items, layout=w.Layout(align_items="center", margin="1px 0"))
+    row.readout = readout
+    return row
+
+
+def _slider(cls, value, lo, hi, step, *, width=SLIDER_WIDTH, **kw):
+    return cls(value=value, min=lo, max=hi, step=step, readout=False, continuous_update=False,
+               layout=_fixed(width), **kw)
+
+
+def _labelled(widget, label):
+    import ipywidgets as w
+
+    return w.HBox([w.Label(label, layout=_fixed(LABEL_WIDTH)), widget],
+                  layout=w.Layout(align_items="center", margin="1px 0"))
+
+
+# ----------------------------------------------------------------- the Integratie view
+
+#: The pilot parameters on the Integratie view: short Dutch label, readout format.
+INTEGRATION_CONTROLS = {
+    "start_rate": ("Start per maand", _pct0),
+    "buddy_share": ("Met een buddy", _pct0),
+    "buddy_ratio": ("Buddies p. huish.", _num2),
+    "buddy_months": ("Maanden buddy", _int),
+    "guidance_until_month": ("Begeleid tot maand", _int),
+    "coaching_hours": ("Coachuren p. mnd", _num1),
+    "buddy_multiplier": ("Effect buddy", _num2),
+    "guidance_multiplier": ("Effect begeleiding", _num2),
+}
+_INTEGRATION_YEARS = (1, 5)
+
+
+def _integration_html(arrivals, base, pilot, horizon_months):
+    from . import integration
+
+    t = integration.participation_at([base, pilot], years=_INTEGRATION_YEARS)
+    rows = "".join(
+        f'<tr><td style="white-space:nowrap">na {int(r.years)} jaar</td><td class="n">{_esc(_pct0(r[2]))}</td><td class="n">{_esc(_pct0(r[3]))}</td>'
+        f'<td class="n">{_esc(_signed(100 * r[4]))}</td></tr>' for r in t.itertuples(index=False))
+    needs = integration.region_total(integration.pilot_needs(
+        integration.project(arrivals, pilot, horizon_months=horizon_months), pilot))
+    return (
+        "<h3>Aan het werk of vrijwilligerswerk (per cohort)</h3>"
+        f'<table class="dl-table"><thead><tr><th></th><th class="n">{_esc(base.name)}</th><th class="n">{_esc(pilot.name)}</th>'
+        f'<th class="n">verschil (%-punt)</th></tr></thead><tbody>{rows}</tbody></table>'
+        "<h3>Wat de pilot nodig heeft in de regio</h3>"
+        f'<table class="dl-table"><tbody>'
+        f'<tr><td>buddies (hoogste maand)</td><td class="n">{_esc(_int(needs["buddies"].max()))}</td></tr>'
+        f'<tr><td>cursusplaatsen (hoogste maand)</td><td class="n">{_esc(_int(needs["course_places"].max()))}</td></tr>'
+        f'<tr><td>coachuren in {horizon_months} maanden</td><td class="n">{_esc(_int(needs["coaching_hours"].sum()))}</td></tr>'
+        "</tbody></table>"
+    )
+
+
+def _integration_sources():
+    from . import integration
+
+    t = integration.parameter_table()
+    extra = [(f"Aanname integratie: {r.label}", r.source, r.status) for r in t.itertuples()]
+    return sources_html(("taakstelling", "population"), extra=extra)
+
+
+def integration_view(arrivals, *, base=None, pilot=None, horizon_months=60):
+    """The Integratie view: the pilot's parameters as sliders, participation and needs beside them.
+
+    Parameters
+    ----------
+    arrivals : pandas.DataFrame
+        As for :func:`toolkit.integration.project` (e.g.
+        :func:`toolkit.integration.cohorts_from_targets` output).
+    base, pilot : toolkit.integration.Scenario, optional
+        The route to compare with (default the current route) and the pilot
+        the sliders start from (default the "dag 1" pilot).
+
+    Returns
+    -------
+    ipywidgets.HBox
+        ``.controls`` maps parameter names to the sliders, ``.result`` is the
+        HTML the sliders update and ``.set_arrivals(frame)`` redraws it for new
+        arrivals; invalid combinations show the validation message instead of figures.
+    """
+    import ipywidgets as w
+
+    from . import integration
+
+    base = integration.CURRENT if base is None else base
+    pilot = integration.PILOT if pilot is None else pilot
+    state = {"arrivals": integration._validate_arrivals(arrivals, source="integration_view: arrivals", s=pilot)}
+    integration.project(state["arrivals"], base, horizon_months=horizon_months)  # fail early on a bad horizon
+    ranges = {name: (lo, hi, step) for name, _, lo, hi, step in integration._TAB_CONTROLS}
+    controls, rows = {}, []
+    for name, (label, fmt) in INTEGRATION_CONTROLS.items():
+        lo, hi, step = ranges[name]
+        cls = w.IntSlider if isinstance(step, int) else w.FloatSlider
+        controls[name] = _slider(cls, getattr(pilot, name), lo, hi, step, width=120)
+        rows.append(_slider_row(controls[name], label, fmt, label_width=170, readout_width=64))
+    result = w.HTML(layout=w.Layout(flex="1 1 auto"))
+
+    def update(_=None):
+        try:
+            changed = integration.scenario(pilot, **{n: c.value for n, c in controls.items()})
+            result.value = _integration_html(state["arrivals"], base, changed, horizon_months)
+        except ValidationError as exc:
+            result.value = f'<p class="dl-error">Ongeldige invoer: {_esc(exc)}</p>'
+
+    def set_arrivals(frame):
+        state["arrivals"] = integration._validate_arrivals(frame, source="integration_view: arrivals", s=pilot)
+        update()
+
+    for c in controls.values():
+        c.observe(update, names="value")
+    update()
+    box = w.HBox([w.VBox([w.HTML("<h3>De pilot instellen</h3>"), *rows], layout=_fixed(372)), result],
+                 layout=w.Layout(gap="16px"))
+    box.controls, box.result, box.set_arrivals = controls, result, set_arrivals
+    return box
+
+
 # ----------------------------------------------------------------- the app
 
 
@@ -453,9 +792,12 @@ class Dashboard:
     out_dir : str or Path
         Where "exporteer voor de raad" writes (default ``out/raad``).
     show_map : bool
-        Draw the folium map in Stelling 1 (off: faster, e.g. in tests).
+        Draw the map in Stelling 1 (off: faster, e.g. in tests).
     cache_size : int
         Scenario results kept, so switching back is instant (0: none).
+    precompute : bool
+        Start :meth:`precompute` in a background thread (the sweep of every
+        single control from the reference).
 
     Attributes
     ----------
@@ -463,15 +805,19 @@ class Dashboard:
         Control name -> widget (inflow, own_inflow, recognition_rate,
         set_nareizigers, nareizigers_per_referent, share_singles_sharing,
         final_size_dwellings, reserve, extra_dwellings, scope).
+    readouts : dict
+        Slider name -> the Label with its value in Dutch format.
     result, reference : toolkit.scenario.Result
         Current and reference scenario.
     widget : ipywidgets.VBox
         What the notebook displays.
-    headline, comparison, sources, status, map, export_status : ipywidgets.HTML
+    headline, status, map, map_data, export_status : ipywidgets.HTML
     tabs : ipywidgets.Tab
+    views : dict
+        Tab index -> the HTML widgets of that view (text, chart, sources ...).
     """
 
-    def __init__(self, *, region="U16", year=2016, out_dir="out/raad", show_map=True, cache_size=16):
+    def __init__(self, *, region="U16", year=2016, out_dir="out/raad", show_map=True, cache_size=16, precompute=False):
         from .scenario import Settings, scopes_for
 
         self.region = region if isinstance(region, str) else tuple(region)
@@ -480,6 +826,10 @@ class Dashboard:
         self.show_map = bool(show_map)
         self.cache_size = int(cache_size)
         self._cache = OrderedDict()
+        self._sweep = {}
+        self._sweep_thread = None
+        self._stop = threading.Event()
+        self._last_change = 0.0
         self.scopes = scopes_for(self.region, self.year)
         self._base = Settings(region=self.region, year=self.year, scope=self.scopes[-1])
         self._boundaries = _load_boundaries(self.region if isinstance(self.region, str) else list(self.region),
@@ -487,11 +837,13 @@ class Dashboard:
         self.reference = self._run(_reference_settings(self._base))
         self.result = self.reference
         self._dirty = set(range(len(TAB_TITLES)))
+        self._map_version = -1
         self._integration_targets = None
-        self._charts = {}
         self._build_widgets()
         self._render_top()
         self._render_tab(self.tabs.selected_index or 0)
+        if precompute:
+            self.precompute(background=True)
 
     # -- widgets
 
@@ -499,62 +851,73 @@ class Dashboard:
         import ipywidgets as w
 
         s = self._base
-        style = {"description_width": "initial"}
-        wide = w.Layout(width="95%")
         c = {}
         c["inflow"] = w.Dropdown(options=[("laag", "laag"), ("midden", "midden"), ("hoog", "hoog"),
                                           ("eigen aantal", "eigen")], value=s.inflow,
-                                 description="Instroomscenario", style=style, layout=wide)
+                                 layout=_fixed(234))
         c["own_inflow"] = w.BoundedIntText(value=OWN_INFLOW_DEFAULT, min=0, max=200_000, step=500, disabled=True,
-                                           description="Eerste asielaanvragen per jaar", style=style, layout=wide)
-        c["recognition_rate"] = w.FloatSlider(value=s.recognition_rate, min=0.3, max=1.0, step=0.025,
-                                              readout_format=".1%", description="Inwilligingspercentage",
-                                              continuous_update=False, style=style, layout=wide)
-        c["set_nareizigers"] = w.Checkbox(value=False, description="Nareizigers per referent zelf instellen",
-                                          style=style, indent=False, layout=wide)
-        c["nareizigers_per_referent"] = w.FloatSlider(value=1.0, min=0.0, max=4.0, step=0.1, disabled=True,
-                                                      description="Nareizigers per referent", continuous_update=False,
-                                                      style=style, layout=wide)
-        c["share_singles_sharing"] = w.FloatSlider(value=s.share_singles_sharing, min=0.0, max=1.0, step=0.05,
-                                                   readout_format=".0%", description="Alleenstaanden die delen",
-                                                   continuous_update=False, style=style, layout=wide)
-        c["final_size_dwellings"] = w.ToggleButtons(
-            options=[("voor eindgrootte", True), ("voor huidige grootte", False)],
-            value=s.final_size_dwellings, description="Gezinnen met nareizigers",
-            style={**style, "button_width": "170px"})
-        c["reserve"] = w.FloatSlider(value=s.reserve, min=0.0, max=0.5, step=0.05, readout_format=".0%",
-                                     description="Reserve vrije woningen", continuous_update=False, style=style,
-                                     layout=wide)
-        c["extra_dwellings"] = w.IntSlider(value=0, min=0, max=50, step=1, continuous_update=False,
-                                           description="Extra sociale huurwoningen per gemeente", style=style,
-                                           layout=wide)
-        c["scope"] = w.ToggleButtons(options=[(_scope_key(x), _scope_key(x)) for x in self.scopes],
-                                     tooltips=[SCOPE_LABELS.get(_scope_key(x), _scope_key(x)) for x in self.scopes],
-                                     value=_scope_key(s.scope), description="Matching",
-                                     style={**style, "button_width": "90px"})
+                                           layout=_fixed(150))
+        c["recognition_rate"] = _slider(w.FloatSlider, s.recognition_rate, 0.3, 1.0, 0.025)
+        c["set_nareizigers"] = w.Checkbox(value=False, indent=False, description="",
+                                          layout=_fixed(28))
+        c["nareizigers_per_referent"] = _slider(w.FloatSlider, 1.0, 0.0, 4.0, 0.1, disabled=True)
+        c["share_singles_sharing"] = _slider(w.FloatSlider, s.share_singles_sharing, 0.0, 1.0, 0.05)
+        c["final_size_dwellings"] = w.ToggleButtons(options=[("eindgrootte", True), ("huidige", False)],
+                                                    value=s.final_size_dwellings, style={"button_width": "112px"})
+        c["reserve"] = _slider(w.FloatSlider, s.reserve, 0.0, 0.5, 0.05)
+        c["extra_dwellings"] = _slider(w.IntSlider, 0, 0, 50, 1)
+        c["scope"] = w.ToggleButtons(options=[("apart" if _scope_key(x) == "solo" else _scope_key(x), _scope_key(x))
+                                              for x in self.scopes],
+                                     tooltips=[_scope_label(x) for x in self.scopes], value=_scope_key(s.scope),
+                                     style={"button_width": "74px"})
         self.controls = c
+        rows = {
+            "inflow": _labelled(c["inflow"], "Instroom"),
+            "own_inflow": _labelled(c["own_inflow"], "Aanvragen per jaar"),
+            "recognition_rate": _slider_row(c["recognition_rate"], "Inwilliging", _pct1),
+            "nareizigers_per_referent": _slider_row(c["nareizigers_per_referent"], "Nareizigers", _num1,
+                                                    lead=c["set_nareizigers"]),
+            "share_singles_sharing": _slider_row(c["share_singles_sharing"], "Delen (alleenst.)", _pct0),
+            "final_size_dwellings": _labelled(c["final_size_dwellings"], "Woning voor"),
+            "reserve": _slider_row(c["reserve"], "Reserve", _pct0),
+            "extra_dwellings": _slider_row(c["extra_dwellings"], "Extra woningen", lambda v: f"{_int(v)}/gem."),
+            "scope": _labelled(c["scope"], "Matching"),
+        }
+        rows["own_inflow"].layout.display = "none"
+        self._rows = rows
+        self.readouts = {k: r.readout for k, r in rows.items() if hasattr(r, "readout")}
         for widget in c.values():
             widget.observe(self._on_change, names="value")
 
+        self.title = w.HTML()
         self.status = w.HTML()
         self.headline = w.HTML()
-        self.sources = w.HTML()
-        self.comparison = w.HTML()
-        self.map = w.HTML()
-        self.export_status = w.HTML()
+        self.export_status = w.HTML(layout=w.Layout(width="410px"))
         self.export_button = w.Button(description="Exporteer voor de raad", button_style="primary",
-                                      layout=w.Layout(width="280px", height="44px"))
+                                      layout=w.Layout(width="300px", height="44px", margin="10px 0 0 0"))
         self.export_button.on_click(lambda _: self.export())
-        self._views = {i: w.VBox() for i in range(len(TAB_TITLES))}
-        self.tabs = w.Tab(children=[self._views[i] for i in range(len(TAB_TITLES))])
+        statement = [w.HTML(f"<h3>{_esc(t)}</h3>") for t in STATEMENTS]
+        self.views = {i: {"text": w.HTML(), "chart": w.HTML(), "sources": w.HTML()} for i in range(3)}
+        self.map = w.HTML(layout=w.Layout(flex="1 1 auto", min_width="320px"))
+        self.map_data = w.HTML(layout=w.Layout(display="none"))
+        v = self.views
+        v[0]["chart"].layout = _fixed(330)
+        body0 = [v[0]["chart"]] + ([self.map, self.map_data] if self.show_map else [])
+        pages = [
+            w.VBox([statement[0], w.HBox(body0, layout=w.Layout(gap="14px")), v[0]["sources"]]),
+            w.VBox([statement[1], v[1]["text"], v[1]["chart"], v[1]["sources"]]),
+            w.VBox([statement[2], v[2]["text"], v[2]["chart"], v[2]["sources"]]),
+            w.VBox([statement[3]]),
+        ]
+        self._pages = pages
+        self.tabs = w.Tab(children=pages)
         self.tabs.titles = TAB_TITLES
         self.tabs.observe(lambda ch: self._render_tab(ch["new"]), names="selected_index")
-        region = self.region if isinstance(self.region, str) else f"{len(self.region)} gemeenten"
-        title = w.HTML(CSS + f"<h2>Doorlopende Lijn · collegedag {_esc(region)} ({self.year})</h2>")
-        panel = w.VBox([w.HTML("<b>Instellingen</b>"), *c.values(), self.export_button, self.export_status],
-                       layout=w.Layout(width="34%", min_width="340px"))
-        main = w.VBox([self.headline, self.status, self.comparison, self.sources, self.tabs], layout=w.Layout(width="66%"))
-        self.widget = w.VBox([title, w.HBox([panel, main])])
+        panel = w.VBox([w.HTML("<h3>Instellingen</h3>"), *rows.values(), self.export_button, self.export_status],
+                       layout=_fixed(430))
+        panel.add_class("dl-panel")
+        main = w.VBox([self.headline, self.status, self.tabs], layout=w.Layout(flex="1 1 auto", min_width="0"))
+        self.widget = w.VBox([self.title, w.HBox([panel, main], layout=w.Layout(gap="12px"))])
         self.widget.add_class("dl-dash")
 
     def _ipython_display_(self):
@@ -567,18 +930,19 @@ class Dashboard:
     @property
     def settings(self):
         """The :class:`toolkit.scenario.Settings` the controls describe."""
-        c = self.controls
-        inflow = c["inflow"].value
+        return self._settings_from({name: widget.value for name, widget in self.controls.items()})
+
+    def _settings_from(self, v):
+        inflow = v["inflow"]
         return self._base.replace(
-            inflow=float(c["own_inflow"].value) if inflow == "eigen" else inflow,
-            recognition_rate=round(float(c["recognition_rate"].value), 4),
-            nareizigers_per_referent=round(float(c["nareizigers_per_referent"].value), 4)
-            if c["set_nareizigers"].value else None,
-            share_singles_sharing=round(float(c["share_singles_sharing"].value), 4),
-            final_size_dwellings=bool(c["final_size_dwellings"].value),
-            reserve=round(float(c["reserve"].value), 4),
-            extra_dwellings=int(c["extra_dwellings"].value),
-            scope=self._scope_value(c["scope"].value),
+            inflow=float(v["own_inflow"]) if inflow == "eigen" else inflow,
+            recognition_rate=round(float(v["recognition_rate"]), 4),
+            nareizigers_per_referent=round(float(v["nareizigers_per_referent"]), 4) if v["set_nareizigers"] else None,
+            share_singles_sharing=round(float(v["share_singles_sharing"]), 4),
+            final_size_dwellings=bool(v["final_size_dwellings"]),
+            reserve=round(float(v["reserve"]), 4),
+            extra_dwellings=int(v["extra_dwellings"]),
+            scope=self._scope_value(v["scope"]),
         )
 
     def _scope_value(self, key):
@@ -590,6 +954,9 @@ class Dashboard:
     def _run(self, settings):
         from .scenario import run
 
+        hit = self._sweep.get(settings)
+        if hit is not None:
+            return hit
         if settings in self._cache:
             self._cache.move_to_end(settings)
             return self._cache[settings]
@@ -600,14 +967,96 @@ class Dashboard:
                 self._cache.popitem(last=False)
         return result
 
+    def sweep_settings(self):
+        """The settings one control away from the reference, nearest values first.
+
+        Every value of every slider, dropdown and toggle (the own inflow
+        number excepted), with all other controls at the reference.
+
+        Returns
+        -------
+        list of toolkit.scenario.Settings
+        """
+        start = {name: widget.value for name, widget in self.controls.items()}
+        start.update(set_nareizigers=False, scope=_scope_key(self.reference.settings.scope))
+        grids = {}
+        for name, widget in self.controls.items():
+            if hasattr(widget, "step") and hasattr(widget, "max") and name != "own_inflow":
+                n = int(round((widget.max - widget.min) / widget.step))
+                values = [widget.min + k * widget.step for k in range(n + 1)]
+                centre = start[name] if name != "nareizigers_per_referent" else widget.value
+                grids[name] = sorted(values, key=lambda x, c=centre: (abs(x - c), x))
+            elif hasattr(widget, "options"):
+                values = [value for _, value in widget.options if value != "eigen"]
+                grids[name] = sorted(values, key=lambda x, c=start[name]: x != c)
+        out, seen = [], {self.reference.settings}
+        depth = max(len(g) for g in grids.values())
+        for k in range(depth):
+            for name, values in grids.items():
+                if k >= len(values) or name == "set_nareizigers":
+                    continue
+                change = {name: values[k]}
+                if name == "nareizigers_per_referent":
+                    change["set_nareizigers"] = True
+                s = self._settings_from({**start, **change})
+                if s not in seen:
+                    seen.add(s)
+                    out.append(s)
+        return out
+
+    def precompute(self, *, background=True, idle=1.5, settings=None):
+        """Solve :meth:`sweep_settings` ahead, so a single move from the reference needs no solve.
+
+        Parameters
+        ----------
+        background : bool
+            Run in a daemon thread (started after the first view is drawn);
+            it pauses while the facilitator is changing controls (``idle``
+            seconds after the last change).
+        settings : list of toolkit.scenario.Settings, optional
+            What to solve (default :meth:`sweep_settings`).
+
+        Returns
+        -------
+        threading.Thread or None
+        """
+        from .scenario import run
+
+        todo = [s for s in (self.sweep_settings() if settings is None else settings) if s not in self._sweep]
+
+        def work():
+            for s in todo:
+                while background and not self._stop.is_set() and time.monotonic() - self._last_change < idle:
+                    time.sleep(0.1)
+                if self._stop.is_set():
+                    return
+                try:
+                    self._sweep[s] = self._cache.get(s) or run(s)
+                except (ValidationError, InfeasibleError):
+                    continue
+
+        if not background:
+            work()
+            return None
+        self._sweep_thread = threading.Thread(target=work, name="dl-dashboard-sweep", daemon=True)
+        self._sweep_thread.start()
+        return self._sweep_thread
+
+    def close(self):
+        """Stop the background sweep (the widgets stay)."""
+        self._stop.set()
+        if self._sweep_thread is not None:
+            self._sweep_thread.join(timeout=30)
+
     def _on_change(self, change=None):
         c = self.controls
         c["own_inflow"].disabled = c["inflow"].value != "eigen"
+        self._rows["own_inflow"].layout.display = None if c["inflow"].value == "eigen" else "none"
         c["nareizigers_per_referent"].disabled = not c["set_nareizigers"].value
         self.update()
 
     def update(self):
-        """Recompute the scenario for the current controls and redraw the headline, table and visible tab.
+        """Recompute the scenario for the current controls and redraw the headline and the visible view.
 
         Invalid settings show a Dutch message and keep the last figures.
 
@@ -615,6 +1064,7 @@ class Dashboard:
         -------
         toolkit.scenario.Result
         """
+        self._last_change = time.monotonic()
         try:
             result = self._run(self.settings)
         except (ValidationError, InfeasibleError) as exc:
@@ -626,12 +1076,14 @@ class Dashboard:
         self._dirty = set(range(len(TAB_TITLES)))
         self._render_top()
         self._render_tab(self.tabs.selected_index or 0)
+        self._last_change = time.monotonic()
         return result
 
     def _render_top(self):
+        region = self.region if isinstance(self.region, str) else f"{len(self.region)} gemeenten"
+        self.title.value = (CSS + f'<div class="dl-top"><h2>Collegedag {_esc(region)} ({self.year})</h2>'
+                            f"{_context_html(self.result)}</div>")
         self.headline.value = headline_html(self.result, self.reference)
-        self.sources.value = sources_html(_VIEW_DATASETS["headline"], households=self.result.households)
-        self.comparison.value = comparison_html(self.result)
 
     def _render_tab(self, index):
         if index is None or index not in self._dirty:
@@ -639,91 +1091,55 @@ class Dashboard:
         [self._tab_stelling1, self._tab_stelling2, self._tab_stelling3, self._tab_integration][index]()
         self._dirty.discard(index)
 
-    def _chart(self, name, key, make):
-        """A chart's PNG (or the map page), redrawn only when the frame it depends on (``key``) changed."""
-        old = self._charts.get(name)
-        if old is not None and old[0].equals(key):
-            return old[1]
-        png = make()
-        self._charts[name] = (key.copy(), png)
-        return png
-
-    def _image(self, png):
-        import ipywidgets as w
-
-        return w.Image(value=png, format="png", layout=w.Layout(max_width="900px"))
+    def _map_sources(self):
+        if self._boundaries is not None and self._boundaries.attrs.get("schematic"):
+            return (("Kaart: schematische gemeentevlakken (geen echte grenzen)", self._boundaries.attrs.get("source", ""),
+                     "schatting"),)
+        return ()
 
     def _tab_stelling1(self):
-        import ipywidgets as w
-
-        r, h = self.result, self.result.headline
-        text = (f"<h3>{_esc(STATEMENTS[0])}</h3>"
-                f'<p class="dl-note">Met matching op schaal <b>{_esc(SCOPE_LABELS.get(_scope_key(r.settings.scope)))}</b> '
-                f"krijgen <b>{_nl(h['households_housed'])}</b> van de {_nl(h['households'])} huishoudens direct een "
-                f"passende woning: <b>{_nl(h['gain_vs_solo'])}</b> meer dan wanneer elke gemeente alleen matcht. "
-                "De kaart toont per gemeente de taakstelling en (laag 'Matching') het aandeel dat gehuisvest is.</p>")
-        chart = self._chart("scopes", r.comparison, lambda: chart_scopes(r, self.reference))
-        children = [w.HTML(text), self._image(chart)]
+        r, v = self.result, self.views[0]
+        v["chart"].value = pooling_chart(r, self.reference)
         if self.show_map:
-            key = map_data(self.result).merge(self.result.targets[["code", "target_int"]], on="code", suffixes=("", "_int"))
-            self.map.value = self._chart("map", key, self._map_html)
-            children.append(self.map)
-        extra = ()
-        if self._boundaries is not None and self._boundaries.attrs.get("schematic"):
-            extra = (("Kaart: schematische gemeentevlakken (geen echte grenzen)", self._boundaries.attrs.get("source", ""),
-                      "schatting"),)
-        children.append(w.HTML(sources_html(_VIEW_DATASETS["stelling1"], households=r.households, extra=extra)))
-        self._views[0].children = children
+            self._map_version += 1
+            if not self.map.value:  # the page is loaded once; later changes restyle it
+                self.map.value = self._map_html()
+            self.map_data.value = ('<script type="application/json" class="dl-map-data">'
+                                   f"{map_payload(r, boundaries=self._boundaries, version=self._map_version)}</script>")
+        v["sources"].value = sources_html(_VIEW_DATASETS["stelling1"], households=r.households, extra=self._map_sources())
 
     def _map_html(self):
-        from .export import render_html
-
-        page = render_html(build_map(self.result, boundaries=self._boundaries, basemap=None), council=False,
-                           basemap=None)
-        return (f'<iframe title="Kaart matching per gemeente" srcdoc="{_esc(page)}" '
-                'style="width:100%;height:540px;border:1px solid #ccc"></iframe>')
+        page = map_page(self.result, boundaries=self._boundaries)
+        return (f'<iframe class="dl-map" title="Kaart matching per gemeente" srcdoc="{_esc(page)}" '
+                'style="width:100%;height:max(390px, calc(100vh - 330px));border:1px solid #ccc"></iframe>')
 
     def _tab_stelling2(self):
-        import ipywidgets as w
-
-        r, ref = self.result, self.reference
-        extra = r.settings.extra_dwellings
-        added = int(r.supply["added"].sum())
-        text = (f"<h3>{_esc(STATEMENTS[1])}</h3>"
-                '<p class="dl-note">Verdringing = het deel van de sociale verhuringen in dit halfjaar dat naar '
-                "statushouders moet gaan om de taakstelling te halen (toegewezen woningen plus wachtende huishoudens, "
-                "gedeeld door de verhuringen: voorraad x mutatiegraad per halfjaar plus de extra woningen; "
-                '<span class="dl-status dl-status-schatting">schatting</span>).</p>'
-                f'<p class="dl-note">Regio: <b>{_nl(r.headline["displacement"], 1, percent=True)}</b> (referentie '
-                f"{_nl(ref.headline['displacement'], 1, percent=True)}). Extra sociale huurwoningen: "
-                f"<b>{_nl(extra)}</b> per gemeente, {_nl(added)} in de regio; er wachten dan "
-                f"<b>{_nl(r.headline['households_waiting'])}</b> huishoudens (referentie "
-                f"{_nl(ref.headline['households_waiting'])}).</p>")
-        chart = self._chart("displacement", r.municipalities[["code", "name", "displacement"]],
-                            lambda: chart_displacement(r, ref))
-        self._views[1].children = [w.HTML(text), self._image(chart),
-                                   w.HTML(sources_html(_VIEW_DATASETS["stelling2"], households=r.households))]
+        r, ref, v = self.result, self.reference, self.views[1]
+        v["text"].value = (
+            f'<p class="dl-note">Regio: <b>{_nl(r.headline["displacement"], 1, percent=True)}</b> van de sociale '
+            f"verhuringen naar statushouders (referentie {_nl(ref.headline['displacement'], 1, percent=True)}), "
+            f"met <b>{_nl(r.settings.extra_dwellings)}</b> per gemeente extra sociale huurwoningen.</p>")
+        v["chart"].value = displacement_chart(r, ref)
+        explain = ("Verdringing (berekening)", "deel van de sociale verhuringen in het halfjaar dat naar statushouders moet "
+                   "gaan om de taakstelling te halen: toegewezen woningen plus wachtende huishoudens, gedeeld door de "
+                   "verhuringen (voorraad x mutatiegraad per halfjaar plus de extra woningen)", "schatting")
+        v["sources"].value = sources_html(_VIEW_DATASETS["stelling2"], households=r.households, extra=(explain,))
 
     def _tab_stelling3(self):
-        import ipywidgets as w
-
+        v = self.views[2]
         keys = [_scope_key(x) for x in self.scopes]
         if not {"U10", "U16"} <= set(keys):
-            self._views[2].children = [w.HTML(
-                f"<h3>{_esc(STATEMENTS[2])}</h3>"
-                f'<p class="dl-note">In deze regio ({_esc(self.region)}) kunnen U10 en U16 niet naast elkaar worden '
-                "vergeleken: kies regio U16 in de parameters van het notebook.</p>")]
+            v["text"].value = (f'<p class="dl-note">In deze regio ({_esc(self.region)}) kunnen U10 en U16 niet naast '
+                               "elkaar worden vergeleken: kies regio U16 in de parameters van het notebook.</p>")
+            v["chart"].value = ""
             return
         pair = {}
         for scope in ("U10", "U16"):
             pair[scope] = self.result if _scope_key(self.result.settings.scope) == scope else \
                 self._run(self.result.settings.replace(scope=scope))
-        text = (f"<h3>{_esc(STATEMENTS[2])}</h3>"
-                '<p class="dl-note">Dezelfde instellingen, gematcht binnen de U10 en binnen de U16 '
-                "(gemeenten buiten de schaal matchen alleen).</p>")
-        self._views[2].children = [w.HTML(text), w.HTML(_scope_table_html(self.result.comparison, ["U10", "U16"])),
-                                   self._image(chart_scope_municipalities(pair)),
-                                   w.HTML(sources_html(_VIEW_DATASETS["stelling3"], households=self.result.households))]
+        v["text"].value = _scope_table_html(self.result.comparison, ["U10", "U16"])
+        v["chart"].value = scales_chart(pair)
+        v["sources"].value = sources_html(_VIEW_DATASETS["stelling3"], households=self.result.households)
 
     def _tab_integration(self):
         import ipywidgets as w
@@ -733,12 +1149,16 @@ class Dashboard:
         targets = self.result.targets
         if self._integration_targets is not None and self._integration_targets.equals(targets):
             return
-        tab = integration.dashboard_tab(integration.cohorts_from_targets(targets))
+        arrivals = integration.cohorts_from_targets(targets)
+        page = self._pages[3]
+        if len(page.children) == 1:
+            self.integration = integration_view(arrivals)
+            note = ('<p class="dl-note">Instroom per gemeente: de taakstelling van dit scenario, gelijk verdeeld over de '
+                    "maanden van het halfjaar. Alle uitkomsten zijn schattingen met aannames.</p>")
+            page.children = [page.children[0], self.integration, w.HTML(note + _integration_sources())]
+        else:
+            self.integration.set_arrivals(arrivals)
         self._integration_targets = targets
-        note = ('<p class="dl-src">Instroom per gemeente: de taakstelling van dit scenario, gelijk verdeeld over de '
-                'maanden van het halfjaar. Alle uitkomsten zijn <span class="dl-status dl-status-schatting">schatting'
-                "</span> met aannames (zie notebook 05_integratie).</p>")
-        self._views[3].children = [tab, w.HTML(note + sources_html(("taakstelling", "population")))]
 
     # -- export
 
@@ -748,23 +1168,26 @@ class Dashboard:
         Returns
         -------
         dict
-            ``{"kaart": Path, "samenvatting": Path}``; the paths are shown under the button.
+            ``{"kaart": Path, "samenvatting": Path}``; the full paths are shown under the button.
         """
         try:
             paths = export_for_council(self.result, self.out_dir, reference=self.reference, boundaries=self._boundaries)
         except (ValidationError, OSError) as exc:
             self.export_status.value = f'<div class="dl-error">Exporteren mislukt: {_esc(exc)}</div>'
             return {}
-        items = "".join(f"<li>{_esc(k)}: <code>{_esc(p)}</code></li>" for k, p in paths.items())
+        items = "".join(f"<li>{_esc(k)}: <code>{_esc(Path(p).resolve())}</code></li>" for k, p in paths.items())
         self.export_status.value = f'<div class="dl-export">Geschreven:<ul>{items}</ul></div>'
         return paths
 
 
-def app(*, region="U16", year=2016, out_dir="out/raad", show_map=True):
+def app(*, region="U16", year=2016, out_dir="out/raad", show_map=True, precompute=True):
     """Build the collegedag dashboard; display the returned object (or its ``.widget``) in a notebook.
+
+    With ``precompute`` (default) the sweep of every single control from the
+    reference is solved in a background thread after the first view.
 
     Returns
     -------
     Dashboard
     """
-    return Dashboard(region=region, year=year, out_dir=out_dir, show_map=show_map)
+    return Dashboard(region=region, year=year, out_dir=out_dir, show_map=show_map, precompute=precompute)

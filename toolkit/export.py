@@ -27,7 +27,7 @@ from pathlib import Path
 from ._errors import ValidationError
 from ._files import atomic_write
 
-__all__ = ["export_map", "export_static", "write_council_files", "leaflet_dir", "render_html"]
+__all__ = ["export_map", "export_static", "write_council_files", "leaflet_dir", "render_html", "inline"]
 
 _LEAFLET_JS = re.compile(r'<script src="[^"]*leaflet[^"]*\.js"></script>')
 _LEAFLET_CSS = re.compile(r'<link rel="stylesheet" href="[^"]*leaflet[^"]*\.css"\s*/>')
@@ -343,3 +343,45 @@ def write_council_files(region="U16", year=2016, out_dir="out", *, date=None, re
         written.append(export_map(m, stem.with_suffix(".html"), council=True, date=date))
         written.extend(export_static(m, stem.with_suffix(".png"), pdf=pdf, date=date))
     return written
+
+
+class InlineMap:
+    """A self-contained map page shown in a notebook output as an ``<iframe srcdoc>``.
+
+    The page is the one :func:`render_html` writes (the toolkit's own Leaflet
+    inlined, CSP), so it shows without internet and without a trusted
+    notebook. ``html`` is the iframe element.
+    """
+
+    def __init__(self, page, *, height=560, title="Kaart"):
+        import html
+
+        self.page = page
+        self.html = (f'<iframe title="{html.escape(str(title), quote=True)}" srcdoc="{html.escape(page, quote=True)}" '
+                     f'style="width:100%;height:{int(height)}px;border:1px solid #ccc"></iframe>')
+
+    def _repr_html_(self):
+        return self.html
+
+
+def inline(m, *, height=560, council=False, small_counts=None, date=None, basemap="keep", title="Kaart"):
+    """Map ``m`` for a notebook output: self-contained, works offline (no CDN, no "trust this notebook").
+
+    Parameters
+    ----------
+    m : folium.Map
+        Built by :mod:`toolkit.maps`.
+    height : int
+        Height of the frame in pixels.
+    council, small_counts, date, basemap
+        As for :func:`render_html` (default: an analyst's map, counts shown as they are).
+    title : str
+        Accessible title of the frame.
+
+    Returns
+    -------
+    InlineMap
+        Displays itself (``_repr_html_``); ``.page`` is the HTML page.
+    """
+    return InlineMap(render_html(m, council=council, small_counts=small_counts, date=date, basemap=basemap),
+                     height=height, title=title)

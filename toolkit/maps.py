@@ -123,7 +123,7 @@ def escape(value):
     return ("" if value is None else str(value)).translate(_ESCAPES)
 
 
-_JSON_STRING = re.compile(r'"(?:[^"\\\\]|\\\\.)*"')
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')  # a JSON string, escaped quotes and backslashes included
 _JSON_INERT = str.maketrans({c: f"\\u{ord(c):04x}" for c in "{}#<>&'"})
 
 
@@ -226,6 +226,7 @@ class _Legend:
     vmin: float = 0.0
     vmax: float = 1.0
     labels: tuple = ()  # scale: (low label, high label)
+    layer: int | None = None  # index of the layer it explains (set after each step): shown while it is on
 
 
 @dataclass
@@ -632,7 +633,7 @@ def _step_demand(spec, *, demand, size_class, period, small_counts):
     spec.add_source("Verwachte woningvraag", attrs.get("source", "toolkit.demand"), attrs.get("status", "schatting"))
 
 
-def _step_matching(spec, *, matching, small_counts):
+def _step_matching(spec, *, matching, small_counts, show=False):
     if spec.boundaries is None:
         raise ValidationError("add_matching_layer: the map has no municipalities; build it with overzichtskaart or capaciteitskaart")
     attrs = matching.attrs
@@ -659,7 +660,10 @@ def _step_matching(spec, *, matching, small_counts):
         tips.append(_tip(name, rows))
     g = gpd.GeoDataFrame({"fill": fills, "stroke": "#555555", "weight": 1.0, "opacity": 0.7, "radius": 0.0, "tip": tips},
                          geometry=b.geometry.values, crs=4326)
-    spec.layers.append(_Layer("Matching: % van taakstelling", "polygons", g, show=False))
+    if show:  # the view is about this layer: the other area layers start switched off
+        for layer in spec.layers:
+            layer.show = layer.show and layer.kind != "polygons"
+    spec.layers.append(_Layer("Matching: % van taakstelling", "polygons", g, show=show))
     spec.legends.append(_Legend("Matching: gehuisvest als % van taakstelling", "scale", list(MATCH_COLOURS), 0.0, 200.0, ("0 %", "200 % of meer")))
     spec.add_source("Matchingresultaat", attrs.get("source", "toolkit.matching"), attrs.get("status", "schatting"))
 
@@ -678,6 +682,9 @@ def _spec_from_recipe(recipe, *, small_counts=None, date=None):
         if name in ("municipalities", "locations", "demand", "matching"):
             kw["small_counts"] = opts["small_counts"]
         _STEPS[name](spec, **kw)
+        for lg in spec.legends:
+            if lg.layer is None:
+                lg.layer = len(spec.layers) - 1
     if opts["small_counts"]:
         spec.notes.append("Aantallen personen of huishoudens van 1 tot 4 staan als '<5'.")
     return spec, opts
@@ -709,15 +716,21 @@ class _GeoJsonLayer(folium.map.Layer):
             },
             onEachFeature: function (f, layer) { layer.bindTooltip(f.properties.t, {sticky: true, className: "dl-tip"}); }
         });
+        // a legend is shown only while the layer it explains is drawn
+        {{ this.get_name() }}.on("add remove", function (e) {
+            document.querySelectorAll('.dl-lg[data-layer="{{ this.index }}"]').forEach(function (d) {
+                d.style.display = e.type === "add" ? "" : "none"; });
+        });
         {% if this.show %}{{ this.get_name() }}.addTo({{ this._parent.get_name() }});{% endif %}
         {% endmacro %}
         """
     )
 
-    def __init__(self, layer, *, precision=5):
+    def __init__(self, layer, *, index=0, precision=5):
         # Leaflet's layer control inserts names as HTML: escape them like any data text.
         super().__init__(name=escape(layer.name), overlay=True, control=True, show=layer.show)
         self._name = "DlLayer"
+        self.index = int(index)
         self.data_json = inert_json(_geojson(layer.gdf, precision=precision))
 
     def render(self, **kwargs):
@@ -745,6 +758,39 @@ def _geojson(gdf, *, precision=5):
             "properties": {"f": f, "s": s, "w": float(w), "o": float(o), "r": round(float(r), 1), "t": t},
         })
     return {"type": "FeatureCollection", "features": feats}
+
+
+class _Labels(folium.map.Layer):
+    """Municipality names at a point inside each polygon; the names are set as text, never as HTML."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = (function (map) {
+            if (!map.getPane("dllabels")) { var pane = map.createPane("dllabels"); pane.style.zIndex = 460; pane.style.pointerEvents = "none"; }
+            var group = L.layerGroup();
+            {{ this.data_json }}.forEach(function (p) {
+                var span = document.createElement("span");
+                span.textContent = p[2];
+                group.addLayer(L.marker([p[0], p[1]], {icon: L.divIcon({className: "dl-label", html: span, iconSize: null}),
+                                                      interactive: false, keyboard: false, pane: "dllabels"}));
+            });
+            return group;
+        })({{ this._parent.get_name() }});
+        {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, boundaries, *, precision=5):
+        super().__init__(name="Namen van gemeenten", overlay=True, control=True, show=True)
+        self._name = "DlLabels"
+        points = boundaries.geometry.representative_point()
+        self.data_json = inert_json([[round(float(p.y), precision), round(float(p.x), precision), str(n)]
+                                     for p, n in zip(points, boundaries["name"]) if p is not None and not p.is_empty])
+
+    def render(self, **kwargs):
+        MacroElement.render(self, **kwargs)
 
 
 class _Control(MacroElement):
@@ -784,13 +830,19 @@ CSS = (
     ".dl-legend h2{font-size:12px;margin:6px 0 3px}"
     ".dl-footer{max-width:460px;font-size:11px}.dl-footer ul{margin:2px 0 0 14px;padding:0}.dl-footer summary{cursor:pointer}"
     ".dl-tip table{border-collapse:collapse}.dl-tip th{text-align:left;font-weight:normal;color:#555;padding-right:8px}"
+    ".dl-label span{display:inline-block;transform:translate(-50%,-50%);white-space:nowrap;font:bold 13px Arial,Helvetica,"
+    "sans-serif;color:#1b1b1b;text-shadow:0 0 3px #fff,0 0 3px #fff,0 0 2px #fff}"
 )
 
 
-def _legend_html(legends):
+def _legend_html(legends, layers=None):
+    """Legend blocks; with ``layers``, the block of a layer that starts switched off starts hidden."""
     parts = []
     for lg in legends:
-        parts.append(f"<h2>{escape(lg.title)}</h2>")
+        index = -1 if lg.layer is None else int(lg.layer)
+        hidden = layers is not None and 0 <= index < len(layers) and not layers[index].show
+        style = ' style="display:none"' if hidden else ""
+        parts.append(f'<div class="dl-lg" data-layer="{index}"{style}><h2>{escape(lg.title)}</h2>')
         if lg.kind == "categories":
             parts.extend(f'<div><span class="sw" style="background:{escape(c)}"></span>{escape(label)}</div>' for c, label in lg.items)
         else:
@@ -799,6 +851,7 @@ def _legend_html(legends):
             parts.append(f'<div class="bar" style="background:linear-gradient(to right,{grad})"></div>'
                          f'<div class="ends"><span>{escape(lo)}</span><span>{escape(hi)}</span></div>'
                          f'<div><span class="sw" style="background:{NO_DATA}"></span>geen gegevens</div>')
+        parts.append("</div>")
     return "".join(parts)
 
 
@@ -842,6 +895,10 @@ def _stable_ids(m):
     return m
 
 
+def _title_html(spec):
+    return f"<h1>{escape(spec.title)}</h1><p>Stand: {escape(spec.date)}</p>"
+
+
 def _to_folium(spec, *, basemap="pdok", precision=5):
     bounds = None
     for layer in spec.layers:
@@ -850,7 +907,9 @@ def _to_folium(spec, *, basemap="pdok", precision=5):
             bounds = (miny, minx, maxy, maxx) if bounds is None else (
                 min(bounds[0], miny), min(bounds[1], minx), max(bounds[2], maxy), max(bounds[3], maxx))
     centre = [52.09, 5.12] if bounds is None else [(bounds[0] + bounds[2]) / 2, (bounds[1] + bounds[3]) / 2]
-    m = folium.Map(location=centre, zoom_start=10, tiles=None, prefer_canvas=True, control_scale=True)
+    schematic = spec.boundaries is not None and bool(spec.boundaries.attrs.get("schematic"))
+    # a scale bar on a schematic map would suggest distances it does not have
+    m = folium.Map(location=centre, zoom_start=10, tiles=None, prefer_canvas=True, control_scale=not schematic)
     # Only Leaflet: no jQuery, Bootstrap, Font Awesome or awesome-markers.
     m.default_js = [("leaflet", "https://cdn.jsdelivr.net/npm/leaflet@1.9.4/dist/leaflet.js")]
     m.default_css = [("leaflet_css", "https://cdn.jsdelivr.net/npm/leaflet@1.9.4/dist/leaflet.css")]
@@ -859,12 +918,13 @@ def _to_folium(spec, *, basemap="pdok", precision=5):
             raise ValidationError(f"basemap must be one of {list(BASEMAPS)} or None, got {basemap!r}")
         url, attr, name = BASEMAPS[basemap]
         folium.TileLayer(url, attr=attr, name=name, max_zoom=19, overlay=False, control=True).add_to(m)
-    for layer in spec.layers:
-        m.add_child(_GeoJsonLayer(layer, precision=precision))
-    title = f"<h1>{escape(spec.title)}</h1><p>Stand: {escape(spec.date)}</p>"
-    m.add_child(_Control(title, position="topleft", css_class="dl-box dl-title", css=CSS))
+    for i, layer in enumerate(spec.layers):
+        m.add_child(_GeoJsonLayer(layer, index=i, precision=precision))
+    if spec.boundaries is not None and len(spec.boundaries) and "name" in spec.boundaries.columns:
+        m.add_child(_Labels(spec.boundaries, precision=precision))
+    m.add_child(_Control(_title_html(spec), position="topleft", css_class="dl-box dl-title", css=CSS))
     if spec.legends:
-        m.add_child(_Control(_legend_html(spec.legends), position="bottomright", css_class="dl-box dl-legend"))
+        m.add_child(_Control(_legend_html(spec.legends, spec.layers), position="bottomright", css_class="dl-box dl-legend"))
     m.add_child(_Control(_footer_html(spec), position="bottomleft", css_class="dl-box dl-footer"))
     folium.LayerControl(collapsed=False, position="topright").add_to(m)
     if bounds is not None:
@@ -1032,8 +1092,8 @@ def add_demand_layer(m, demand, *, size_class=None, period=None):
     return _map_from_recipe({"steps": recipe["steps"] + (step,), "options": recipe["options"]})
 
 
-def add_matching_layer(m, matching):
-    """A copy of map ``m`` with the matching result per municipality (layer off at start).
+def add_matching_layer(m, matching, *, show=False):
+    """A copy of map ``m`` with the matching result per municipality (layer off at start unless ``show``).
 
     Parameters
     ----------
@@ -1042,6 +1102,9 @@ def add_matching_layer(m, matching):
     matching : pandas.DataFrame
         One row per municipality: code, target, persons_housed and
         optionally pct_target (percent; computed when absent).
+    show : bool
+        Switch the layer on at start (and the other municipality layers off):
+        for a map that is about the matching.
 
     Returns
     -------
@@ -1050,5 +1113,5 @@ def add_matching_layer(m, matching):
     recipe = _recipe_of(m, "add_matching_layer")
     if not isinstance(matching, pd.DataFrame):
         raise ValidationError(f"add_matching_layer: matching must be a DataFrame, found {type(matching).__name__}")
-    step = ("matching", dict(matching=matching.copy()))
+    step = ("matching", dict(matching=matching.copy(), show=bool(show)))
     return _map_from_recipe({"steps": recipe["steps"] + (step,), "options": recipe["options"]})
