@@ -1,4 +1,4 @@
-"""Tests for toolkit.maps: formatting, escaping, layers, privacy, no mutation."""
+"""Tests for toolkit.maps: escaping, layers, privacy, no mutation (formats: test_format.py)."""
 
 import geopandas as gpd
 import pandas as pd
@@ -35,22 +35,6 @@ def html_of(m):
     return m.get_root().render()
 
 
-@pytest.mark.parametrize("value, expected", [(1234, "1.234"), (1234567.4, "1.234.567"), (0, "0"), (None, "–"), (float("nan"), "–")])
-def test_fmt_int(value, expected):
-    assert maps.fmt_int(value) == expected
-
-
-def test_fmt_pct_and_num():
-    assert maps.fmt_pct(0.125) == "12,5 %"
-    assert maps.fmt_pct(1.0, 0) == "100 %"
-    assert maps.fmt_num(1234.56, 2) == "1.234,56"
-
-
-def test_fmt_count_small():
-    assert [maps.fmt_count(v, small_counts=True) for v in (0, 1, 4, 5, 1234)] == ["0", "<5", "<5", "5", "1.234"]
-    assert maps.fmt_count(4) == "4"
-
-
 @pytest.mark.parametrize("payload", ["<img src=x onerror=alert(1)>", "<script>alert(1)</script>", "${alert(1)}", "`);alert(1);//", "a\\`b"])
 def test_escape_neutralises(payload):
     out = maps.escape(payload)
@@ -58,10 +42,6 @@ def test_escape_neutralises(payload):
         assert ch not in out
     import html
     assert html.unescape(out) == payload  # shown as the same plain text
-
-
-def test_dutch_date():
-    assert maps.dutch_date("2016-10-04") == "4 oktober 2016"
 
 
 def test_overview_layers_and_footer(bounds):
@@ -211,8 +191,22 @@ def test_own_targets_with_realised_and_bad_values(bounds):
     t = pd.DataFrame({"code": CODES, "target": [100, 20, 3], "realised": [80, None, 2], "bsn": ["1", "2", "3"]})
     m = maps.overzichtskaart(region=CODES, boundaries=bounds, targets=t, small_counts=True, locations=False, buildings=False)
     tips = dict(zip(bounds["code"], m._dl_spec.layers[0].gdf["tip"]))
-    assert "<th>Gerealiseerd</th><td>80</td>" in tips["GM0344"]
     assert "<th>Gerealiseerd</th><td>niet beschikbaar</td>" in tips["GM0356"]
     assert "<th>Gerealiseerd</th><td>&lt;5</td>" in tips["GM0355"]
+    # one hidden value and a known total: the smallest other one is hidden too (80 = total - 2 otherwise)
+    assert "<th>Gerealiseerd</th><td>afgeschermd</td>" in tips["GM0344"]
+    assert ">3 personen<" not in tips["GM0355"] and ">20 personen<" not in tips["GM0356"]
+    assert "<td>100 personen</td>" in tips["GM0344"]
     with pytest.raises(ValidationError, match=r"targets: column 'target' must hold numbers.*'veel'"):
         maps.overzichtskaart(region=CODES, boundaries=bounds, targets=t.assign(target=["veel", 1, 2]))
+
+
+@pytest.mark.parametrize("housed, shown", [(0.6, "&lt;5"), (4.4, "&lt;5"), (4.6, "5"), (0.4, "0")])
+def test_matching_layer_hides_counts_that_round_to_1_to_4(bounds, housed, shown):
+    m = maps.overzichtskaart(region=CODES, boundaries=bounds, locations=False, buildings=False, small_counts=True)
+    match = pd.DataFrame({"code": CODES, "target": [3, 40, 60], "persons_housed": [housed, 30, 50]})
+    tips = dict(zip(bounds["code"], maps.add_matching_layer(m, match)._dl_spec.layers[-1].gdf["tip"]))
+    assert f"<th>Gehuisvest (matching)</th><td>{shown}</td>" in tips["GM0344"]
+    assert "<th>Taakstelling</th><td>&lt;5</td>" in tips["GM0344"]  # a target of 3 is a count of persons too
+    assert ">3 personen<" not in " ".join(tips.values())
+

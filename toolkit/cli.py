@@ -132,7 +132,7 @@ def cmd_demo(args):
     import pandas as pd
 
     from .demo import run_demo
-    from .report import nl_number
+    from ._format import nl_number
     from .scenario import Settings
 
     date = None

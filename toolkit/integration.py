@@ -974,8 +974,8 @@ def locations_layer(locations, *, name="Startlocaties integratie"):
     """
     import folium
 
+    from ._format import fmt_int, fmt_pct
     from .maps import escape as _esc
-    from .maps import fmt_int, fmt_pct
 
     need = {"name", "lat", "lon"}
     if not isinstance(locations, pd.DataFrame) or not need <= set(locations.columns):
@@ -1022,7 +1022,8 @@ _TAB_CONTROLS = (
 
 
 def _tab_html(arrivals, base, pilot, horizon_months):
-    from .maps import escape, fmt_int, fmt_num
+    from ._format import fmt_int, fmt_num
+    from .maps import escape
 
     t = participation_at([base, pilot], years=(1, 2, 5))
     rows = "".join(

@@ -23,7 +23,6 @@ settings and :func:`toolkit.export.export_static` can draw it with matplotlib.
 
 from __future__ import annotations
 
-import datetime as _dt
 import itertools
 import json
 import math
@@ -40,6 +39,7 @@ from branca.element import MacroElement
 from folium.template import Template
 
 from ._errors import ValidationError
+from ._format import MONTHS, SMALL_NOTE, dutch_date, fmt_count, fmt_int, fmt_num, fmt_pct, is_small, small_mask
 from ._validate import normalise_code
 
 __all__ = [
@@ -93,11 +93,12 @@ CATEGORY_COLOURS = {
 }
 NO_DATA = "#d9d9d9"
 UNKNOWN = "bezetting onbekend"
-MONTHS = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
-          "september", "oktober", "november", "december")
 
 
-# ----------------------------------------------------------------- formatting
+# ----------------------------------------------------------------- escaping
+# Numbers, dates and the small-count rule come from toolkit._format (one place for every
+# output); fmt_int, fmt_num, fmt_pct, fmt_count and dutch_date stay importable from here
+# for notebooks.
 
 #: One pass over the text (``str.translate``), so no reference is escaped twice.
 _ESCAPES = str.maketrans({
@@ -140,65 +141,6 @@ def inert_json(obj):
     """
     text = json.dumps(obj, ensure_ascii=False, allow_nan=False)
     return _JSON_STRING.sub(lambda m: m.group(0).translate(_JSON_INERT), text)
-
-
-def fmt_int(value):
-    """Whole number in Dutch notation (thousands with a dot); '–' for missing.
-
-    >>> fmt_int(1234567.4), fmt_int(-1200), fmt_int(None)
-    ('1.234.567', '-1.200', '–')
-    """
-    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    return f"{int(round(float(value))):,}".replace(",", ".")
-
-
-def fmt_num(value, decimals=1):
-    """Number with a decimal comma and thousands dots.
-
-    >>> fmt_num(1234.56)
-    '1.234,6'
-    """
-    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    s = f"{float(value):,.{decimals}f}"
-    return s.replace(",", "_").replace(".", ",").replace("_", ".")
-
-
-def fmt_pct(fraction, decimals=1):
-    """A fraction as a Dutch percentage.
-
-    >>> fmt_pct(0.125)
-    '12,5 %'
-    """
-    if fraction is None or fraction is pd.NA or (isinstance(fraction, float) and math.isnan(fraction)):
-        return "–"
-    return f"{fmt_num(100 * float(fraction), decimals)} %"
-
-
-def _small(value):
-    return value is not None and value is not pd.NA and not (isinstance(value, float) and math.isnan(value)) and 1 <= float(value) <= 4
-
-
-def fmt_count(value, *, small_counts=False):
-    """A count of persons or households; 1 to 4 become '<5' when ``small_counts``.
-
-    >>> fmt_count(3, small_counts=True), fmt_count(3), fmt_count(0, small_counts=True)
-    ('<5', '3', '0')
-    """
-    if small_counts and _small(value):
-        return "<5"
-    return fmt_int(value)
-
-
-def dutch_date(value=None):
-    """A date as Dutch text ('4 oktober 2016'); ``None`` means today.
-
-    >>> dutch_date("2016-10-04")
-    '4 oktober 2016'
-    """
-    d = _dt.date.today() if value is None else pd.Timestamp(value).date()
-    return f"{d.day} {MONTHS[d.month - 1]} {d.year}"
 
 
 def _status_label(status):
@@ -292,6 +234,25 @@ def _tip(title, rows):
     """Tooltip HTML: an escaped title and (label, escaped value) rows."""
     body = "".join(f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in rows)
     return f"<b>{escape(title)}</b><table>{body}</table>"
+
+
+def _count_texts(values, small_counts, *, unit=""):
+    """Texts for one column of person/household counts under the disclosure rule.
+
+    Rounded 1-4 become "<5"; when exactly one value is hidden, the smallest
+    other positive one is "afgeschermd" too (secondary suppression, see
+    :func:`toolkit._format.small_mask`), because region totals are published
+    beside the map. Missing values give ``None``.
+    """
+    vals = list(values)
+    primary, secondary = small_mask(vals) if small_counts else ([False] * len(vals), [False] * len(vals))
+    out = []
+    for v, p, s in zip(vals, primary, secondary):
+        if v is None or pd.isna(v):
+            out.append(None)
+        else:
+            out.append(fmt_count(v) if p else "afgeschermd" if s else fmt_int(v) + unit)
+    return out
 
 
 # ----------------------------------------------------------------- boundaries
@@ -448,13 +409,16 @@ def _step_municipalities(spec, *, year, region, boundaries, targets, offline, sm
     fills, lo, hi = _scale_colours(value, SCALE_COLOURS)
     period = data["period"].dropna().iloc[0] if "period" in data.columns and data["period"].notna().any() else ""
     tips = []
-    for r, v in zip(data.itertuples(), value):
+    texts = {c: _count_texts(data[c] if c in data.columns else [None] * len(data), small_counts)
+             for c in ("realised", "backlog")}
+    texts["target"] = _count_texts(value, small_counts, unit=" personen")
+    for i, r in enumerate(data.itertuples()):
         rows = [("CBS-code", r.code)]
         if pop is not None:
             rows.append(("Inwoners", fmt_int(getattr(r, "population", None))))
-        rows.append((f"Taakstelling {period}".strip(), fmt_count(v, small_counts=small_counts) + " personen" if pd.notna(v) else "niet beschikbaar"))
-        rows.append(("Gerealiseerd", fmt_count(getattr(r, "realised", None), small_counts=small_counts) if pd.notna(getattr(r, "realised", np.nan)) else "niet beschikbaar"))
-        rows.append(("Achterstand", fmt_count(getattr(r, "backlog", None), small_counts=small_counts) if pd.notna(getattr(r, "backlog", np.nan)) else "niet beschikbaar"))
+        rows.append((f"Taakstelling {period}".strip(), texts["target"][i] or "niet beschikbaar"))
+        rows.append(("Gerealiseerd", texts["realised"][i] or "niet beschikbaar"))
+        rows.append(("Achterstand", texts["backlog"][i] or "niet beschikbaar"))
         tips.append(_tip(r.name, rows))
     schematic = " (schematisch)" if b.attrs.get("schematic") else ""
     g = gpd.GeoDataFrame({"fill": fills, "stroke": "#555555", "weight": 1.0, "opacity": 0.7, "radius": 0.0, "tip": tips},
@@ -526,7 +490,7 @@ def _step_locations(spec, *, locations, threshold, mix_scale, date, small_counts
     tips, fills, radii, table = [], [], [], []
     for row in r.itertuples():
         cat = _location_category(row)
-        hide = small_counts and _small(row.occupancy)
+        hide = small_counts and is_small(row.occupancy)
         rows = [("Gemeente (CBS)", row.code), ("Soort", getattr(row, "kind", "") or "–"),
                 ("Capaciteit", fmt_int(row.capacity) + " plaatsen"),
                 ("Bezetting", UNKNOWN if row.occupancy_status != "bekend" else fmt_count(row.occupancy, small_counts=small_counts)),
@@ -618,11 +582,15 @@ def _step_demand(spec, *, demand, size_class, period, small_counts):
     value = b["code"].map(total)
     fills, lo, hi = _scale_colours(value, ("#f7fbff", "#c6dbef", "#6baed6", "#2171b5", "#08306b"))
     tips = []
-    for code, name, v in zip(b["code"], b["name"], value):
-        rows = [("Huishoudens (verwacht)", fmt_count(v, small_counts=small_counts))]
+    totals = _count_texts(value, small_counts)
+    per_class = {}  # (code, size class) -> text, suppressed within each size class
+    for sc, part in d.groupby(d["size_class"].astype(str), sort=False):
+        per_class.update(zip(zip(part["code"], [sc] * len(part)), _count_texts(part["households"], small_counts)))
+    for code, name, total in zip(b["code"], b["name"], totals):
+        rows = [("Huishoudens (verwacht)", total or fmt_int(None))]
         part = d[d["code"] == code]
-        for sc, h in zip(part["size_class"], part["households"]):
-            rows.append((f"Woninggrootte {sc}", fmt_count(h, small_counts=small_counts)))
+        for sc in part["size_class"].astype(str):
+            rows.append((f"Woninggrootte {sc}", per_class[(code, sc)]))
         tips.append(_tip(name, rows))
     g = gpd.GeoDataFrame({"fill": fills, "stroke": "#555555", "weight": 1.0, "opacity": 0.7, "radius": 0.0, "tip": tips},
                          geometry=b.geometry.values, crs=4326)
@@ -648,14 +616,15 @@ def _step_matching(spec, *, matching, small_counts, show=False):
     b = spec.boundaries
     pct = b["code"].map(m["pct_target"]).astype(float)
     housed = b["code"].map(m["persons_housed"])
-    hidden = housed.map(lambda v: small_counts and _small(v))
-    shown = pct.where(~hidden.astype(bool))
+    housed_texts = _count_texts(housed, small_counts)
+    target_texts = _count_texts(b["code"].map(m["target"]), small_counts, unit=" personen")
+    hidden = pd.Series([t in ("<5", "afgeschermd") for t in housed_texts], index=b.index)
+    shown = pct.where(~hidden)
     fills, lo, hi = _scale_colours(shown, MATCH_COLOURS, vmin=0.0, vmax=200.0)
     tips = []
-    for code, name, p, h, hide in zip(b["code"], b["name"], pct, housed, hidden):
-        t = m["target"].get(code, np.nan)
-        rows = [("Taakstelling", fmt_int(t) + " personen" if pd.notna(t) else "niet beschikbaar"),
-                ("Gehuisvest (matching)", fmt_count(h, small_counts=small_counts)),
+    for name, p, h_text, t_text, hide in zip(b["name"], pct, housed_texts, target_texts, hidden):
+        rows = [("Taakstelling", t_text or "niet beschikbaar"),
+                ("Gehuisvest (matching)", h_text or fmt_int(None)),
                 ("Percentage van taakstelling", "afgeschermd" if hide else fmt_pct(p / 100 if pd.notna(p) else np.nan))]
         tips.append(_tip(name, rows))
     g = gpd.GeoDataFrame({"fill": fills, "stroke": "#555555", "weight": 1.0, "opacity": 0.7, "radius": 0.0, "tip": tips},
@@ -686,7 +655,7 @@ def _spec_from_recipe(recipe, *, small_counts=None, date=None):
             if lg.layer is None:
                 lg.layer = len(spec.layers) - 1
     if opts["small_counts"]:
-        spec.notes.append("Aantallen personen of huishoudens van 1 tot 4 staan als '<5'.")
+        spec.notes.append(SMALL_NOTE)
     return spec, opts
 
 

@@ -1,15 +1,18 @@
 """The scenario report: one self-contained HTML page for a council.
 
 A report is a title, a few sections (text, a table, an image) and the sources
-and status labels of every dataset used. Every text that comes from data is
-escaped; numbers use Dutch notation (1.234; 12,5 %). No scripts, no external
-resources: the page opens offline and prints on one or two pages.
+and status labels of every dataset used. The page is rendered from the Jinja2
+template ``toolkit/templates/report.html.j2`` with autoescape on: every text
+that comes from data is escaped by Jinja, never by hand. Numbers use Dutch
+notation (1.234; 12,5 %) from :mod:`toolkit._format`. No scripts (a
+Content-Security-Policy forbids them), no external resources: the page opens
+offline, and wide tables are split so that each fits an A4 page in portrait.
 """
 
 from __future__ import annotations
 
 import base64
-import html
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,22 +21,16 @@ import pandas as pd
 
 from ._errors import ValidationError
 from ._files import atomic_write
+from ._format import SMALL, is_missing, nl_number
 from .registry import STATUS_LABELS, provenance
 
-__all__ = ["Section", "nl_number", "render_report", "write_report"]
+__all__ = ["Section", "render_report", "write_report", "CSP", "MAX_COLUMNS"]
 
-
-def nl_number(value, decimals=0, *, percent=False):
-    """Format a number the Dutch way: ``1.234``, ``12,5 %``; missing values as ``–``.
-
-    >>> nl_number(1234.5), nl_number(0.125, 1, percent=True)
-    ('1.234', '12,5 %')
-    """
-    from .maps import fmt_int, fmt_num, fmt_pct
-
-    if percent:
-        return fmt_pct(value, decimals)
-    return fmt_int(value) if decimals == 0 else fmt_num(value, decimals)
+#: No script of any kind, nothing from outside; inline styles and embedded PNGs only.
+CSP = ("default-src 'none'; script-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+       "base-uri 'none'; form-action 'none'")
+#: Columns per printed table (the first column is repeated in each part), so a table fits A4 portrait.
+MAX_COLUMNS = 7
 
 
 @dataclass
@@ -47,7 +44,9 @@ class Section:
         Plain text (escaped); blank lines separate paragraphs.
     table : pandas.DataFrame, optional
         Shown with Dutch number formats; ``percent_cols`` are fractions shown
-        as percentages.
+        as percentages, ``decimals`` maps a column to its decimals (default
+        0, 1 for percentages). Texts such as "<5" (see
+        :func:`toolkit._format.suppress_counts`) are shown as they are.
     image : str or Path, optional
         A PNG file, embedded as a data URL.
     """
@@ -66,41 +65,85 @@ body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:2re
 color:#1b1b1b;line-height:1.45;padding:0 1rem}
 h1{font-size:1.7rem;margin-bottom:.2rem}h2{font-size:1.25rem;margin-top:1.8rem;border-bottom:2px solid #154273}
 .meta{color:#555}table{border-collapse:collapse;margin:.6rem 0;font-size:.92rem}
-th,td{border-bottom:1px solid #ddd;padding:.25rem .6rem}th{text-align:left;background:#f2f5f9}
-td.num{text-align:right;font-variant-numeric:tabular-nums}img{max-width:100%}.tablewrap{overflow-x:auto}
-th{font-size:.85rem;vertical-align:bottom}
+th,td{border-bottom:1px solid #ddd;padding:.25rem .6rem;overflow-wrap:anywhere}th{text-align:left;background:#f2f5f9}
+td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}img{max-width:100%}.tablewrap{overflow-x:auto}
+th{font-size:.85rem;vertical-align:bottom;hyphens:auto}
 .status{display:inline-block;padding:0 .4rem;border-radius:.3rem;font-size:.8rem;background:#eee}
 .status-schatting{background:#fff3cd}.status-voorbeeld{background:#f8d7da}.status-synthetisch{background:#e2e3ff}
 .status-gepubliceerd{background:#d1e7dd}footer{margin-top:2rem;font-size:.85rem;color:#444}
-@media print{body{margin:0;max-width:none}h2{break-after:avoid}}
+.note{font-size:.85rem;color:#444}
+@page{size:A4 portrait;margin:15mm}
+@media print{body{margin:0;max-width:none;padding:0;font-size:10pt}h2{break-after:avoid}
+.tablewrap{overflow:visible}table{width:100%;table-layout:fixed;font-size:8pt;break-inside:auto}
+th,td{padding:.15rem .3rem}tr{break-inside:avoid}td.num{white-space:normal}
+table.sources{font-size:7pt}td.src{overflow-wrap:anywhere}figure{margin:0}img{max-height:230mm}}
 """
 
 
-def _esc(text):
-    return html.escape(str(text), quote=True)
+@functools.cache
+def _environment():
+    import jinja2
+
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("toolkit", "templates"),
+        autoescape=True,  # the one escape rule for text in HTML templates
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
 
 
-def _table_html(df, percent_cols=(), decimals=None):
+def _style():
+    """The report's own CSS (a constant of this module, not data), marked safe for the <style> block."""
+    from markupsafe import Markup
+
+    return Markup(_CSS)
+
+
+def render_template(name, **context):
+    """Render a template of ``toolkit/templates`` with autoescape (every value is escaped)."""
+    return _environment().get_template(name).render(**context)
+
+
+def _cell(v, percent, decimals):
+    if isinstance(v, (bool, np.bool_)):
+        return {"text": "ja" if v else "nee", "num": False}
+    if is_missing(v):
+        return {"text": "–", "num": False}
+    if isinstance(v, (int, float, np.integer, np.floating)):
+        return {"text": nl_number(v, decimals, percent=percent), "num": True}
+    return {"text": str(v), "num": str(v) in (SMALL, "x")}
+
+
+def _tables(df, percent_cols=(), decimals=None, *, max_columns=MAX_COLUMNS):
+    """The table as head and formatted rows, split into parts of at most ``max_columns`` columns."""
     decimals = decimals or {}
-    head = "".join(f"<th>{_esc(c)}</th>" for c in df.columns)
+    cols = list(df.columns)
+    key, rest = cols[:1], cols[1:]
+    per = max(max_columns - 1, 1)
+    groups = [rest[i:i + per] for i in range(0, len(rest), per)] or [[]]
+    out = []
+    for group in groups:
+        part = key + group
+        rows = [[_cell(r[c], c in percent_cols, decimals.get(c, 1 if c in percent_cols else 0)) for c in part]
+                for _, r in df[part].iterrows()]
+        out.append({"head": [str(c) for c in part], "rows": rows})
+    return out
+
+
+def _sources(datasets):
+    if not datasets:
+        return []
     rows = []
-    for _, r in df.iterrows():
-        cells = []
-        for c in df.columns:
-            v = r[c]
-            if isinstance(v, (bool, np.bool_)):
-                cells.append(f"<td>{'ja' if v else 'nee'}</td>")
-            elif isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool):
-                cells.append(f'<td class="num">{_esc(nl_number(v, decimals.get(c, 1 if c in percent_cols else 0), percent=c in percent_cols))}</td>')
-            elif v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)):
-                cells.append("<td>–</td>")
-            else:
-                cells.append(f"<td>{_esc(v)}</td>")
-        rows.append("<tr>" + "".join(cells) + "</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    for _, r in provenance(list(datasets)).iterrows():
+        statuses = [s.strip() for s in str(r["statuses"]).split(",") if s.strip()]
+        rows.append({"title": r["title"], "source": r["source"], "licence": r["licence"], "note": r["note"],
+                     "statuses": [{"key": s, "label": STATUS_LABELS.get(s, s)} for s in statuses]})
+    return rows
 
 
-def render_report(title, sections, *, datasets=(), date=None, subtitle=""):
+def render_report(title, sections, *, datasets=(), date=None, subtitle="", notes=()):
     """Return the report as an HTML string.
 
     Parameters
@@ -111,8 +154,11 @@ def render_report(title, sections, *, datasets=(), date=None, subtitle=""):
         Registry names of the datasets the figures come from; the footer lists
         each with title, source, licence and status label.
     date : str or datetime-like, optional
-        Shown under the title (pass it for reproducible output).
+        Shown under the title (pass it for reproducible output): the date of
+        the scenario, not the day the file was made.
     subtitle : str
+    notes : list of str
+        Printed after the sections (e.g. :data:`toolkit._format.SMALL_NOTE`).
 
     Examples
     --------
@@ -120,45 +166,20 @@ def render_report(title, sections, *, datasets=(), date=None, subtitle=""):
     >>> "&lt;b&gt;" in page and "<script" not in page and "gepubliceerd" in page
     True
     """
-    parts = [
-        "<!DOCTYPE html>",
-        '<html lang="nl"><head><meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{_esc(title)}</title><style>{_CSS}</style></head><body>",
-        f"<h1>{_esc(title)}</h1>",
-    ]
-    meta = " · ".join(_esc(x) for x in (subtitle, "" if date is None else pd.Timestamp(date).strftime("%d-%m-%Y")) if x)
-    if meta:
-        parts.append(f'<p class="meta">{meta}</p>')
+    parts = []
     for s in sections:
         if not isinstance(s, Section):
             raise ValidationError(f"render_report: sections must be Section objects, found {type(s).__name__}")
-        parts.append(f"<section><h2>{_esc(s.heading)}</h2>")
-        for para in [p for p in str(s.text).split("\n\n") if p.strip()]:
-            parts.append(f"<p>{_esc(para.strip())}</p>")
-        if s.table is not None:
-            parts.append(f'<div class="tablewrap">{_table_html(s.table, s.percent_cols, s.decimals)}</div>')
-        if s.image is not None:
-            data = base64.b64encode(Path(s.image).read_bytes()).decode("ascii")
-            parts.append(f'<figure><img alt="{_esc(s.caption or s.heading)}" src="data:image/png;base64,{data}">')
-            if s.caption:
-                parts.append(f"<figcaption>{_esc(s.caption)}</figcaption>")
-            parts.append("</figure>")
-        parts.append("</section>")
-    if datasets:
-        prov = provenance(list(datasets))
-        parts.append("<footer><h2>Bronnen en status van de gegevens</h2><table><thead><tr>"
-                     "<th>gegevens</th><th>status</th><th>bron</th><th>licentie</th><th>toelichting</th></tr></thead><tbody>")
-        for _, r in prov.iterrows():
-            statuses = [s.strip() for s in str(r["statuses"]).split(",") if s.strip()]
-            badges = " ".join(f'<span class="status status-{_esc(s)}">{_esc(STATUS_LABELS.get(s, s))}</span>' for s in statuses)
-            parts.append(
-                f"<tr><td>{_esc(r['title'])}</td><td>{badges}</td><td>{_esc(r['source'])}</td>"
-                f"<td>{_esc(r['licence'])}</td><td>{_esc(r['note'])}</td></tr>"
-            )
-        parts.append("</tbody></table></footer>")
-    parts.append("</body></html>\n")
-    return "\n".join(parts)
+        parts.append({
+            "heading": s.heading,
+            "paragraphs": [p.strip() for p in str(s.text).split("\n\n") if p.strip()],
+            "tables": [] if s.table is None else _tables(s.table, s.percent_cols, s.decimals),
+            "image": None if s.image is None else base64.b64encode(Path(s.image).read_bytes()).decode("ascii"),
+            "caption": s.caption,
+        })
+    meta = [x for x in (subtitle, "" if date is None else pd.Timestamp(date).strftime("%d-%m-%Y")) if x]
+    return render_template("report.html.j2", title=title, meta=meta, sections=parts, sources=_sources(datasets),
+                           notes=list(notes), css=_style(), csp=CSP)
 
 
 def write_report(path, title, sections, **kwargs):

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
+from ._format import fmt_int as _nl
 from .data import load_inflow, load_taakstelling, municipality_population
 from .registry import list_datasets
 from .regions import municipalities
-
-
-def _nl(n):
-    return f"{int(n):,}".replace(",", ".")
 
 
 def data_summary(region="U16", year=2016):
