@@ -1,5 +1,7 @@
 """Tests for toolkit.export: self-contained, deterministic, atomic, private, safe in a real browser."""
 
+import html.parser
+import json
 import os
 import re
 
@@ -251,3 +253,143 @@ def test_injection_shown_as_text(offline_page, serve_dir, tmp_path, payload, csp
     assert payload in page.inner_text(".leaflet-control-layers")  # layer names (period, size class)
     assert payload in page.inner_text(".dl-legend")
     page.context.close()
+
+
+# ----------------------------------------------------------------- small counts in every output of the main job
+
+#: Person or household counts, as the tables name them (English) and as the council files label them (Dutch).
+#: Written for this test from what each column means, independent of toolkit.export.COUNT_COLUMNS.
+COUNT_NAME = re.compile(r"^(target(_int)?|persons(_\w+)?|households(_\w+)?|\w*_waiting|dwellings_(1|2|3-4|5\+|used|needed)"
+                        r"|under_occupation|expected_overcrowding|adults_sharing|shared_dwellings|dwellings_saved"
+                        r"|short_of_target|over_target|occupancy|realised|backlog)$")
+COUNT_LABEL = re.compile(r"taakstelling|gehuisvest|wachten|wachtend|huishoudens|personen|woningen \d|woninggrootte|"
+                         r"bezetting$|gerealiseerd|achterstand|^(1|2|3-4|5\+)$", re.I)
+NOT_A_COUNT = re.compile(r"%|winst|extra gehuisvest|aandeel|graad|halfjaar", re.I)
+SHOWN_1_TO_4 = re.compile(r"^[1-4](\s*(personen|huishoudens))?$")
+
+
+def _count_label(label):
+    label = " ".join(str(label).split())
+    return bool(COUNT_LABEL.search(label)) and not NOT_A_COUNT.search(label)
+
+
+class _Tables(html.parser.HTMLParser):
+    """Every table of a page as rows of cell texts (th and td), plus all text."""
+
+    def __init__(self):
+        super().__init__()
+        self.tables, self.text, self._cell = [], [], None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "table":
+            self.tables.append([])
+        elif tag == "tr" and self.tables:
+            self.tables[-1].append([])
+        elif tag in ("td", "th"):
+            self._cell = []
+
+    def handle_endtag(self, tag):
+        if tag in ("td", "th") and self._cell is not None and self.tables and self.tables[-1]:
+            self.tables[-1][-1].append(" ".join("".join(self._cell).split()))
+            self._cell = None
+
+    def handle_data(self, data):
+        self.text.append(data)
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+def _leaks_in_tables(tables, where):
+    """Cells showing 1-4 in a count column (header row) or a count row (label in the first cell)."""
+    leaks = []
+    for t in tables:
+        if not t:
+            continue
+        head = t[0]
+        for r, row in enumerate(t):
+            for i, cell in enumerate(row):
+                col = head[i] if i < len(head) and r > 0 else ""
+                label_value = len(row) == 2 and i == 1 and _count_label(row[0])  # tooltips, key figures
+                if SHOWN_1_TO_4.match(cell) and (_count_label(col) or label_value):
+                    leaks.append(f"{where}: {row[0]!r} / {col!r} = {cell!r}")
+    return leaks
+
+
+def _leaks_in_html(path):
+    text = path.read_text(encoding="utf-8")
+    pages = [text]
+    # maps: tooltips, legends and controls are JSON strings inside the scripts
+    for script in re.findall(r"<script>(.*?)</script>", text, re.S):
+        for literal in re.findall(r'"(?:[^"\\]|\\.)*"', script):
+            try:
+                value = json.loads(literal)
+            except ValueError:
+                continue
+            if "<" in value:
+                pages.append(value)
+    leaks = []
+    for page in pages:
+        p = _Tables()
+        p.feed(page)
+        leaks += _leaks_in_tables(p.tables, path.name)
+        for title, lo, hi in re.findall(r"<h2>([^<]*)</h2><div class=\"bar\"[^>]*></div><div class=\"ends\"><span>([^<]*)"
+                                        r"</span><span>([^<]*)</span>", page):
+            leaks += [f"{path.name}: legend {title!r} = {v!r}" for v in (lo, hi) if _count_label(title) and SHOWN_1_TO_4.match(v)]
+    return leaks
+
+
+def _leaks_in_frame(frame, where):
+    leaks = []
+    for col in frame.columns:
+        if COUNT_NAME.match(str(col)) or _count_label(col):
+            for i, v in enumerate(frame[col]):
+                if SHOWN_1_TO_4.match(str(v).removesuffix(".0")) or (isinstance(v, float) and 0.5 <= v < 4.5):
+                    leaks.append(f"{where}: row {i + 2} / {col!r} = {v!r}")
+    return leaks
+
+
+def test_no_output_of_the_main_job_shows_a_count_from_1_to_4(tmp_path, monkeypatch):
+    import openpyxl
+
+    from toolkit.demo import run_demo
+
+    static_specs = []
+    real = export._spec_for_static
+
+    def spy(*args, **kwargs):  # records the data text the PNG is drawn from; the drawing itself is real
+        spec = real(*args, **kwargs)
+        static_specs.append(spec)
+        return spec
+
+    monkeypatch.setattr(export, "_spec_for_static", spy)
+    with pytest.warns(Warning):  # the schematic map warns that it is schematic
+        files = run_demo(tmp_path / "out", date="2016-10-04", progress=None)["files"]
+    leaks = []
+    kinds = set()
+    for path in files:
+        kinds.add(path.suffix)
+        if path.suffix == ".html":
+            leaks += _leaks_in_html(path)
+        elif path.suffix == ".csv":
+            leaks += _leaks_in_frame(pd.read_csv(path, dtype=str, keep_default_na=False), path.name)
+        elif path.suffix == ".xlsx":
+            book = openpyxl.load_workbook(path, read_only=True)
+            for ws in book.worksheets:
+                rows = list(ws.iter_rows(values_only=True))
+                if rows:
+                    frame = pd.DataFrame([list(r) for r in rows[1:]], columns=[str(c) for c in rows[0]])
+                    leaks += _leaks_in_frame(frame, f"{path.name}[{ws.title}]")
+            book.close()
+    assert {".html", ".csv", ".xlsx", ".png"} <= kinds
+    assert static_specs, "the PNG step did not run"
+    for spec in static_specs:
+        for layer in spec.layers:
+            for name, rows in layer.table:
+                leaks += [f"png table {name!r} / {label!r} = {v!r}" for label, v in rows
+                          if _count_label(label) and SHOWN_1_TO_4.match(str(v))]
+        for lg in spec.legends:
+            leaks += [f"png legend {lg.title!r} = {v!r}" for v in lg.labels if _count_label(lg.title) and SHOWN_1_TO_4.match(str(v))]
+    assert leaks == []
+    # and the rule was really applied, not avoided: the U16 has small municipalities
+    report = (tmp_path / "out" / "rapport.html").read_text(encoding="utf-8")
+    assert "&lt;5" in report and "&#39;&lt;5&#39;" in report  # hidden cells and the note that explains them

@@ -25,7 +25,6 @@ needs no new solve. The callbacks are plain methods (:meth:`Dashboard.update`,
 from __future__ import annotations
 
 import datetime as _dt
-import html
 import re
 import threading
 import time
@@ -36,7 +35,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from markupsafe import escape as _esc  # Jinja's own escape rule, for the widget HTML
+
 from ._errors import InfeasibleError, ValidationError
+from ._format import nl_number as _nl
 
 __all__ = ["Dashboard", "app", "export_for_council", "build_map", "map_data", "map_payload", "headline_html",
            "sources_html", "pooling_chart", "displacement_chart", "scales_chart", "integration_view"]
@@ -115,16 +117,6 @@ _VIEW_DATASETS = {
     "stelling2": ("housing_stock", "lettings", "taakstelling", "population"),
     "stelling3": ("regions", "taakstelling", "population", "housing_stock"),
 }
-
-
-def _esc(value):
-    return html.escape(str(value), quote=True)
-
-
-def _nl(value, decimals=0, *, percent=False):
-    from .report import nl_number
-
-    return nl_number(value, decimals, percent=percent)
 
 
 def _signed(value, decimals=0):
@@ -546,7 +538,10 @@ def _summary_sections(result, reference):
     comp = result.comparison.assign(scope=result.comparison["scope"].astype(str).map(lambda k: SCOPE_LABELS.get(k, k)))
     comp = comp[["scope"] + [c for c, *_ in _COMPARISON_COLUMNS]]
     comp.columns = ["Matching"] + [label for _, label, *_ in _COMPARISON_COLUMNS]
-    mun = result.municipalities
+    from ._format import SMALL_NOTE
+    from .export import disclose
+
+    mun = disclose(result.municipalities)
     per = pd.DataFrame({"Gemeente": mun["name"], "Taakstelling (personen)": mun["target"],
                         "Gehuisvest": mun["persons_housed"], "% van taakstelling": mun["pct_target"],
                         "Verdringing (schatting)": mun["displacement"]})
@@ -558,7 +553,7 @@ def _summary_sections(result, reference):
         Section("Instellingen van dit scenario", table=_settings_table(result.settings)),
         Section("Kerncijfers", text=text, table=head),
         Section("Matching op verschillende schaal", table=comp),
-        Section("Per gemeente", table=per, percent_cols=("Verdringing (schatting)",)),
+        Section("Per gemeente", text=SMALL_NOTE, table=per, percent_cols=("Verdringing (schatting)",)),
     ]
 
 

@@ -14,8 +14,9 @@ from pathlib import Path
 import pandas as pd
 
 from ._files import atomic_write
+from ._format import SMALL_NOTE, nl_number
 from ._labels import scope_label
-from .report import Section, nl_number, write_report
+from .report import Section, write_report
 from .scenario import DATASETS, Settings, run
 
 __all__ = ["run_demo"]
@@ -53,8 +54,10 @@ def _say(progress, text):
 
 def _tables(result, demand_table, participation, needs):
     """The tables behind the report, with Dutch sheet names."""
+    from .export import disclose
+
     national = pd.DataFrame([result.national])
-    return {
+    tables = {
         "landelijk": national,
         "taakstelling": result.targets,
         "woningvraag": demand_table,
@@ -64,6 +67,7 @@ def _tables(result, demand_table, participation, needs):
         "integratie": participation,
         "pilotbehoefte": needs,
     }
+    return {name: disclose(frame) for name, frame in tables.items()}  # counts 1-4 as "<5"
 
 
 def run_demo(out_dir="out", *, settings=None, date=None, progress=print, boundaries_path=None):
@@ -144,7 +148,7 @@ def run_demo(out_dir="out", *, settings=None, date=None, progress=print, boundar
     png_path = next(p for p in written if str(p).endswith(".png"))
     written.append(write_report(out / "rapport.html", f"Doorlopende Lijn: collegedag {_label(settings.region)}",
                                 _sections(result, dem, participation, needs, png_path),
-                                datasets=DATASETS, date=date,
+                                datasets=DATASETS, date=date, notes=[SMALL_NOTE],
                                 subtitle=f"gemeentelijke indeling {year}, halfjaar {result.national['period']}"))
     seconds = time.perf_counter() - start
     _say(progress, f"[6/{steps}] klaar in {nl_number(seconds, 1)} s")
@@ -188,9 +192,11 @@ def _sections(result, dem, participation, needs, png_path):
     )
     comp = result.comparison.assign(scope=result.comparison["scope"].map(scope_label))
     comp = comp[list(_COMPARISON_COLUMNS)].rename(columns=_COMPARISON_COLUMNS)
-    mun = result.municipalities[list(_MUNICIPALITY_COLUMNS)].rename(columns=_MUNICIPALITY_COLUMNS)
+    from .export import disclose
+
+    mun = disclose(result.municipalities)[list(_MUNICIPALITY_COLUMNS)].rename(columns=_MUNICIPALITY_COLUMNS)
     demand_wide = dem.pivot_table(index="name", columns="size_class", values="households", aggfunc="sum").round(0)
-    demand_wide = demand_wide.reset_index().rename(columns={"name": "gemeente"})
+    demand_wide = disclose(demand_wide, list(demand_wide.columns)).reset_index().rename(columns={"name": "gemeente"})
     part = participation.rename(columns={"years": "jaren na vergunning", "month": "maand", "verschil": "verschil"})
     peak = needs.drop(columns=[c for c in needs.columns if c in ("month", "scenario")]).max(numeric_only=True)
     needs_table = pd.DataFrame({"behoefte (hoogste maand)": ["buddy's", "cursusplaatsen", "coachingsuren"],

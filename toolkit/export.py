@@ -26,8 +26,45 @@ from pathlib import Path
 
 from ._errors import ValidationError
 from ._files import atomic_write
+from ._format import suppress_counts
 
-__all__ = ["export_map", "export_static", "write_council_files", "leaflet_dir", "render_html", "inline"]
+__all__ = ["export_map", "export_static", "write_council_files", "leaflet_dir", "render_html", "inline", "disclose",
+           "COUNT_COLUMNS"]
+
+#: Columns of the toolkit's frames that count persons or households: every export shows their
+#: values that round to 1-4 as "<5" (with secondary suppression, see toolkit._format). Codes,
+#: identifiers, dwellings on offer, places, euros and differences between totals are not counts
+#: of people and are shown as they are.
+COUNT_COLUMNS = (
+    "target", "target_int", "realised", "backlog", "persons", "persons_housed", "persons_waiting",
+    "households", "households_housed", "households_waiting", "linked_households_waiting", "households_lo",
+    "households_hi", "dwellings_1", "dwellings_2", "dwellings_3-4", "dwellings_5+", "dwellings_used",
+    "dwellings_needed", "under_occupation", "expected_overcrowding", "short_of_target", "over_target",
+    "shared_dwellings", "adults_sharing", "dwellings_saved", "occupancy",
+)
+#: Figures computed from a count: hidden wherever that count is hidden.
+DERIVED_COLUMNS = {
+    "share": "target",
+    "pct_target": ("persons_housed", "target"),
+    "displacement": ("dwellings_used", "linked_households_waiting"),
+    "occupancy_rate": "occupancy",
+    "free_places": "occupancy",
+}
+
+
+def disclose(frame, columns=COUNT_COLUMNS, *, derived=None):
+    """The frame as it may leave the toolkit: counts of persons or households 1-4 as "<5".
+
+    Applies :func:`toolkit._format.suppress_counts` to the ``columns`` present
+    (default :data:`COUNT_COLUMNS`), with secondary suppression and the
+    derived figures of :data:`DERIVED_COLUMNS` hidden alongside. Used for
+    every table a council or the public gets (CSV, xlsx, report, summary).
+
+    >>> import pandas as pd
+    >>> disclose(pd.DataFrame({"code": ["GM1", "GM2", "GM3"], "persons_housed": [2, 9, 30]}))["persons_housed"].tolist()
+    ['<5', 'x', 30]
+    """
+    return suppress_counts(frame, columns, derived=DERIVED_COLUMNS if derived is None else derived)
 
 _LEAFLET_JS = re.compile(r'<script src="[^"]*leaflet[^"]*\.js"></script>')
 _LEAFLET_CSS = re.compile(r'<link rel="stylesheet" href="[^"]*leaflet[^"]*\.css"\s*/>')
