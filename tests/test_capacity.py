@@ -65,7 +65,7 @@ def test_distance_to_nearest_centre():
 
 def test_occupancy_above_capacity_warns_naming_row():
     df = locations(occupancy=[120, 10, 0])
-    with pytest.warns(UserWarning, match=r"row 0 \(id 'a'\): occupancy 120 is above capacity 100"):
+    with pytest.warns(UserWarning, match=r"row 2 \(id 'a'\): occupancy 120 is above capacity 100"):
         r = capacity.reception_capacity(df, known_codes=CODES, centres=CENTRES)
     assert r["free_places"].iloc[0] == 0 and bool(r["overfull"].iloc[0])
 
@@ -73,11 +73,11 @@ def test_occupancy_above_capacity_warns_naming_row():
 @pytest.mark.parametrize(
     "lat, lon, message",
     [
-        (5.0986, 52.0818, r"row 1: lat=5.0986, lon=52.0818 look swapped"),
-        (455000.0, 136000.0, r"row 1: .*look like RD New metres"),
-        (136000.0, 455000.0, r"row 1: .*look like RD New metres"),
-        (48.85, 2.35, r"row 1: .*outside the Netherlands"),
-        (None, 5.1, r"row 1: missing or non-numeric coordinates"),
+        (5.0986, 52.0818, r"row 3: lat=5.0986, lon=52.0818 look swapped"),
+        (455000.0, 136000.0, r"row 3: .*look like RD New metres"),
+        (136000.0, 455000.0, r"row 3: .*look like RD New metres"),
+        (48.85, 2.35, r"row 3: .*outside the Netherlands"),
+        (None, 5.1, r"row 3: missing or non-numeric coordinates"),
     ],
 )
 def test_bad_coordinates_name_the_row(lat, lon, message):
@@ -96,13 +96,13 @@ def test_rd_new_input_converted_and_degrees_as_rd_rejected():
     assert r["lat"].iloc[0] == pytest.approx(52 + 9 / 60 + 22.178 / 3600, abs=0.002)  # Bessel vs WGS84 datum: ~100 m
     assert r["lon"].iloc[0] == pytest.approx(5 + 23 / 60 + 15.5 / 3600, abs=0.002)
     deg = rd.assign(x=[52.09], y=[5.12])
-    with pytest.raises(ValidationError, match=r"row 0: .*look like WGS84 degrees"):
+    with pytest.raises(ValidationError, match=r"row 2: .*look like WGS84 degrees"):
         capacity.reception_capacity(deg, crs="EPSG:28992", known_codes=CODES, centres=CENTRES)
 
 
 def test_unknown_code_and_negative_capacity_reported():
     df = locations(code=["GM0344", "GM9999", "GM0356"])
-    with pytest.raises(ValidationError, match=r"unknown municipality code 'GM9999' in row 1"):
+    with pytest.raises(ValidationError, match=r"unknown municipality code 'GM9999' in row 3"):
         capacity.reception_capacity(df, known_codes=CODES, centres=CENTRES)
     with pytest.raises(ValidationError, match=r"'capacity': expected a value of at least 0"):
         capacity.reception_capacity(locations(capacity=[100, -1, 5]), known_codes=CODES, centres=CENTRES)
@@ -145,7 +145,7 @@ def test_building_estimates_hand_computed():
 
 
 def test_negative_floor_area_and_bad_parameters():
-    with pytest.raises(ValidationError, match=r"'floor_area_m2': expected a value of at least 0, found .*-5\.0\)? in row 1"):
+    with pytest.raises(ValidationError, match=r"'floor_area_m2': expected a value of at least 0, found .*-5\.0\)? in row 3"):
         capacity.building_capacity(buildings(floor_area_m2=[100.0, -5.0]), known_codes=CODES, centres=CENTRES)
     with pytest.raises(ValidationError, match="m2_per_place must be a positive number"):
         capacity.building_capacity(buildings(), m2_per_place=0, known_codes=CODES, centres=CENTRES)
@@ -163,5 +163,39 @@ def test_all_problems_reported_at_once():
     df.loc[0, "lat"], df.loc[0, "lon"] = 5.0986, 52.0818
     with pytest.raises(ValidationError, match=r"2 problem\(s\)") as info:
         capacity.reception_capacity(df, known_codes=CODES, centres=CENTRES)
-    assert any("row 0" in p and "swapped" in p for p in info.value.problems)
+    assert any("row 2" in p and "swapped" in p for p in info.value.problems)
     assert any("GM9999" in p for p in info.value.problems)
+
+
+# ---- boundaries, bounds and file names (issue 10 mutant, issue 11) ---------
+
+
+def test_underused_is_strictly_below_the_threshold():
+    # by hand: 80 / 100 = 0.8 is exactly the threshold, so not under-used; 79 / 100 = 0.79 is below it.
+    df = locations(capacity=[100, 100, 100], occupancy=[80, 79, 81])
+    r = capacity.reception_capacity(df, threshold=0.8, known_codes=CODES, centres=CENTRES)
+    assert r["underused"].tolist() == [False, True, False]
+
+
+@pytest.mark.parametrize("area", [float("inf"), 1e300, 2_000_000.0])
+def test_infinite_or_huge_floor_area_is_rejected_not_a_crash(area):
+    with pytest.raises(ValidationError, match=r"'floor_area_m2': expected a (finite number|value of at most 1e\+06)"):
+        capacity.building_capacity(buildings(floor_area_m2=[area, None]), known_codes=CODES, centres=CENTRES)
+
+
+def test_largest_floor_area_allowed_is_computed():
+    b = capacity.building_capacity(buildings(floor_area_m2=[1_000_000.0, None]), known_codes=CODES, centres=CENTRES)
+    assert b["est_places"].iloc[0] == 40_000  # 1,000,000 / 25
+    assert b["est_dwellings"].iloc[0] == 16_666  # floor(1,000,000 / 60)
+
+
+def test_capacity_above_the_stated_maximum_is_rejected():
+    with pytest.raises(ValidationError, match=r"'capacity': expected a value of at most 10000, found 99999 in row 3"):
+        capacity.reception_capacity(locations(capacity=[100, 99999, 5]), known_codes=CODES, centres=CENTRES)
+
+
+def test_messages_name_the_file_and_spreadsheet_rows():
+    df = locations(capacity=[100, -1, 5])
+    df.attrs["source"] = "azc.csv"
+    with pytest.raises(ValidationError, match=r"(?s)^azc\.csv \(reception locations\): .*found -1 in row 3"):
+        capacity.reception_capacity(df, known_codes=CODES, centres=CENTRES)

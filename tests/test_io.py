@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 from toolkit import ValidationError, schemas
+from toolkit._validate import Column, Schema, validate_frame
 from toolkit.io import read_caseload, read_coa_occupancy, read_housing_stock, read_table
 
 
@@ -40,7 +41,7 @@ def test_housing_stock_semicolon_csv_with_dutch_headers(tmp_path):
         ["GM0356", "3-4", 450],
     ]
     assert df["dwellings"].dtype == "int64"
-    assert df.attrs == {"dataset": "housing_stock", "source": "voorraad.csv", "status": None}
+    assert df.attrs == {"dataset": "housing_stock", "source": "voorraad.csv", "status": None, "row_base": 2, "nrows": 3}
 
 
 def test_comma_csv_with_bom_and_status_column(tmp_path):
@@ -55,7 +56,7 @@ def test_cp1252_csv_and_dutch_dates(tmp_path):
         "Locatie;Gemeentecode;Peildatum;Capaciteit;Bezetting;Opmerking\n"
         "Oudenrijn – noodopvang;GM0344;04-10-2016;500;430;café\n"
         "Oudenrijn – noodopvang;GM0344;13-10-2016;500;470;\n"
-        "Zeist;355;2016-10-04;300;310;\n"
+        "Zeist;355;2016-10-04;300;290;\n"
     )
     df = read_coa_occupancy(write(tmp_path, "coa.csv", text, encoding="cp1252"))
     assert list(df.columns) == ["location", "code", "date", "capacity", "occupancy"]  # extra columns dropped
@@ -150,7 +151,7 @@ def test_file_is_not_modified(tmp_path):
         ("oud.xls", b"\xd0\xcf\x11\xe0", r"oud\.xls: old Excel 97-2003 files \(\.xls\) are not supported"),
         ("tabel.ods", b"PK\x03\x04", r"tabel\.ods: unsupported file type '\.ods'"),
         ("raar.csv", b"code\n\x81\x8d\n", r"raar\.csv: could not read the text as UTF-8 or Windows-1252"),
-        ("rij.csv", b"code;size_class;dwellings\nGM0344;1;3\nGM0344;2;4;9\n", r"rij\.csv: could not read as CSV with delimiter ';'.*line 3"),
+        ("rij.csv", b"code;size_class;dwellings\nGM0344;1;3\nGM0344;2;4;9\n", r"rij\.csv: could not read as CSV with delimiter ';': row 3 has 4 fields, the header has 3"),
     ],
 )
 def test_files_that_are_not_tables(tmp_path, name, content, message):
@@ -226,7 +227,7 @@ def test_excel_rows_are_numbered_as_in_excel(tmp_path):
     msg = str(info.value)
     assert msg.startswith("coa.xlsx: 2 problem(s)")
     assert "column 'capacity': expected a value of at least 0, found -1 in row 3" in msg
-    assert "column 'date': expected a date like 2016-10-04, found '31-02-2016' in row 4" in msg
+    assert "column 'date': expected a date like 2016-10-04 or 04-10-2016 (day first), found '31-02-2016' in row 4" in msg
 
 
 def test_coa_duplicate_location_date(tmp_path):
@@ -256,3 +257,138 @@ def test_caseload_bad_values(tmp_path):
 def test_sheet_argument_on_csv(tmp_path):
     with pytest.raises(ValidationError, match=r"voorraad\.csv: sheet='Blad1' only applies to Excel files"):
         read_housing_stock(write(tmp_path, "voorraad.csv", STOCK_CSV), sheet="Blad1")
+
+
+# ---------------------------------------------------------------- Dutch Excel numbers (issue 11)
+
+COA_HEAD = "locatie;gemeentecode;peildatum;capaciteit;bezetting\n"
+
+
+def test_thousands_separator_in_a_count_column_is_a_thousand(tmp_path):
+    # today's main read '1.000' as 1 place
+    p = write(tmp_path, "coa.csv", COA_HEAD + "Azc A;GM0344;04-10-2016;1.000;850\nAzc B;GM0344;04-10-2016;2.500;1.200\n")
+    df = read_coa_occupancy(p)
+    assert df["capacity"].tolist() == [1000, 2500]
+    assert df["occupancy"].tolist() == [850, 1200]
+    assert df["date"].tolist() == [pd.Timestamp("2016-10-04")] * 2
+
+
+def test_dwellings_with_thousands_separators(tmp_path):
+    text = "code;size_class;dwellings\n" + "".join(f"GM0344;{c};{n}.000\n" for c, n in zip(["1", "2", "3-4", "5+"], [1, 2, 3, 5]))
+    assert read_housing_stock(write(tmp_path, "voorraad.csv", text))["dwellings"].tolist() == [1000, 2000, 3000, 5000]
+
+
+def test_excel_sep_line_and_decimal_commas(tmp_path):
+    text = "sep=;\r\ncode;size_class;dwellings\r\nGM0344;1;1.234\r\nGM0344;2;12\r\n"
+    df = read_housing_stock(write(tmp_path, "excel.csv", text))
+    assert df["dwellings"].tolist() == [1234, 12]
+    # rows are numbered as Excel shows them: the sep= line is not a row
+    bad = "sep=;\ncode;size_class;dwellings\nGM0344;1;-3\n"
+    with pytest.raises(ValidationError, match=r"(?s)excel\.csv: .*found '-3' in row 2"):
+        read_housing_stock(write(tmp_path, "excel.csv", bad))
+
+
+def test_sep_line_with_comma_delimiter(tmp_path):
+    df = read_housing_stock(write(tmp_path, "komma.csv", "sep=,\ncode,size_class,dwellings\nGM0344,1,\"1.500\"\n"))
+    assert df["dwellings"].tolist() == [1500]
+
+
+AREA = Schema("buildings", (Column("id"), Column("floor_area_m2", "float", min=0, max=1_000_000)))
+
+
+@pytest.mark.parametrize(
+    "values, expected",
+    [
+        (["4.500", "3.250,5"], [4500.0, 3250.5]),  # a decimal comma elsewhere in the column shows the convention
+        (["4.500,0", "12,25"], [4500.0, 12.25]),
+        (["4500.5", "12.25"], [4500.5, 12.25]),  # decimal points throughout
+        (["1,234.5", "4.5"], [1234.5, 4.5]),
+        (["1.000.000", "4.500"], [1_000_000.0, 4500.0]),  # two dots can only group thousands
+    ],
+)
+def test_floor_area_conventions_decided_per_column(values, expected):
+    df = pd.DataFrame({"id": ["a", "b"], "floor_area_m2": values})
+    out = validate_frame(df, AREA, source="gebouwen.csv", row_base=2)
+    assert out["floor_area_m2"].tolist() == expected
+
+
+def test_ambiguous_floor_area_is_rejected_with_the_fix():
+    df = pd.DataFrame({"id": ["a", "b"], "floor_area_m2": ["4.500", "120"]})
+    with pytest.raises(ValidationError) as info:
+        validate_frame(df, AREA, source="gebouwen.csv", row_base=2)
+    msg = str(info.value)
+    assert "gebouwen.csv" in msg and "'4.500' in row 2 is ambiguous" in msg
+    assert "thousands separator" in msg and "decimal comma" in msg
+
+
+def test_mixed_number_conventions_rejected(tmp_path):
+    text = "d;x\n" "2016-10-04;3,5\n" "2016-10-05;3.5\n"
+    schema = Schema("s", (Column("d", "date"), Column("x", "float")))
+    with pytest.raises(ValidationError, match=r"(?s)mix\.csv: .*column 'x': mixes number conventions: '3,5' in row 2 uses a decimal comma, '3\.5' in row 3 a decimal point"):
+        read_table(write(tmp_path, "mix.csv", text), schema)
+
+
+def test_decimal_commas_in_a_comma_separated_file_point_to_the_fix(tmp_path):
+    text = "code,size_class,dwellings\nGM0344,1,3\nGM0344,2,4,5\n"
+    with pytest.raises(ValidationError, match=r"komma\.csv: .*row 3 has 4 fields, the header has 3; decimal commas in a comma-separated file\?.*sep=;"):
+        read_housing_stock(write(tmp_path, "komma.csv", text))
+
+
+def test_wrong_delimiter_names_it(tmp_path):
+    with pytest.raises(ValidationError, match=r"pijp\.csv: the header 'code\|size_class\|dwellings' is one column; .*found '\|'.*sep=\|"):
+        read_housing_stock(write(tmp_path, "pijp.csv", "code|size_class|dwellings\nGM0344|1|3\n"))
+
+
+# ---------------------------------------------------------------- encodings (issue 11)
+
+
+def test_utf8_without_bom_and_cp1252_read_the_same(tmp_path):
+    text = COA_HEAD + "Zeïst – azc;GM0355;04-10-2016;300;290\n"
+    a = read_coa_occupancy(write(tmp_path, "a.csv", text, encoding="utf-8"))
+    b = read_coa_occupancy(write(tmp_path, "b.csv", text, encoding="cp1252"))
+    c = read_coa_occupancy(write(tmp_path, "c.csv", "\ufeff" + text, encoding="utf-8"))
+    assert a["location"].tolist() == b["location"].tolist() == c["location"].tolist() == ["Zeïst – azc"]
+
+
+def test_mixed_encodings_name_the_rows(tmp_path):
+    data = (COA_HEAD + "Zeïst;GM0355;04-10-2016;300;290\n").encode("utf-8") + "Café;GM0344;04-10-2016;10;9\n".encode("cp1252")
+    with pytest.raises(ValidationError, match=r"gemengd\.csv: mixed text encodings: row 2 is UTF-8 but row 3 is not \(Windows-1252\?\)"):
+        read_coa_occupancy(write(tmp_path, "gemengd.csv", data))
+
+
+def test_mojibake_is_rejected_naming_the_row(tmp_path):
+    text = COA_HEAD + "Azc A;GM0344;04-10-2016;10;9\nZeÃ¯st;GM0355;04-10-2016;300;290\n"
+    with pytest.raises(ValidationError, match=r"mojibake\.csv: row 3: 'ZeÃ¯st' looks like text converted twice"):
+        read_coa_occupancy(write(tmp_path, "mojibake.csv", text))
+
+
+# ---------------------------------------------------------------- overflow and bounds (issue 11)
+
+
+@pytest.mark.parametrize(
+    "value, message",
+    [
+        ("99999999999999999999", r"expected a value of at most 1e\+06, found '99999999999999999999' in row 2"),
+        ("inf", r"expected a finite number, found 'inf' in row 2"),
+        ("nan", r"expected a finite number, found 'nan' in row 2"),
+        ("1e400", r"expected a finite number, found '1e400' in row 2"),
+        ("-1", r"expected a value of at least 0, found '-1' in row 2"),
+    ],
+)
+def test_overflow_and_infinities_rejected_before_any_cast(tmp_path, value, message):
+    p = write(tmp_path, "groot.csv", f"code;size_class;dwellings\nGM0344;1;{value}\n")
+    with pytest.raises(ValidationError, match=rf"(?s)groot\.csv: .*column 'dwellings': {message}"):
+        read_housing_stock(p)
+
+
+CASE_HEAD = "household_id,nationality_group,referent_age,referent_sex,partner_present,children_present,family_abroad,months_since_permit,final_size\n"
+
+
+def test_household_above_the_maximum_is_rejected(tmp_path):
+    with pytest.raises(ValidationError, match=r"(?s)groot\.csv: .*'final_size': expected a value of at most 20, found '54' in row 3"):
+        read_caseload(write(tmp_path, "groot.csv", CASE_HEAD + "h1,syrisch,30,m,ja,1,0,3,3\nh2,syrisch,30,m,ja,2,0,3,54\n"))
+    with pytest.raises(ValidationError, match=r"(?s)'children_present': expected a value of at most 19, found '52' in row 2"):
+        read_caseload(write(tmp_path, "groot.csv", CASE_HEAD + "h1,syrisch,30,m,ja,52,0,3,\n"))
+    # 1 + partner 1 + 10 children + 10 abroad = 22 persons > 20
+    with pytest.raises(ValidationError, match=r"(?s)expected a final household of at most 20 persons .* in row 2"):
+        read_caseload(write(tmp_path, "groot.csv", CASE_HEAD + "h1,syrisch,30,m,ja,10,10,3,\n"))

@@ -125,7 +125,7 @@ def test_negative_count_names_row_and_column(csv_file):
         _check(p)
 
 
-@pytest.mark.parametrize("bad", ["veel", "1.234,5", "10 woningen"])
+@pytest.mark.parametrize("bad", ["veel", "1.2.34", "10 woningen"])
 def test_non_numeric_count_names_row_and_column(csv_file, bad):
     p = csv_file(f'code,size_class,dwellings\n"GM0344",1,"{bad}"\n')
     with pytest.raises(ValidationError, match=rf"column 'dwellings': expected a number, found '{bad}' in row 2"):
@@ -267,8 +267,8 @@ def test_dates_bools_and_nullable_numbers(csv_file):
 @pytest.mark.parametrize(
     "row,match",
     [
-        ("2016-13-45,ja,1,1", r"column 'd': expected a date like 2016-10-04, found '2016-13-45' in row 2"),
-        ("gisteren,ja,1,1", r"column 'd': expected a date like 2016-10-04, found 'gisteren' in row 2"),
+        ("2016-13-45,ja,1,1", r"column 'd': expected a date like 2016-10-04 or 04-10-2016 \(day first\), found '2016-13-45' in row 2"),
+        ("gisteren,ja,1,1", r"column 'd': expected a date like 2016-10-04 or 04-10-2016 \(day first\), found 'gisteren' in row 2"),
         ("2016-10-04,misschien,1,1", r"column 'flag': expected ja/nee or true/false, found 'misschien' in row 2"),
         ("2016-10-04,ja,1,een", r"column 'x': expected a number, found 'een' in row 2"),
     ],

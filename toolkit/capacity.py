@@ -35,8 +35,10 @@ import numpy as np
 import pandas as pd
 
 from ._errors import ValidationError
+from ._validate import MAX_LISTED, _plain, validate_frame
 from ._validate import Column as C
-from ._validate import Schema, validate_frame
+from ._validate import Schema
+from .schemas import MAX_FLOOR_AREA_M2, MAX_PLACES
 
 __all__ = [
     "reception_capacity",
@@ -75,8 +77,8 @@ LOCATIONS_INPUT = Schema(
         C("id"),
         C("name", aliases=("naam", "locatie")),
         C("code", "code", aliases=("gemeentecode",)),
-        C("capacity", "int", min=0, aliases=("capaciteit", "plaatsen")),
-        C("occupancy", "int", required=False, nullable=True, min=0, aliases=("bezetting", "bewoners")),
+        C("capacity", "int", min=0, max=MAX_PLACES, aliases=("capaciteit", "plaatsen")),
+        C("occupancy", "int", required=False, nullable=True, min=0, max=MAX_PLACES, aliases=("bezetting", "bewoners")),
         C("occupancy_date", "date", required=False, nullable=True),
         C("open_from", "date", required=False, nullable=True),
         C("open_to", "date", required=False, nullable=True),
@@ -92,7 +94,7 @@ BUILDINGS_INPUT = Schema(
         C("id"),
         C("name", aliases=("naam",)),
         C("code", "code", aliases=("gemeentecode",)),
-        C("floor_area_m2", "float", nullable=True, min=0, aliases=("vloeroppervlak", "bvo_m2")),
+        C("floor_area_m2", "float", nullable=True, min=0, max=MAX_FLOOR_AREA_M2, aliases=("vloeroppervlak", "bvo_m2")),
         C("available_from", "date", required=False, nullable=True),
         C("status", required=False, nullable=True, allowed=_STATUS),
     ),
@@ -100,8 +102,19 @@ BUILDINGS_INPUT = Schema(
 )
 
 
-def _row(i):
-    return f"row {i}"
+ROW_BASE = 2
+"""Rows in messages are numbered as in a spreadsheet: the header is row 1, the
+first data row (position 0 of the frame) is row 2."""
+
+
+def _source(frame, source):
+    """The file a frame was read from (``attrs['source']`` set by :mod:`toolkit.io`), else ``source``."""
+    file = (getattr(frame, "attrs", None) or {}).get("source")
+    return f"{file} ({source})" if file and file not in source else source
+
+
+def _rows_of(positions):
+    return [f"row {int(p) + ROW_BASE}" for p in positions]
 
 
 def check_coordinates(df, *, crs="EPSG:4326", source="<table>"):
@@ -126,7 +139,8 @@ def check_coordinates(df, *, crs="EPSG:4326", source="<table>"):
     ValidationError
         Missing coordinates, points outside the Netherlands, swapped
         latitude/longitude, RD metres given as degrees or degrees given as RD
-        metres; every offending row is named ("row" is the frame index).
+        metres; every offending row is named (as in a spreadsheet: the first
+        row of ``df`` is row 2, the header row 1).
 
     Examples
     --------
@@ -142,44 +156,51 @@ def check_coordinates(df, *, crs="EPSG:4326", source="<table>"):
         raise ValidationError(
             f"{source}: missing coordinate column(s) {missing_cols} for crs {crs}; found {[str(c) for c in df.columns]}"
         )
-    a = pd.to_numeric(df[a_col], errors="coerce")
-    b = pd.to_numeric(df[b_col], errors="coerce")
-    problems = []
-    for i in df.index:
-        va, vb = a[i], b[i]
-        if pd.isna(va) or pd.isna(vb):
-            problems.append(f"{_row(i)}: missing or non-numeric coordinates ({a_col}={df.at[i, a_col]!r}, {b_col}={df.at[i, b_col]!r})")
-            continue
-        in_deg = NL_LAT[0] <= va <= NL_LAT[1] and NL_LON[0] <= vb <= NL_LON[1]
-        swapped_deg = NL_LAT[0] <= vb <= NL_LAT[1] and NL_LON[0] <= va <= NL_LON[1]
-        looks_rd = RD_X[0] <= va <= RD_X[1] and RD_Y[0] <= vb <= RD_Y[1] and max(abs(va), abs(vb)) > 1000
-        looks_rd_swapped = RD_X[0] <= vb <= RD_X[1] and RD_Y[0] <= va <= RD_Y[1] and max(abs(va), abs(vb)) > 1000
-        if crs == "EPSG:4326":
-            if in_deg:
+    a = pd.to_numeric(df[a_col], errors="coerce").astype(float)
+    b = pd.to_numeric(df[b_col], errors="coerce").astype(float)
+    va, vb = a.to_numpy(), b.to_numpy()
+    missing = ~(np.isfinite(va) & np.isfinite(vb))
+    with np.errstate(invalid="ignore"):
+        in_deg = (NL_LAT[0] <= va) & (va <= NL_LAT[1]) & (NL_LON[0] <= vb) & (vb <= NL_LON[1])
+        swapped_deg = (NL_LAT[0] <= vb) & (vb <= NL_LAT[1]) & (NL_LON[0] <= va) & (va <= NL_LON[1])
+        big = np.maximum(np.abs(va), np.abs(vb)) > 1000
+        looks_rd = (RD_X[0] <= va) & (va <= RD_X[1]) & (RD_Y[0] <= vb) & (vb <= RD_Y[1]) & big
+        looks_rd_swapped = (RD_X[0] <= vb) & (vb <= RD_X[1]) & (RD_Y[0] <= va) & (va <= RD_Y[1]) & big
+    if crs == "EPSG:4326":
+        fine = in_deg
+        kinds = [
+            (swapped_deg, lambda x, y: f"lat={x:g}, lon={y:g} look swapped (the Netherlands lies at lat {NL_LAT[0]}-{NL_LAT[1]}, lon {NL_LON[0]}-{NL_LON[1]})"),
+            (looks_rd | looks_rd_swapped, lambda x, y: f"lat={x:g}, lon={y:g} look like RD New metres (EPSG:28992), not degrees; pass columns x, y with crs='EPSG:28992'"),
+            (np.ones_like(fine), lambda x, y: f"lat={x:g}, lon={y:g} lie outside the Netherlands (lat {NL_LAT[0]}-{NL_LAT[1]}, lon {NL_LON[0]}-{NL_LON[1]})"),
+        ]
+    else:
+        fine = looks_rd
+        kinds = [
+            (looks_rd_swapped, lambda x, y: f"x={x:g}, y={y:g} look swapped (RD New x is {RD_X[0]:.0f}-{RD_X[1]:.0f}, y {RD_Y[0]:.0f}-{RD_Y[1]:.0f})"),
+            (in_deg | swapped_deg, lambda x, y: f"x={x:g}, y={y:g} look like WGS84 degrees, not RD New metres; pass columns lat, lon with crs='EPSG:4326'"),
+            (np.ones_like(fine), lambda x, y: f"x={x:g}, y={y:g} lie outside the Netherlands in RD New (x {RD_X[0]:.0f}-{RD_X[1]:.0f}, y {RD_Y[0]:.0f}-{RD_Y[1]:.0f})"),
+        ]
+    bad = missing | ~fine
+    if bad.any():
+        problems = []
+        positions = np.flatnonzero(bad)
+        for p in positions[:MAX_LISTED]:
+            label = f"row {p + ROW_BASE}"
+            if missing[p]:
+                problems.append(f"{label}: missing or non-numeric coordinates "
+                                f"({a_col}={_plain(df[a_col].iloc[p])!r}, {b_col}={_plain(df[b_col].iloc[p])!r})")
                 continue
-            if swapped_deg:
-                problems.append(f"{_row(i)}: lat={va:g}, lon={vb:g} look swapped (the Netherlands lies at lat {NL_LAT[0]}-{NL_LAT[1]}, lon {NL_LON[0]}-{NL_LON[1]})")
-            elif looks_rd or looks_rd_swapped:
-                problems.append(f"{_row(i)}: lat={va:g}, lon={vb:g} look like RD New metres (EPSG:28992), not degrees; pass columns x, y with crs='EPSG:28992'")
-            else:
-                problems.append(f"{_row(i)}: lat={va:g}, lon={vb:g} lie outside the Netherlands (lat {NL_LAT[0]}-{NL_LAT[1]}, lon {NL_LON[0]}-{NL_LON[1]})")
-        else:
-            if looks_rd:
-                continue
-            if looks_rd_swapped:
-                problems.append(f"{_row(i)}: x={va:g}, y={vb:g} look swapped (RD New x is {RD_X[0]:.0f}-{RD_X[1]:.0f}, y {RD_Y[0]:.0f}-{RD_Y[1]:.0f})")
-            elif in_deg or swapped_deg:
-                problems.append(f"{_row(i)}: x={va:g}, y={vb:g} look like WGS84 degrees, not RD New metres; pass columns lat, lon with crs='EPSG:4326'")
-            else:
-                problems.append(f"{_row(i)}: x={va:g}, y={vb:g} lie outside the Netherlands in RD New (x {RD_X[0]:.0f}-{RD_X[1]:.0f}, y {RD_Y[0]:.0f}-{RD_Y[1]:.0f})")
-    if problems:
+            text = next(fmt(va[p], vb[p]) for mask, fmt in kinds if mask[p])
+            problems.append(f"{label}: {text}")
+        if len(positions) > MAX_LISTED:
+            problems.append(f"and {len(positions) - MAX_LISTED} more rows with bad coordinates")
         raise ValidationError(f"{source}: {len(problems)} coordinate problem(s):\n  - " + "\n  - ".join(problems), problems)
     if crs == "EPSG:4326":
-        return pd.DataFrame({"lat": a.astype(float), "lon": b.astype(float)}, index=df.index)
+        return pd.DataFrame({"lat": a, "lon": b}, index=df.index)
     from pyproj import Transformer
 
     t = Transformer.from_crs("EPSG:28992", "EPSG:4326", always_xy=True)
-    lon, lat = t.transform(a.to_numpy(float), b.to_numpy(float))
+    lon, lat = t.transform(va, vb)
     return pd.DataFrame({"lat": lat, "lon": lon}, index=df.index)
 
 
@@ -248,6 +269,7 @@ def _known_codes():
 def _prepare(frame, schema, *, crs, source, known_codes):
     if not isinstance(frame, pd.DataFrame):
         raise ValidationError(f"{source}: expected a pandas DataFrame, found {type(frame).__name__}")
+    source = _source(frame, source)
     raw = frame.reset_index(drop=True)
     problems = []
     coords = clean = None
@@ -256,12 +278,19 @@ def _prepare(frame, schema, *, crs, source, known_codes):
     except ValidationError as exc:
         problems.extend(exc.problems or [str(exc)])
     try:
-        clean = validate_frame(raw, schema, source=source, row_base=0, known_codes=known_codes)
+        clean = validate_frame(raw, schema, source=source, row_base=ROW_BASE, known_codes=known_codes)
     except ValidationError as exc:
         problems.extend(exc.problems or [str(exc)])
     if problems:  # report every problem at once
         raise ValidationError(f"{source}: {len(problems)} problem(s):\n  - " + "\n  - ".join(problems), problems)
     return clean.assign(lat=coords["lat"], lon=coords["lon"])
+
+
+def _masked(values, mask, dtype):
+    """A nullable array: ``values`` with <NA> where ``mask`` holds."""
+    out = pd.array(values, dtype=dtype)
+    out[mask] = pd.NA
+    return out
 
 
 def _on(date):
@@ -344,10 +373,14 @@ def reception_capacity(locations=None, *, threshold=0.8, mix_scale=MIX_SCALE, da
     occ = pd.to_numeric(df["occupancy"], errors="coerce").astype(float)
     known_occ = occ.notna()
     over = known_occ & (occ > cap)
-    for i in df.index[over]:
+    if over.any():
+        listing = "; ".join(
+            f"row {i + ROW_BASE} (id {df.at[i, 'id']!r}): occupancy {occ[i]:.0f} is above capacity {cap[i]:.0f}"
+            for i in df.index[over][:MAX_LISTED]
+        )
+        more = f" and {int(over.sum()) - MAX_LISTED} more" if over.sum() > MAX_LISTED else ""
         warnings.warn(
-            f"{source}: row {i} (id {df.at[i, 'id']!r}): occupancy {occ[i]:.0f} is above capacity {cap[i]:.0f}; "
-            "free places set to 0 and the location flagged overfull",
+            f"{_source(locations, source)}: {listing}{more}; free places set to 0 and the location flagged overfull",
             UserWarning,
             stacklevel=2,
         )
@@ -360,9 +393,9 @@ def reception_capacity(locations=None, *, threshold=0.8, mix_scale=MIX_SCALE, da
         occupancy_status=np.where(known_occ, "bekend", UNKNOWN_OCCUPANCY),
         occupancy_rate=rate,
         free_places=free,
-        underused=pd.array([bool(r < threshold) if k else pd.NA for r, k in zip(rate, known_occ)], dtype="boolean"),
+        underused=_masked(np.asarray(rate) < threshold, ~known_occ.to_numpy(), "boolean"),
         overfull=over.to_numpy(),
-        mix_groups=pd.array([int(g) if k else pd.NA for g, k in zip(groups, known_occ)], dtype="Int64"),
+        mix_groups=_masked(np.nan_to_num(groups).astype("int64"), ~known_occ.to_numpy(), "Int64"),
     )
     out = out.join(nearest_centre(out, centres=centres))
     out.attrs.update(
@@ -411,8 +444,8 @@ def building_capacity(buildings=None, *, m2_per_place=M2_PER_PLACE, m2_per_dwell
     from .data import load_state_buildings
 
     for name, val in (("m2_per_place", m2_per_place), ("m2_per_dwelling", m2_per_dwelling)):
-        if not (isinstance(val, (int, float)) and not isinstance(val, bool) and val > 0):
-            raise ValidationError(f"building_capacity: {name} must be a positive number of m2, got {val!r}")
+        if not (isinstance(val, (int, float)) and not isinstance(val, bool) and 1 <= val <= 10_000):
+            raise ValidationError(f"building_capacity: {name} must be a positive number of m2 (1 to 10000), got {val!r}")
     source = "state buildings"
     if buildings is None:
         buildings = load_state_buildings()
@@ -420,17 +453,17 @@ def building_capacity(buildings=None, *, m2_per_place=M2_PER_PLACE, m2_per_dwell
     attrs = dict(getattr(buildings, "attrs", {}))
     known = _known_codes() if known_codes is None else set(known_codes)
     df = _prepare(buildings, BUILDINGS_INPUT, crs=crs, source=source, known_codes=known)
-    area = df["floor_area_m2"].astype(float)
-    has = area.notna()
-    places = pd.array([int(a // m2_per_place) if k else pd.NA for a, k in zip(area, has)], dtype="Int64")
-    dwellings = pd.array([int(a // m2_per_dwelling) if k else pd.NA for a, k in zip(area, has)], dtype="Int64")
+    area = df["floor_area_m2"].astype(float).to_numpy()  # finite, 0..MAX_FLOOR_AREA_M2 (validated)
+    unknown = np.isnan(area)
+    places = _masked(np.floor(np.nan_to_num(area) / m2_per_place).astype("int64"), unknown, "Int64")
+    dwellings = _masked(np.floor(np.nan_to_num(area) / m2_per_dwelling).astype("int64"), unknown, "Int64")
+    has = ~unknown
     d = _on(date)
     if d is None or "available_from" not in df.columns:
         available = pd.array([pd.NA] * len(df), dtype="boolean")
     else:
-        available = pd.array(
-            [pd.NA if pd.isna(v) else bool(v <= d) for v in df["available_from"]], dtype="boolean"
-        )
+        avail = pd.to_datetime(df["available_from"])
+        available = _masked((avail <= d).to_numpy(), avail.isna().to_numpy(), "boolean")
     out = df.assign(
         area_status=np.where(has, "bekend", UNKNOWN_AREA),
         est_places=places,

@@ -332,7 +332,7 @@ def _normalise_group(value):
     return key if key in NATIONALITY_GROUPS else _GROUP_ALIASES.get(key)
 
 
-def validate_caseload(caseload, *, source="caseload", row_base=None, require_final=False):
+def validate_caseload(caseload, *, source="caseload", row_base=None, require_final=False, known_codes=None):
     """Check a caseload against :data:`toolkit.schemas.CASELOAD`; return a clean copy.
 
     Column names may be loose (``leeftijd``, ``geslacht``, ...). Nationality
@@ -346,7 +346,7 @@ def validate_caseload(caseload, *, source="caseload", row_base=None, require_fin
         Naming the source, rows and columns (missing columns, bad values, or
         no known final size when ``require_final``).
     """
-    out = validate_frame(caseload, CASELOAD, source=source, row_base=row_base)
+    out = validate_frame(caseload, CASELOAD, source=source, row_base=row_base, known_codes=known_codes)
     mapped = out["nationality_group"].map(_normalise_group)
     unknown = mapped.isna()
     if unknown.any():

@@ -1,10 +1,50 @@
 """Table layouts (schemas) of the shipped data and of user files.
 
 Each schema documents its columns; ``SCHEMA.doc()`` shows them as a table.
+
+Upper bounds
+------------
+Counts have a stated maximum, checked before any cast (a value above it is
+rejected with the row and the value as written):
+
+============================  ===========  =====================================
+column                        maximum      why
+============================  ===========  =====================================
+household size (final_size)   20 persons   ``MAX_HOUSEHOLD``; far above the
+                                           largest permit-holder households
+children_present,             19           so that a household stays within
+family_abroad                              ``MAX_HOUSEHOLD``
+capacity, occupancy,          10,000       ``MAX_PLACES``; the largest Dutch
+permit_holders (COA)                       location (Ter Apel) has about 2,000
+dwellings (per municipality   1,000,000    ``MAX_DWELLINGS``; Amsterdam has
+and size class)                            about 450,000 dwellings in all
+floor_area_m2                 1,000,000    ``MAX_FLOOR_AREA_M2``
+============================  ===========  =====================================
+
+File limits
+-----------
+The user-file schemas carry ``max_bytes`` and ``max_rows``;
+:func:`toolkit.io.read_table` checks them before parsing (for xlsx also the
+unpacked size of the workbook and the rows of every sheet), so a huge or
+"zip bomb" file is rejected in well under a second:
+
+=================  ==========  ===========
+file kind          max size    max rows
+=================  ==========  ===========
+HOUSING_STOCK      20 MB       100,000
+COA_OCCUPANCY      20 MB       200,000
+CASELOAD           20 MB       200,000
+=================  ==========  ===========
 """
 
 from ._validate import Column as C
-from ._validate import Schema
+from ._validate import Rule, Schema
+
+MAX_HOUSEHOLD = 20
+MAX_PLACES = 10_000
+MAX_DWELLINGS = 1_000_000
+MAX_FLOOR_AREA_M2 = 1_000_000
+MB = 2**20
 
 STATUS = ("gepubliceerd", "schatting", "voorbeeld", "synthetisch")
 SIZE_CLASSES = ("1", "2", "3-4", "5+")
@@ -111,8 +151,8 @@ RECEPTION_LOCATIONS = Schema(
         C("lat", "float", aliases=("latitude", "breedtegraad")),
         C("lon", "float", aliases=("lng", "longitude", "lengtegraad")),
         C("coord_status", allowed=STATUS),
-        C("capacity", "int", min=0, aliases=("capaciteit", "plaatsen")),
-        C("occupancy", "int", nullable=True, min=0, aliases=("bezetting",)),
+        C("capacity", "int", min=0, max=MAX_PLACES, aliases=("capaciteit", "plaatsen")),
+        C("occupancy", "int", nullable=True, min=0, max=MAX_PLACES, aliases=("bezetting",)),
         C("occupancy_date", "date", nullable=True),
         C("open_from", "date", nullable=True),
         C("open_to", "date", nullable=True),
@@ -134,7 +174,7 @@ STATE_BUILDINGS = Schema(
         C("lat", "float", aliases=("latitude",)),
         C("lon", "float", aliases=("lng", "longitude")),
         C("coord_status", allowed=STATUS),
-        C("floor_area_m2", "float", nullable=True, min=0, aliases=("vloeroppervlak", "bvo_m2")),
+        C("floor_area_m2", "float", nullable=True, min=0, max=MAX_FLOOR_AREA_M2, aliases=("vloeroppervlak", "bvo_m2")),
         C("available_from", "date", nullable=True),
         C("source"),
         C("status", allowed=STATUS),
@@ -149,12 +189,14 @@ HOUSING_STOCK = Schema(
         C("code", "code", aliases=("gemeentecode", "gemeente_code", "statcode")),
         C("size_class", allowed=SIZE_CLASSES, aliases=("grootteklasse", "klasse"),
           description="persons the dwelling suits: 1, 2, 3-4, 5+"),
-        C("dwellings", "int", min=0, aliases=("woningen", "aantal")),
-        C("reference_year", "int", required=False, nullable=True, min=1900, aliases=("jaar",)),
+        C("dwellings", "int", min=0, max=MAX_DWELLINGS, aliases=("woningen", "aantal")),
+        C("reference_year", "int", required=False, nullable=True, min=1900, max=2100, aliases=("jaar",)),
         C("density_class", required=False, nullable=True),
         C("status", required=False, nullable=True, allowed=STATUS),
     ),
     key=("code", "size_class"),
+    max_rows=100_000,
+    max_bytes=20 * MB,
 )
 
 LETTINGS = Schema(
@@ -194,12 +236,19 @@ COA_OCCUPANCY = Schema(
         C("location", aliases=("locatie", "naam", "name")),
         C("code", "code", aliases=("gemeentecode", "gemeente_code")),
         C("date", "date", aliases=("datum", "peildatum")),
-        C("capacity", "int", min=0, aliases=("capaciteit", "plaatsen")),
-        C("occupancy", "int", min=0, aliases=("bezetting", "bewoners")),
-        C("permit_holders", "int", required=False, nullable=True, min=0, aliases=("statushouders",)),
+        C("capacity", "int", min=0, max=MAX_PLACES, aliases=("capaciteit", "plaatsen")),
+        C("occupancy", "int", min=0, max=MAX_PLACES, aliases=("bezetting", "bewoners")),
+        C("permit_holders", "int", required=False, nullable=True, min=0, max=MAX_PLACES, aliases=("statushouders",)),
     ),
     key=("location", "date"),
     extra="drop",
+    rules=(
+        Rule(("occupancy", "capacity"), "occupancy at most capacity", lambda f: f["occupancy"] > f["capacity"]),
+        Rule(("permit_holders", "occupancy"), "permit_holders at most occupancy",
+             lambda f: f["permit_holders"].astype("Float64") > f["occupancy"]),
+    ),
+    max_rows=200_000,
+    max_bytes=20 * MB,
 )
 
 CASELOAD = Schema(
@@ -211,12 +260,25 @@ CASELOAD = Schema(
         C("referent_age", "int", min=0, max=120, aliases=("leeftijd",)),
         C("referent_sex", allowed=("m", "v", "x"), aliases=("geslacht",)),
         C("partner_present", "bool", aliases=("partner",)),
-        C("children_present", "int", min=0, aliases=("kinderen",)),
-        C("family_abroad", "int", min=0, aliases=("gezinsleden_buitenland",)),
-        C("months_since_permit", "int", min=0, aliases=("maanden_sinds_vergunning",)),
-        C("final_size", "int", required=False, nullable=True, min=1, aliases=("eindgrootte",)),
+        C("children_present", "int", min=0, max=MAX_HOUSEHOLD - 1, aliases=("kinderen",)),
+        C("family_abroad", "int", min=0, max=MAX_HOUSEHOLD - 1, aliases=("gezinsleden_buitenland",)),
+        C("months_since_permit", "int", min=0, max=600, aliases=("maanden_sinds_vergunning",)),
+        C("final_size", "int", required=False, nullable=True, min=1, max=MAX_HOUSEHOLD, aliases=("eindgrootte",)),
     ),
     key=("household_id",),
+    rules=(
+        Rule(("partner_present", "children_present"), f"a household of at most {MAX_HOUSEHOLD} persons "
+             "(1 + partner_present + children_present)",
+             lambda f: 1 + f["partner_present"].astype(bool).astype(int) + f["children_present"] > MAX_HOUSEHOLD),
+        Rule(("partner_present", "children_present", "family_abroad"),
+             f"a final household of at most {MAX_HOUSEHOLD} persons "
+             "(1 + partner_present + children_present + family_abroad, when final_size is empty)",
+             lambda f: (f["final_size"].isna() if "final_size" in f.columns else True)
+             & (1 + f["partner_present"].astype(bool).astype(int) + f["children_present"] + f["family_abroad"]
+                > MAX_HOUSEHOLD)),
+    ),
+    max_rows=200_000,
+    max_bytes=20 * MB,
 )
 
 # ---- national series 2024-2026 (forecast helper) ------------------------
