@@ -259,11 +259,16 @@ def test_the_map_page_is_loaded_once_and_restyled(tmp_path, boundaries):
     app = dashboard.Dashboard(region="U16", year=2016, out_dir=tmp_path, show_map=True)
     page = app.map.value
     assert page.startswith('<iframe class="dl-map"') and 'class="dl-map-data"' in app.map_data.value
-    first = json.loads(re.search(r">(.*)</script>", app.map_data.value).group(1))
+    def pushed():
+        m = re.fullmatch(r'<script type="application/json" class="dl-map-data" data-v="(\d+)">(.*)</script>',
+                         app.map_data.value)
+        return int(m.group(1)), json.loads(m.group(2))
+
+    v0, first = pushed()
     app.controls["reserve"].value = 0.3
     assert app.map.value == page  # not rebuilt: the ticked layers stay as they are
-    now = json.loads(re.search(r">(.*)</script>", app.map_data.value).group(1))
-    assert now["v"] == first["v"] + 1
+    v1, now = pushed()
+    assert v1 == v0 + 1
     # the matching layer (second) follows the result: its colours are those of a freshly built map
     fresh = dashboard.build_map(app.result, boundaries=app._boundaries)._dl_spec.layers[1].gdf["fill"].tolist()
     assert now["layers"][1]["f"] == fresh != first["layers"][1]["f"]

@@ -388,7 +388,7 @@ def build_map(result, *, boundaries=None, basemap=None, title=None):
     return maps.add_matching_layer(m, map_data(result), show=True)
 
 
-def map_payload(result, *, boundaries=None, version=0):
+def map_payload(result, *, boundaries=None):
     """What the dashboard's map page needs to restyle itself for ``result``, as inert JSON text.
 
     Per layer (in the map's order) the fill colour and the tooltip of every
@@ -400,7 +400,7 @@ def map_payload(result, *, boundaries=None, version=0):
     Returns
     -------
     str
-        JSON: ``{"v": version, "layers": [{"f": [...], "t": [...]}], "legend": html, "title": html}``.
+        JSON: ``{"layers": [{"f": [...], "t": [...]}], "legend": html, "title": html}``.
     """
     from . import maps
 
@@ -413,7 +413,7 @@ def map_payload(result, *, boundaries=None, version=0):
     options = maps._options(title=_map_title(result), date=None, basemap=None, small_counts=False, precision=5)
     spec, _ = maps._spec_from_recipe({"steps": steps, "options": options})
     layers = [{"f": [str(f) for f in layer.gdf["fill"]], "t": [str(t) for t in layer.gdf["tip"]]} for layer in spec.layers]
-    return maps.inert_json({"v": int(version), "layers": layers, "legend": maps._legend_html(spec.legends),
+    return maps.inert_json({"layers": layers, "legend": maps._legend_html(spec.legends),
                             "title": maps._title_html(spec)})
 
 
@@ -426,7 +426,7 @@ _MAP_LISTENER = """
     return Object.keys(window).filter(function (k) { return k.indexOf("dl_layer_") === 0; }).sort()
       .map(function (k) { return window[k]; });
   }
-  function apply(d) {
+  function apply(d, version) {
     var ls = layers();
     d.layers.forEach(function (spec, i) {
       var layer = ls[i], j = 0;
@@ -446,14 +446,14 @@ _MAP_LISTENER = """
     }
     var title = document.querySelector(".dl-title");
     if (title) { title.innerHTML = d.title; }
-    document.body.setAttribute("data-dl-version", String(d.v));
+    document.body.setAttribute("data-dl-version", version);
   }
   function check() {
     var el = null;
     try { el = window.parent.document.querySelector("script.dl-map-data"); } catch (e) { return; }
-    if (!el || el.textContent === last) { return; }
-    last = el.textContent;
-    apply(JSON.parse(last));
+    if (!el || el.getAttribute("data-v") === last) { return; }
+    last = el.getAttribute("data-v");
+    apply(JSON.parse(el.textContent), last);
   }
   function fit() {
     // keep the municipalities clear of the title, layer control and legend
@@ -807,6 +807,9 @@ class Dashboard:
     widget : ipywidgets.VBox
         What the notebook displays.
     headline, status, map, map_data, export_status : ipywidgets.HTML
+    done : ipywidgets.HTML
+        Hidden; set last after every change (change count and Python time), for
+        ``benchmarks/dashboard_browser.py``.
     tabs : ipywidgets.Tab
     views : dict
         Tab index -> the HTML widgets of that view (text, chart, sources ...).
@@ -822,6 +825,7 @@ class Dashboard:
         self.cache_size = int(cache_size)
         self._cache = OrderedDict()
         self._sweep = {}
+        self._payloads = {}  # map data of the swept results
         self._sweep_thread = None
         self._stop = threading.Event()
         self._last_change = 0.0
@@ -885,6 +889,8 @@ class Dashboard:
             widget.observe(self._on_change, names="value")
 
         self.title = w.HTML()
+        self.done = w.HTML(layout=w.Layout(display="none"))
+        self._changes = 0
         self.status = w.HTML()
         self.headline = w.HTML()
         self.export_status = w.HTML(layout=w.Layout(width="410px"))
@@ -912,7 +918,7 @@ class Dashboard:
                        layout=_fixed(430))
         panel.add_class("dl-panel")
         main = w.VBox([self.headline, self.status, self.tabs], layout=w.Layout(flex="1 1 auto", min_width="0"))
-        self.widget = w.VBox([self.title, w.HBox([panel, main], layout=w.Layout(gap="12px"))])
+        self.widget = w.VBox([self.title, w.HBox([panel, main], layout=w.Layout(gap="12px")), self.done])
         self.widget.add_class("dl-dash")
 
     def _ipython_display_(self):
@@ -1026,7 +1032,10 @@ class Dashboard:
                 if self._stop.is_set():
                     return
                 try:
-                    self._sweep[s] = self._cache.get(s) or run(s)
+                    result = self._cache.get(s) or run(s)
+                    if self.show_map:
+                        self._payloads[s] = map_payload(result, boundaries=self._boundaries)
+                    self._sweep[s] = result
                 except (ValidationError, InfeasibleError):
                     continue
 
@@ -1059,20 +1068,28 @@ class Dashboard:
         -------
         toolkit.scenario.Result
         """
-        self._last_change = time.monotonic()
+        start = self._last_change = time.monotonic()
         try:
             result = self._run(self.settings)
         except (ValidationError, InfeasibleError) as exc:
             self.status.value = (f'<div class="dl-error">Deze instellingen kunnen niet worden doorgerekend: '
                                  f"{_esc(exc)}. De cijfers hieronder horen nog bij de vorige instellingen.</div>")
+            self._mark_done(start)
             return self.result
         self.status.value = ""
         self.result = result
         self._dirty = set(range(len(TAB_TITLES)))
         self._render_top()
         self._render_tab(self.tabs.selected_index or 0)
-        self._last_change = time.monotonic()
+        self._mark_done(start)
         return result
+
+    def _mark_done(self, start):
+        """The last update of a change: how many changes so far and how long Python took (for the browser probe)."""
+        self._last_change = time.monotonic()
+        self._changes += 1
+        self.done.value = (f'<span class="dl-done" data-n="{self._changes}" '
+                           f'data-ms="{1000 * (self._last_change - start):.1f}"></span>')
 
     def _render_top(self):
         region = self.region if isinstance(self.region, str) else f"{len(self.region)} gemeenten"
@@ -1099,8 +1116,9 @@ class Dashboard:
             self._map_version += 1
             if not self.map.value:  # the page is loaded once; later changes restyle it
                 self.map.value = self._map_html()
-            self.map_data.value = ('<script type="application/json" class="dl-map-data">'
-                                   f"{map_payload(r, boundaries=self._boundaries, version=self._map_version)}</script>")
+            payload = self._payloads.get(r.settings) or map_payload(r, boundaries=self._boundaries)
+            self.map_data.value = (f'<script type="application/json" class="dl-map-data" data-v="{self._map_version}">'
+                                   f"{payload}</script>")
         v["sources"].value = sources_html(_VIEW_DATASETS["stelling1"], households=r.households, extra=self._map_sources())
 
     def _map_html(self):
