@@ -1,9 +1,12 @@
 """The main job: `doorlopende-lijn demo` writes the council files, the report and the tables."""
 
+import shutil
+
+import openpyxl
 import pandas as pd
 import pytest
 
-from toolkit import cli
+from toolkit import cli, demo
 
 # FACTS.md §3 (2017-I national target) and §9 (population 1-1-2016)
 TARGET_2017_I = 13_000
@@ -52,6 +55,35 @@ def test_council_map_has_no_personal_data_and_is_reproducible(demo_out, tmp_path
     again = tmp_path / "again"
     assert cli.main(["demo", "--out", str(again), "--datum", "2016-10-04"]) == 0
     assert (again / "kaart_overzicht.html").read_bytes() == (demo_out / "kaart_overzicht.html").read_bytes()
+    assert (again / "tabellen.xlsx").read_bytes() == (demo_out / "tabellen.xlsx").read_bytes()
+
+
+def test_workbook_holds_no_formula(demo_out):
+    wb = openpyxl.load_workbook(demo_out / "tabellen.xlsx")
+    assert not [c.coordinate for ws in wb for row in ws.iter_rows() for c in row if c.data_type == "f"]
+    assert wb.properties.modified == wb.properties.created == pd.Timestamp("2016-10-04")
+
+
+def _snapshot(folder):
+    return {p.relative_to(folder): (p.read_bytes(), p.stat().st_mtime_ns) for p in folder.rglob("*")
+            if p.is_file()}
+
+
+@pytest.mark.filterwarnings("ignore:Using a schematic map")
+def test_a_run_that_fails_halfway_leaves_the_out_folder_as_it_was(demo_out, tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    shutil.copytree(demo_out, out)
+    (out / "notities.txt").write_text("van de analist", encoding="utf-8")
+    before = _snapshot(out)
+
+    def fail(*args, **kwargs):  # the report is written last: maps and tables are already staged
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(demo, "write_report", fail)
+    with pytest.raises(OSError, match="No space"):
+        demo.run_demo(out, date="2016-10-04", progress=None)
+    assert _snapshot(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # the staging folder is gone
 
 
 def test_bad_region_is_one_line_and_writes_nothing(tmp_path, capsys):

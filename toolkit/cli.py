@@ -56,12 +56,13 @@ def _configure_grenzen(p):
 def cmd_grenzen(args):
     from pathlib import Path
 
+    from ._files import atomic_path
     from .boundaries import load_boundaries
 
     gdf = load_boundaries(args.jaar, path=args.bestand, region=_parse_region(args.regio), offline=args.offline)
+    with atomic_path(args.uit) as tmp:
+        gdf.to_file(tmp, driver="GeoJSON")
     out = Path(args.uit)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    gdf.to_file(out, driver="GeoJSON")
     print(f"{len(gdf)} gemeenten -> {out} (bron: {gdf.attrs['source']}; status: {gdf.attrs['status']})")
     return 0
 

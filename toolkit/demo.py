@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ._files import atomic_write
+from ._files import atomic_write, staged_folder, terminate_cleanly, workbook_bytes
 from ._format import SMALL_NOTE, nl_number
 from ._labels import scope_label
 from .report import Section, write_report
@@ -76,8 +76,8 @@ def run_demo(out_dir="out", *, settings=None, date=None, progress=print, boundar
     Parameters
     ----------
     out_dir : str or Path
-        Created when missing; existing files of the same name are replaced
-        (each file is written atomically).
+        Created when missing; existing files of the same name are replaced,
+        other files in it are left alone.
     settings : Settings, optional
         The scenario (``toolkit.scenario.Settings``; default the collegedag
         scenario: U16 in its 2016 composition, 2017-I). Every figure comes
@@ -95,15 +95,28 @@ def run_demo(out_dir="out", *, settings=None, date=None, progress=print, boundar
     dict
         ``files`` (list of paths written), ``headline`` (the scenario's headline
         figures) and ``seconds``.
+
+    Every file is first written into a hidden staging folder beside
+    ``out_dir`` and moved into ``out_dir`` only when all were written: a run
+    that fails (or is stopped with SIGTERM) leaves ``out_dir`` as it was.
     """
+    start = time.perf_counter()
+    out = Path(out_dir)
+    with terminate_cleanly(), staged_folder(out) as stage:
+        staged, result = _write_outputs(stage, settings or Settings(), date, progress, boundaries_path)
+        files = [out / Path(p).relative_to(stage) for p in staged]
+    seconds = time.perf_counter() - start
+    _say(progress, f"[6/6] klaar in {nl_number(seconds, 1)} s")
+    return {"files": files, "headline": result.headline, "seconds": seconds}
+
+
+def _write_outputs(out, settings, date, progress, boundaries_path):
+    """Compute the scenario and write every output into ``out``; returns (paths written, result)."""
     from . import boundaries, demand, export, integration, maps, registry
     from .households import final_size_distribution
 
-    start = time.perf_counter()
-    out = Path(out_dir)
     date = pd.Timestamp(date) if date is not None else pd.Timestamp.today().normalize()
     steps = 6
-    settings = settings or Settings()
     year = settings.year
     written = []
 
@@ -136,13 +149,8 @@ def run_demo(out_dir="out", *, settings=None, date=None, progress=print, boundar
     for name, frame in tables.items():
         written.append(atomic_write(out / "tabellen" / f"{name}.csv", frame.to_csv(index=False)))
 
-    def _excel(f):
-        with pd.ExcelWriter(f, engine="openpyxl") as xl:
-            for name, frame in tables.items():
-                frame.to_excel(xl, sheet_name=name, index=False)
-            registry.provenance(list(DATASETS)).to_excel(xl, sheet_name="bronnen", index=False)
-
-    written.append(atomic_write(out / "tabellen.xlsx", _excel))
+    workbook = workbook_bytes({**tables, "bronnen": registry.provenance(list(DATASETS))}, timestamp=date)
+    written.append(atomic_write(out / "tabellen.xlsx", workbook))
 
     _say(progress, f"[5/{steps}] scenariorapport")
     png_path = next(p for p in written if str(p).endswith(".png"))
@@ -150,9 +158,7 @@ def run_demo(out_dir="out", *, settings=None, date=None, progress=print, boundar
                                 _sections(result, dem, participation, needs, png_path),
                                 datasets=DATASETS, date=date, notes=[SMALL_NOTE],
                                 subtitle=f"gemeentelijke indeling {year}, halfjaar {result.national['period']}"))
-    seconds = time.perf_counter() - start
-    _say(progress, f"[6/{steps}] klaar in {nl_number(seconds, 1)} s")
-    return {"files": [Path(p) for p in written], "headline": result.headline, "seconds": seconds}
+    return written, result
 
 
 def _label(region):
