@@ -7,10 +7,12 @@ households, next to the truth known by construction. Then fit and predict
 times for 20,000 households, and the time of dwelling_demand for the U16.
 
 Run: .venv/bin/python benchmarks/household_model.py
+(``DL_BENCH_SMOKE=1``: 2,000 households and 200 simulations, for the smoke test.)
 """
 
 from __future__ import annotations
 
+import os
 import time
 
 import numpy as np
@@ -28,7 +30,9 @@ from toolkit.households import (
 )
 from toolkit.taakstelling import municipal_targets
 
-N = 20_000
+SMOKE = os.environ.get("DL_BENCH_SMOKE") == "1"
+N = 2_000 if SMOKE else 20_000
+N_SIMS = 200 if SMOKE else 2_000
 
 
 def oracle_log_loss(caseload):
@@ -79,8 +83,9 @@ def main():
     print(f"predict_proba for {N:,} households: {proba_s:.2f} s (best of 3)")
 
     t = municipal_targets(pd.DataFrame({"period": ["2017-I"], "target": [13000]}), year=2016, region="U16")
-    _, demand_s = timed(lambda: dwelling_demand(t, n_sims=2000), repeat=1)
-    print(f"dwelling_demand, U16 (16 municipalities), one half year, 2,000 simulations: {demand_s:.2f} s")
+    _, demand_s = timed(lambda: dwelling_demand(t, n_sims=N_SIMS), repeat=1)
+    print(f"dwelling_demand, U16 (16 municipalities), one half year, {N_SIMS:,} simulations: {demand_s:.2f} s")
+    print(f"machine: {os.cpu_count()} cores, load average {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
 
 
 if __name__ == "__main__":

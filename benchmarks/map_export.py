@@ -5,12 +5,16 @@ Prints figures; asserts nothing. Reads the real CBS polygons in ../shared/geodat
 screenshot the README shows.
 
     .venv/bin/python benchmarks/map_export.py
+
+``DL_BENCH_SMOKE=1`` (the smoke run of ``tests/test_benchmarks.py``): the U16 only, one repeat,
+one browser load, and no screenshot written.
 """
 
 from __future__ import annotations
 
 import functools
 import http.server
+import os
 import shutil
 import statistics
 import sys
@@ -26,10 +30,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from toolkit import export, maps  # noqa: E402
+from toolkit._files import atomic_write  # noqa: E402
 from toolkit.boundaries import load_boundaries, schematic_boundaries  # noqa: E402
 from toolkit.capacity import building_capacity, reception_capacity  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "geodata"
+SMOKE = os.environ.get("DL_BENCH_SMOKE") == "1"
+REPEAT = 1 if SMOKE else 3
 DATE = "2016-10-04"
 READY = """() => { if (typeof L === 'undefined') return false;
   const m = Object.values(window).find(v => v instanceof L.Map); if (!m) return false;
@@ -40,7 +47,7 @@ def kb(n):
     return f"{n / 1024:,.0f} KB"
 
 
-def timed(func, repeat=3):
+def timed(func, repeat=REPEAT):
     times = []
     for _ in range(repeat):
         t = time.perf_counter()
@@ -62,7 +69,7 @@ def plain_folium(b, path):
     return path
 
 
-def ready_times(files, runs=5):
+def ready_times(files, runs=1 if SMOKE else 5):
     """Median ms from navigation start until Leaflet has drawn the features, per file."""
     exe = shutil.which("chromium") or shutil.which("chromium-browser")
     try:
@@ -125,7 +132,9 @@ def main():
 
     files = [p_u16]
     real24 = SHARED / "gemeente_2024_wgs84.geojson"
-    if real24.exists():
+    if SMOKE:
+        print("National overview: skipped (DL_BENCH_SMOKE=1)")
+    elif real24.exists():
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             b24 = load_boundaries(2024, path=real24)
@@ -148,11 +157,12 @@ def main():
         print(f"Time until ready in headless Chromium: skipped ({shot})")
     else:
         for name, ms in times.items():
-            print(f"Time until ready in headless Chromium, {name}: median {ms:.0f} ms over 5 loads (goal < 500 ms)")
-        docs = ROOT / "docs"
-        docs.mkdir(exist_ok=True)
-        export._atomic_write(docs / "overzichtskaart.png", shot)
-        print(f"Screenshot of the U16 overview written to {docs / 'overzichtskaart.png'}")
+            print(f"Time until ready in headless Chromium, {name}: median {ms:.0f} ms over "
+                  f"{1 if SMOKE else 5} load(s) (goal < 500 ms)")
+        if not SMOKE:
+            atomic_write(ROOT / "docs" / "overzichtskaart.png", shot)
+            print(f"Screenshot of the U16 overview written to {ROOT / 'docs' / 'overzichtskaart.png'}")
+    print(f"machine: {os.cpu_count()} cores, load average {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
     shutil.rmtree(tmp, ignore_errors=True)
 
 
