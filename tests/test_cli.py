@@ -1,6 +1,7 @@
 """The command line: help, `info`, and user errors as one line with exit status 2."""
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -222,3 +223,20 @@ def test_matching_bad_option_is_one_line(capsys, args, expected):
     assert cli.main(["matching", *args]) == 2
     err = capsys.readouterr().err
     assert expected in err and len(err.strip().splitlines()) == 1
+
+
+# ---- kaart: the targets of the pipeline ---------------------------------------
+
+TOOLTIP_TARGET = re.compile(r"CBS-code\\u003c/th\\u003e\\u003ctd\\u003e(GM\d{4})\\u003c.*?"
+                            r"Taakstelling (\S+?)\\u003c/th\\u003e\\u003ctd\\u003e([\d.]+) personen")
+
+
+@pytest.mark.parametrize("period", [None, "2017-I"])
+def test_kaart_shows_the_targets_of_the_pipeline(tmp_path, period):
+    args = ["kaart", "--out", str(tmp_path), "--datum", "2016-10-04"] + (["--periode", period] if period else [])
+    assert cli.main(args) == 0
+    html = (tmp_path / "kaart_overzicht_u16_2016.html").read_text(encoding="utf-8")
+    shown = {code: (p, int(n.replace(".", ""))) for code, p, n in TOOLTIP_TARGET.findall(html)}
+    expected = scenario.run_targets(scenario.Settings(period=period or "2016-II"), cache=False)  # default: last of 2016
+    assert shown == {r.code: (period or "2016-II", r.target_int) for r in expected.itertuples()}
+    assert len(shown) == 16

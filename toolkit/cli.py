@@ -169,17 +169,26 @@ def _configure_kaart(p):
     p.add_argument("--pdf", action="store_true", help="also write PDF images")
     p.add_argument("--grenzen", default=None, help="GeoJSON/GeoPackage/Shapefile of CBS municipalities (real polygons)")
     p.add_argument("--peildatum", default=None, help="show only reception locations open on this date")
+    p.add_argument("--periode", default=None,
+                   help="half year of the national target shown (default: the last published half year of --jaar)")
 
 
 @command("kaart", "council maps of a region: overview and capacity, self-contained HTML and PNG")
 def cmd_kaart(args):
     from .boundaries import load_boundaries
+    from .data import load_taakstelling
     from .export import write_council_files
+    from .scenario import Settings, run_targets
 
     region = _parse_region(args.regio)
+    period = args.periode
+    if period is None:  # the last published half year of the year, else the forecast for the next one
+        published = [p for p in load_taakstelling()["period"].astype(str) if p.startswith(f"{args.jaar}-")]
+        period = published[-1] if published else None
+    targets = run_targets(Settings(region=_region_setting(region), year=args.jaar, period=period))
     polygons = load_boundaries(args.jaar, path=args.grenzen, region=region, offline=True) if args.grenzen else None
     paths = write_council_files(region, args.jaar, args.out, date=args.datum, pdf=args.pdf, boundaries=polygons,
-                                reference_date=args.peildatum)
+                                reference_date=args.peildatum, targets=targets)
     for p in paths:
         print(p)
     return 0

@@ -336,7 +336,7 @@ def _slug(text):
 
 
 def write_council_files(region="U16", year=2016, out_dir="out", *, date=None, reference_date=None, boundaries=None,
-                        offline=True, basemap="pdok", pdf=False):
+                        offline=True, basemap="pdok", pdf=False, targets=None):
     """Write the council files of a region: overview and capacity map, HTML and PNG.
 
     Parameters
@@ -356,6 +356,9 @@ def write_council_files(region="U16", year=2016, out_dir="out", *, date=None, re
     basemap : str or None
     pdf : bool
         Also write PDFs.
+    targets : pandas.DataFrame, optional
+        Municipal targets for the overview (``toolkit.scenario.run_targets``;
+        default the map's own, see :func:`toolkit.maps.overzichtskaart`).
 
     Returns
     -------
@@ -369,7 +372,7 @@ def write_council_files(region="U16", year=2016, out_dir="out", *, date=None, re
     label = _slug(region if isinstance(region, str) else "-".join(region))
     written = []
     builders = (
-        ("overzicht", lambda: maps.overzichtskaart(region=region, year=year, boundaries=boundaries, date=date, reference_date=reference_date,
+        ("overzicht", lambda: maps.overzichtskaart(region=region, year=year, boundaries=boundaries, targets=targets, date=date, reference_date=reference_date,
                                                    basemap=basemap, small_counts=True, offline=offline)),
         ("capaciteit", lambda: maps.capaciteitskaart(region=region, year=year, boundaries=boundaries, date=date, reference_date=reference_date,
                                                      basemap=basemap, small_counts=True, offline=offline)),

@@ -71,7 +71,7 @@ import pandas as pd
 from ._errors import ValidationError
 from ._labels import scope_key
 
-__all__ = ["Settings", "Result", "run", "scopes_for", "DATASETS", "STAGE_FIELDS", "national_half_year",
+__all__ = ["Settings", "Result", "run", "run_targets", "scopes_for", "DATASETS", "STAGE_FIELDS", "national_half_year",
            "region_targets", "draw_households", "dwelling_supply", "solve_scope", "indicators", "cache_info",
            "clear_cache"]
 
@@ -492,9 +492,11 @@ def region_targets(settings, national):
 
     targets = municipal_targets(pd.DataFrame({"period": [national["period"]], "target": [national["persons"]]}),
                                 year=settings.year, region=_region_arg(settings.region))
+    # computed from published figures (the national target, the population), so an estimate, not a published figure
     targets.attrs.update(
-        status="gepubliceerd" if national["basis"] == "gepubliceerd" else "schatting",
-        source=f"landelijke taakstelling ({national['basis']}) naar rato van de bevolking (Huisvestingswet 2014); "
+        status="schatting",
+        source=f"landelijke taakstelling {national['period']} ({national['basis']}) naar rato van het inwonertal op "
+               f"1-1-{settings.year} (Huisvestingswet 2014; berekend, geen gepubliceerd gemeentecijfer); "
                "geodata/taakstelling.csv, geodata/population.csv",
     )
     return targets
@@ -670,6 +672,27 @@ def indicators(national, targets, households, supply, models, model):
     return comparison, mun, sharing, headline
 
 
+def _front(settings, cache):
+    national = _stage("national", settings, national_half_year, cache=cache)
+    return national, _stage("targets", settings, region_targets, national, cache=cache)
+
+
+def run_targets(settings=None, *, cache=True, **changes):
+    """The stages ``national`` and ``targets`` of :func:`run` only: the municipal targets of the settings.
+
+    For outputs that need the targets but no matching (the council maps of
+    ``doorlopende-lijn kaart``). Same arguments as :func:`run`; returns the
+    frame of :attr:`Result.targets`.
+
+    >>> t = run_targets(region="U10", period="2016-II")
+    >>> len(t), t.attrs["status"]
+    (10, 'schatting')
+    """
+    settings = (settings or Settings()).replace(**changes)
+    _check_settings(settings)
+    return _front(settings, cache)[1].copy()
+
+
 def run(settings=None, *, cache=True, **changes):
     """Compute a scenario: the stages of the module docstring, in order.
 
@@ -697,8 +720,7 @@ def run(settings=None, *, cache=True, **changes):
     """
     settings = (settings or Settings()).replace(**changes)
     _check_settings(settings)
-    national = _stage("national", settings, national_half_year, cache=cache)
-    targets = _stage("targets", settings, region_targets, national, cache=cache)
+    national, targets = _front(settings, cache)
     hh = _stage("households", settings, draw_households, targets, cache=cache)
     supply = _stage("supply", settings, dwelling_supply, cache=cache)
 
