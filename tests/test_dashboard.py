@@ -111,7 +111,7 @@ def test_scope_control_moves_the_headline_not_the_comparison(app):
     assert h["households_housed"] == _row(app.result, "U10")["households_housed"]
     assert h["gain_vs_solo"] == _row(app.result, "U10")["households_housed"] - _row(app.result, "solo")["households_housed"]
     assert f"{h['households_housed']} van {h['households']}" in app.headline.value
-    assert "matching: U10" in app.title.value
+    assert "samen als U10" in app.title.value
 
 
 def test_a_larger_reserve_never_lowers_the_waiting_households(app):

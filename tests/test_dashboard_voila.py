@@ -162,11 +162,11 @@ def test_dashboard_in_voila_at_1280x720(offline_page, voila_url, tmp_path):
     toggle("U10")
     page.wait_for_function(f"() => document.querySelector('.dl-tile .v').innerText.trim() === "
                            f"'{int(expected.loc['U10', 'households_housed'])} van {n}'", timeout=TIMEOUT_MS)
-    assert "matching: U10" in page.inner_text(".dl-top")
+    assert "samen als U10" in page.inner_text(".dl-top")
     frame.locator(f"body:not([data-dl-version='{version}'])").wait_for(timeout=TIMEOUT_MS)  # restyled, not reloaded
     checks = frame.locator(".leaflet-control-layers-overlays input")
     assert [checks.nth(i).is_checked() for i in range(checks.count())] == [True, True, True]
-    assert "matching U10" in frame.locator(".dl-title").inner_text()
+    assert "samen als U10" in frame.locator(".dl-title").inner_text()
     toggle("U16")
     page.wait_for_function(f"() => document.querySelector('.dl-tile .v').innerText.trim() === "
                            f"'{int(expected.loc['U16', 'households_housed'])} van {n}'", timeout=TIMEOUT_MS)

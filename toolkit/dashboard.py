@@ -25,7 +25,9 @@ needs no new solve. The callbacks are plain methods (:meth:`Dashboard.update`,
 from __future__ import annotations
 
 import datetime as _dt
+import os
 import re
+import sys
 import threading
 import time
 import warnings
@@ -39,6 +41,9 @@ from markupsafe import escape as _esc  # Jinja's own escape rule, for the widget
 
 from ._errors import InfeasibleError, ValidationError
 from ._format import nl_number as _nl
+from ._labels import BASIS_LABELS, SCOPE_LABELS
+from ._labels import scope_key as _scope_key
+from ._labels import scope_label as _scope_label
 
 __all__ = ["Dashboard", "app", "export_for_council", "build_map", "map_data", "map_payload", "headline_html",
            "sources_html", "pooling_chart", "displacement_chart", "scales_chart", "integration_view"]
@@ -49,13 +54,9 @@ STATEMENTS = ("Regionaal matchen vanaf dag 1: wie kan het best waar wonen, en wa
               "De sociale huurvoorraad in elke gemeente uitbreiden om verdringing te voorkomen.",
               "De U16 in plaats van de U10 als schaal voor huisvesting.",
               "Integratie vanaf dag 1: de huidige route en de pilot naast elkaar.")
-SCOPE_LABELS = {"solo": "elke gemeente apart", "U10": "U10", "U16": "U16", "eigen selectie": "eigen selectie"}
 #: First asylum applications per year shown when the facilitator types an own number (2016, IND; FACTS.md §2).
 OWN_INFLOW_DEFAULT = 18171
 REF_COLOUR, CUR_COLOUR, U10_COLOUR = "#9aa5b1", "#154273", "#e07b39"
-BASIS_LABELS = {"gepubliceerd": "gepubliceerde taakstelling", "gepubliceerd x scenario":
-                "gepubliceerde taakstelling, geschaald naar het instroomscenario", "prognose": "prognose",
-                "opgegeven": "opgegeven"}
 
 # Sized for a projector at 1280x720 and 1920x1080: no text below 18 px (16 px in the map's own frame).
 CSS = """
@@ -123,15 +124,6 @@ def _signed(value, decimals=0):
     """``+12``, ``−3`` (minus sign), ``0``."""
     text = _nl(abs(value), decimals)
     return ("+" if value > 0 else "\u2212" if value < 0 else "") + text
-
-
-def _scope_key(scope):
-    return scope if isinstance(scope, str) else "eigen selectie"
-
-
-def _scope_label(scope):
-    key = _scope_key(scope)
-    return SCOPE_LABELS.get(key, key)
 
 
 # ----------------------------------------------------------------- HTML pieces (pure, testable)
@@ -212,7 +204,7 @@ def _context_html(result):
     """One line under the title: half year, regional task, matching scale."""
     h = result.headline
     return (f"<span>halfjaar {_esc(h['period'])} · regio {_nl(h['region_persons'])} personen te huisvesten · "
-            f"matching: {_esc(_scope_label(result.settings.scope))}</span>")
+            f"{_esc(_scope_label(result.settings.scope))}</span>")
 
 
 _COMPARISON_COLUMNS = (
@@ -370,7 +362,7 @@ def map_data(result):
 def _map_title(result):
     s = result.settings
     label = s.region if isinstance(s.region, str) else f"{len(s.region)} gemeenten"
-    return f"Collegedag {label}: matching {_scope_label(s.scope)}"
+    return f"Collegedag {label}: {_scope_label(s.scope)}"
 
 
 def build_map(result, *, boundaries=None, basemap=None, title=None):
@@ -775,6 +767,23 @@ def integration_view(arrivals, *, base=None, pilot=None, horizon_months=60):
 # ----------------------------------------------------------------- the app
 
 
+def _wait_for_viewer(settle=5.0):
+    """In a Voilà pre-heated kernel, block until a page claims it, then let that page draw first.
+
+    Voilà keeps a spare kernel that has run the notebook; it should not spend
+    minutes of CPU on the sweep while the facilitator uses the other one.
+    Outside Voilà's pre-heat mode this returns at once.
+    """
+    if os.environ.get("VOILA_PREHEAT", "False") == "False":
+        return
+    try:
+        from voila.utils import wait_for_request
+    except ImportError:
+        return
+    wait_for_request()
+    time.sleep(settle)
+
+
 class Dashboard:
     """The facilitator dashboard (ipywidgets).
 
@@ -1013,7 +1022,8 @@ class Dashboard:
         background : bool
             Run in a daemon thread (started after the first view is drawn);
             it pauses while the facilitator is changing controls (``idle``
-            seconds after the last change).
+            seconds after the last change) and shortens Python's thread
+            switch interval so the widgets stay responsive meanwhile.
         settings : list of toolkit.scenario.Settings, optional
             What to solve (default :meth:`sweep_settings`).
 
@@ -1026,6 +1036,8 @@ class Dashboard:
         todo = [s for s in (self.sweep_settings() if settings is None else settings) if s not in self._sweep]
 
         def work():
+            if background:
+                _wait_for_viewer()
             for s in todo:
                 while background and not self._stop.is_set() and time.monotonic() - self._last_change < idle:
                     time.sleep(0.1)
@@ -1042,6 +1054,10 @@ class Dashboard:
         if not background:
             work()
             return None
+        # A busy Python thread makes the kernel's own thread (which serves the widgets) wait up to one
+        # switch interval for every small step; a short interval keeps the page responsive meanwhile.
+        sys.setswitchinterval(min(sys.getswitchinterval(), 0.0005))
+        self._last_change = time.monotonic()  # let the first view be drawn first
         self._sweep_thread = threading.Thread(target=work, name="dl-dashboard-sweep", daemon=True)
         self._sweep_thread.start()
         return self._sweep_thread
