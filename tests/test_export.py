@@ -108,7 +108,9 @@ def _hostile_map(payload):
                              targets=targets, title=payload, date="2016-10-04", basemap=None)
     demand = pd.DataFrame({"code": CODES, "size_class": [payload] * 3, "households": [10, 11, 12]})
     demand.attrs = {"source": payload}
-    return maps.add_demand_layer(m, demand)
+    start = pd.DataFrame({"name": [payload], "code": ["GM0344"], "lat": [52.07], "lon": [5.12], "capacity": [50]})
+    start.attrs = {"source": payload, "status": "schatting"}
+    return maps.add_start_locations_layer(maps.add_demand_layer(m, demand), start)
 
 
 @pytest.mark.parametrize("payload", [p for p in PAYLOADS if "{" in p] + [RCE])
@@ -165,6 +167,28 @@ def test_static_text_is_plain(bounds, tmp_path):
     m = maps.capaciteitskaart(region=CODES, boundaries=b, locations=locations(name=payload), buildings=buildings(payload),
                               title=payload, date="2016-10-04")
     assert export.export_static(m, tmp_path / "k.png", dpi=50)[0].stat().st_size > 1000
+
+
+def test_static_image_prints_readably_and_shows_only_what_is_drawn(bounds):
+    from matplotlib.text import Text
+
+    m = maps.add_demand_layer(overview(bounds), pd.DataFrame({"code": CODES, "size_class": ["1"] * 3,
+                                                              "households": [10, 20, 30]}))  # demand layer is off
+    spec = export._spec_for_static(m, True, "2016-10-04")
+    fig = export._static_figure(spec, dpi=60)
+    fig.canvas.draw()
+    hidden = {id(t) for ax in fig.axes if not ax.axison for axis in (ax.xaxis, ax.yaxis) for t in axis.findobj(Text)}
+    texts = [t for t in fig.findobj(Text) if t.get_text().strip() and t.get_visible() and id(t) not in hidden]
+    assert min(t.get_fontsize() for t in texts) >= export.MIN_FONT_PT
+    everything = "\n".join(t.get_text() for t in texts)
+    assert ".csv" not in everything and "geodata/" not in everything
+    assert "Verwachte vraag" not in everything  # legend of a layer that is not drawn
+    assert "Taakstelling" in everything
+    width, height = fig.canvas.get_width_height()
+    renderer = fig.canvas.get_renderer()
+    for t in texts:  # nothing cut off at the edge ("200 % of meer" was)
+        box = t.get_window_extent(renderer)
+        assert box.x0 >= -1 and box.x1 <= width + 1, t.get_text()
 
 
 def test_write_council_files(bounds, tmp_path):
@@ -393,3 +417,53 @@ def test_no_output_of_the_main_job_shows_a_count_from_1_to_4(tmp_path, monkeypat
     # and the rule was really applied, not avoided: the U16 has small municipalities
     report = (tmp_path / "out" / "rapport.html").read_text(encoding="utf-8")
     assert "&lt;5" in report and "&#39;&lt;5&#39;" in report  # hidden cells and the note that explains them
+
+
+FIND_SPOT = """([lat, lon]) => {
+  const m = Object.values(window).find(v => v instanceof L.Map);
+  const p = m.latLngToContainerPoint([lat, lon]);
+  const box = m.getContainer().getBoundingClientRect();
+  const x = box.left + p.x, y = box.top + p.y;
+  const el = document.elementFromPoint(x, y);
+  if (!el || el.closest('.leaflet-control') || (el.tagName === 'path' && el.closest('.leaflet-dlpoints-pane'))) return null;
+  return [x, y];
+}"""
+
+
+@pytest.mark.browser
+def test_every_municipality_tooltip_is_reachable_with_the_mouse_under_the_points(offline_page, serve_dir, tmp_path):
+    from toolkit.boundaries import schematic_boundaries as sb
+    from toolkit.regions import region_codes
+
+    codes = region_codes("U16", 2016)
+    b = sb(2016, region=codes)
+    m = maps.overzichtskaart(region=codes, boundaries=b, date="2016-10-04", basemap=None)  # shipped locations and buildings
+    assert any(layer.kind == "points" and len(layer.gdf) for layer in m._dl_spec.layers)
+    export.export_map(m, tmp_path / "kaart.html", date="2016-10-04", basemap=None)
+    page, blocked, dialogs, errors = _load(offline_page, serve_dir(tmp_path) + "kaart.html")
+    page.set_viewport_size({"width": 1600, "height": 1200})
+    page.evaluate("() => document.querySelectorAll('.leaflet-control-container .dl-box').forEach(e => e.style.display = 'none')")
+    reached = []
+    for name, poly in zip(b["name"], b.geometry):
+        inner = poly.buffer(-0.002) if not poly.buffer(-0.002).is_empty else poly
+        candidates = [inner.representative_point()] + [inner.centroid] + list(
+            inner.exterior.interpolate(f, normalized=True) for f in (0.0, 0.25, 0.5, 0.75)) if inner.geom_type == "Polygon" \
+            else [inner.representative_point()]
+        spot = next((s for s in (page.evaluate(FIND_SPOT, [c.y, c.x]) for c in candidates) if s), None)
+        assert spot is not None, f"no free spot inside {name}"
+        # Leaflet's canvas renderer handles mouse moves at most every 32 ms: move in steps and wait
+        for dx in (-4, -2, 0):
+            page.mouse.move(spot[0] + dx, spot[1] + dx)
+            page.wait_for_timeout(60)
+        tips = page.evaluate("() => Array.from(document.querySelectorAll('.leaflet-tooltip')).map(e => e.textContent).join('|')")
+        if name in tips:
+            reached.append(name)
+    assert reached == list(b["name"]), f"reached {len(reached)} of {len(b)}"
+    # and the points above the polygons still have their own tooltips
+    first = page.evaluate("""() => { const p = document.querySelector('.leaflet-dlpoints-pane path.leaflet-interactive');
+                                     const r = p.getBoundingClientRect(); return [r.left + r.width / 2, r.top + r.height / 2]; }""")
+    page.mouse.move(*first)
+    page.wait_for_timeout(50)
+    assert "Capaciteit" in page.inner_text(".leaflet-tooltip") or "Vloeroppervlak" in page.inner_text(".leaflet-tooltip")
+    assert errors == [] and dialogs == []
+    page.context.close()

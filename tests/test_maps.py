@@ -210,3 +210,45 @@ def test_matching_layer_hides_counts_that_round_to_1_to_4(bounds, housed, shown)
     assert "<th>Taakstelling</th><td>&lt;5</td>" in tips["GM0344"]  # a target of 3 is a count of persons too
     assert ">3 personen<" not in " ".join(tips.values())
 
+
+def start_frame():
+    return pd.DataFrame({
+        "id": ["a", "b", "c"], "name": ["Vol <b>", "Leeg `${x}` {{7*7}} <img src=x onerror=alert(1)>", "Onbekend"],
+        "code": ["GM0344", "GM0355", "GM0356"], "lat": [52.08, 52.11, 52.0], "lon": [5.1, 5.25, 5.17],
+        "capacity": [400, 370, 100], "occupancy": [380, 3, None], "occupancy_rate": [0.95, 0.5, None],
+        "free_places": [20.0, 185.0, None], "underused": pd.array([False, True, pd.NA], dtype="boolean"),
+        "bewoner": ["Jan Jansen", "x", "y"],
+    })
+
+
+def test_start_locations_layer_is_a_map_layer_like_the_others(bounds):
+    m = maps.capaciteitskaart(region=CODES, boundaries=bounds, locations=False, buildings=False, small_counts=True)
+    m2 = maps.add_start_locations_layer(m, start_frame())
+    assert [layer.name for layer in m._dl_spec.layers] == ["Gemeentegrenzen (schematisch)"]  # m not changed
+    layer = m2._dl_spec.layers[-1]
+    assert layer.name == "Startlocaties integratie" and layer.kind == "points" and len(layer.gdf) == 3
+    tips = " ".join(layer.gdf["tip"])
+    assert "Jan Jansen" not in tips and "<img" not in tips and "{{" not in tips
+    assert "&lt;img src=x onerror=alert(1)&gt;" in tips
+    assert "afgeschermd" in tips  # 3 residents: rate and free places would reveal them
+    assert layer.gdf["fill"].tolist()[1] == maps.START_COLOURS["onderbenut: ruimte om te starten"]
+    assert any(lg.title.startswith("Startlocaties") for lg in m2._dl_spec.legends)
+
+
+def test_a_layer_added_outside_the_toolkit_is_never_dropped_silently(bounds, tmp_path):
+    import folium
+
+    from toolkit import export
+
+    m = maps.capaciteitskaart(region=CODES, boundaries=bounds, locations=False, buildings=False)
+    folium.FeatureGroup(name="Mijn eigen laag").add_to(m)
+    with pytest.raises(ValidationError, match="Mijn eigen laag.*add_start_locations_layer"):
+        export.export_map(m, tmp_path / "k.html")
+    with pytest.raises(ValidationError, match="Mijn eigen laag"):
+        export.export_static(m, tmp_path / "k.png")
+    assert not list(tmp_path.iterdir())
+    ok = maps.add_start_locations_layer(maps.capaciteitskaart(region=CODES, boundaries=bounds, locations=False,
+                                                              buildings=False), start_frame())
+    text = export.export_map(ok, tmp_path / "k.html").read_text(encoding="utf-8")
+    assert "Startlocaties integratie" in text
+

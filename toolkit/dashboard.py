@@ -675,6 +675,12 @@ INTEGRATION_CONTROLS = {
     "buddy_multiplier": ("Effect buddy", _num2),
     "guidance_multiplier": ("Effect begeleiding", _num2),
 }
+#: Their slider ranges: min, max, step (an int step gives an integer slider).
+_INTEGRATION_RANGES = {
+    "start_rate": (0.0, 1.0, 0.05), "buddy_share": (0.0, 1.0, 0.05), "buddy_ratio": (0.0, 3.0, 0.25),
+    "buddy_months": (0, 36, 1), "guidance_until_month": (0, 60, 1), "coaching_hours": (0.0, 20.0, 0.5),
+    "buddy_multiplier": (1.0, 2.0, 0.05), "guidance_multiplier": (1.0, 2.0, 0.05),
+}
 _INTEGRATION_YEARS = (1, 5)
 
 
@@ -735,7 +741,7 @@ def integration_view(arrivals, *, base=None, pilot=None, horizon_months=60):
     pilot = integration.PILOT if pilot is None else pilot
     state = {"arrivals": integration._validate_arrivals(arrivals, source="integration_view: arrivals", s=pilot)}
     integration.project(state["arrivals"], base, horizon_months=horizon_months)  # fail early on a bad horizon
-    ranges = {name: (lo, hi, step) for name, _, lo, hi, step in integration._TAB_CONTROLS}
+    ranges = _INTEGRATION_RANGES
     controls, rows = {}, []
     for name, (label, fmt) in INTEGRATION_CONTROLS.items():
         lo, hi, step = ranges[name]

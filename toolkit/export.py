@@ -112,6 +112,18 @@ def _csp(html_text, tile_hosts):
     )
 
 
+def _refuse_foreign_layers(m, what):
+    """Raise when ``m`` holds elements toolkit.maps did not put there: an export would drop them."""
+    foreign = [child for key, child in m._children.items() if key not in getattr(m, "_dl_children", ())]
+    if foreign:
+        names = ", ".join(repr(getattr(c, "layer_name", None) or c.get_name()) for c in foreign)
+        raise ValidationError(
+            f"{what}: the map has layer(s) {names} that were added outside toolkit.maps (e.g. with .add_to(map)); "
+            "the export rebuilds the map from its recipe and would leave them out. Add them with a toolkit.maps "
+            "add_*_layer function (e.g. add_start_locations_layer) or build the map without them"
+        )
+
+
 def _map_for_export(m, *, council, small_counts, date, basemap):
     from .maps import BASEMAPS, _map_from_recipe
 
@@ -121,6 +133,7 @@ def _map_for_export(m, *, council, small_counts, date, basemap):
             "export_map: only maps built by toolkit.maps (overzichtskaart, capaciteitskaart, add_*_layer) can be "
             "exported; their data can be checked for escaping, privacy and self-containment"
         )
+    _refuse_foreign_layers(m, "export_map")
     if small_counts is None:
         small_counts = bool(council)
     override = {"small_counts": small_counts, "date": date}
@@ -171,8 +184,9 @@ def export_map(m, path, *, council=True, small_counts=None, date=None, basemap="
     small_counts : bool, optional
         Show person counts 1-4 as "<5"; default ``council``.
     date : date-like, optional
-        Date printed on the map; pass it for byte-identical exports (default:
-        the date the map was built with, else today).
+        The scenario's date printed on the map beside the data's reference
+        dates (default: the date the map was built with, else none: never
+        the day the file was made).
     basemap : {"keep", "pdok", "pdok-grijs", "osm", None}
         Background tiles (the only thing loaded from outside; optional).
 
@@ -190,6 +204,7 @@ def _spec_for_static(m, small_counts, date):
     recipe = getattr(m, "_dl_recipe", None)
     if recipe is None:
         raise ValidationError("export_static: expected a map built by toolkit.maps (overzichtskaart, capaciteitskaart)")
+    _refuse_foreign_layers(m, "export_static")
     spec, _ = _spec_from_recipe(recipe, small_counts=small_counts, date=date)
     return spec
 
@@ -208,7 +223,7 @@ def export_static(m, path_png, *, pdf=False, small_counts=True, date=None, dpi=1
     small_counts : bool
         Counts 1-4 as "<5" in the text (default on: images go into council documents).
     date : date-like, optional
-        Date printed (pass it for reproducible images).
+        The scenario's date printed beside the data's reference dates.
     dpi : int
     labels : bool
         Write municipality names when there are at most 40 polygons.
@@ -219,6 +234,38 @@ def export_static(m, path_png, *, pdf=False, small_counts=True, date=None, dpi=1
         The files written.
     """
     # A bare Figure with the Agg canvas: no pyplot, so the caller's backend and figures are untouched.
+    fig = _static_figure(_spec_for_static(m, small_counts, date), dpi=dpi, labels=labels)
+    path_png = Path(path_png)
+    written = [atomic_write(path_png, lambda f: fig.savefig(f, format="png", dpi=dpi, metadata={"Software": None}))]
+    if pdf:
+        written.append(atomic_write(path_png.with_suffix(".pdf"),
+                                     lambda f: fig.savefig(f, format="pdf", metadata={"CreationDate": None, "Creator": None, "Producer": None})))
+    return written
+
+
+#: Smallest font in a static image (points): sources and tables stay readable in print.
+MIN_FONT_PT = 7.0
+_PATHS = re.compile(r"(?:\s+(?:in|uit|via))?\s*\(?[\w./\\-]+\.(?:csv|json|geojson|gpkg|shp|xlsx|py)\b\)?", re.I)
+
+
+def _plain_source(text):
+    """A source line for print: file paths left out (they mean nothing on paper).
+
+    >>> _plain_source("Gemeenten: geodata/municipalities.csv (status: schatting)")
+    'Gemeenten: (status: schatting)'
+    >>> _plain_source("cellen rond de punten in geodata/municipal_points.csv, begrensd; (geodata/x.json); CBS")
+    'cellen rond de punten, begrensd; CBS'
+    """
+    out = _PATHS.sub("", str(text))
+    out = re.sub(r"\(\s*\)", "", out)
+    out = re.sub(r"\s+([,;:)])", r"\1", out)
+    out = re.sub(r"([,;])(?:\s*[,;])+", r"\1", out)
+    return re.sub(r"\s{2,}", " ", out).strip()
+
+
+def _static_figure(spec, *, dpi=150, labels=True):
+    """The matplotlib Figure of :func:`export_static` (no pyplot; Agg canvas)."""
+    from matplotlib import patheffects
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.cm import ScalarMappable
     from matplotlib.colors import LinearSegmentedColormap, Normalize
@@ -226,9 +273,8 @@ def export_static(m, path_png, *, pdf=False, small_counts=True, date=None, dpi=1
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
-    spec = _spec_for_static(m, small_counts, date)
     tables = [(layer.name, layer.table) for layer in spec.layers if layer.show and layer.table][:2]
-    n_rows = sum(min(len(t), MAX_TABLE_ROWS) + 2 for _, t in tables)
+    n_rows = sum(min(len(t), MAX_TABLE_ROWS) + 4 for _, t in tables)  # title, a header of up to 3 lines
     table_h = 0.0 if not tables else 0.03 + 0.0125 * n_rows
     fig = Figure(figsize=(9, 10.5 + 14 * table_h), dpi=dpi)
     FigureCanvasAgg(fig)
@@ -246,18 +292,21 @@ def export_static(m, path_png, *, pdf=False, small_counts=True, date=None, dpi=1
                        edgecolors=list(g["stroke"]), linewidths=0.8, zorder=3)
     b = spec.boundaries
     if labels and b is not None and len(b) <= 40:
-        for name, pt in zip(b["name"], b.geometry.representative_point()):
-            ax.annotate(_mpl(name), (pt.x, pt.y), ha="center", va="center", fontsize=6.5, color="#222222", zorder=4)
+        halo = [patheffects.withStroke(linewidth=2.5, foreground="white")]
+        for name, pt in zip(b["name"], b.geometry.representative_point()):  # above the markers, with a halo
+            ax.annotate(_mpl(name), (pt.x, pt.y), ha="center", va="center", fontsize=MIN_FONT_PT, color="#222222",
+                        zorder=5, path_effects=halo)
     ax.set_aspect(1 / 0.62)  # about 1/cos(52 deg): degrees look square at this latitude
     ax.set_axis_off()
     fig.text(0.03, 1 - scale * 0.035, _mpl(spec.title), fontsize=14, weight="bold", va="top")
-    fig.text(0.03, 1 - scale * 0.065, _mpl(spec.date), fontsize=10, color="#555555", va="top")
+    fig.text(0.03, 1 - scale * 0.065, _mpl(spec.subtitle), fontsize=10, color="#555555", va="top")
     y = 1 - scale * 0.1
-    for lg in spec.legends:
+    shown = [lg for lg in spec.legends if getattr(lg, "layer", None) is None or spec.layers[lg.layer].show]
+    for lg in shown:
         if lg.kind == "categories":
             handles = [Patch(facecolor=c, edgecolor="#555555", label=_mpl(label)) for c, label in lg.items]
             leg = fig.legend(handles=handles, title=_mpl("\n".join(textwrap.wrap(lg.title, 28))), loc="upper left",
-                             bbox_to_anchor=(0.76, y), fontsize=7, title_fontsize=7.5, frameon=False)
+                             bbox_to_anchor=(0.76, y), fontsize=MIN_FONT_PT, title_fontsize=7.5, frameon=False)
             fig.canvas.draw()
             bbox = leg.get_window_extent().transformed(fig.transFigure.inverted())
             y = bbox.y0 - 0.02
@@ -268,28 +317,32 @@ def export_static(m, path_png, *, pdf=False, small_counts=True, date=None, dpi=1
             cb = fig.colorbar(sm, cax=cax, orientation="horizontal")
             cb.set_ticks([lg.vmin, lg.vmax])
             cb.set_ticklabels([_mpl(v) for v in lg.labels] if lg.labels else [str(lg.vmin), str(lg.vmax)])
-            cb.ax.tick_params(labelsize=7)
+            cb.ax.tick_params(labelsize=MIN_FONT_PT)
+            ends = cb.ax.get_xticklabels()
+            ends[0].set_horizontalalignment("left")  # both end labels inside the bar's width: nothing cut off
+            ends[-1].set_horizontalalignment("right")
             cax.set_title(_mpl("\n".join(textwrap.wrap(lg.title, 30))), fontsize=7.5, loc="left")
             y -= scale * 0.12
-    if any(layer.kind == "points" for layer in spec.layers):
+    if any(layer.kind == "points" and layer.show and len(layer.gdf) for layer in spec.layers):
         fig.legend(handles=[Line2D([], [], marker="o", linestyle="", color="#888888", label="grootte ~ capaciteit")],
-                   loc="upper left", bbox_to_anchor=(0.76, max(y, map_bottom + 0.05)), fontsize=7, frameon=False)
+                   loc="upper left", bbox_to_anchor=(0.76, max(y, map_bottom + 0.05)), fontsize=MIN_FONT_PT, frameon=False)
+        y -= scale * 0.04
+    if spec.box:
+        heading, rows = spec.box
+        lines = [heading] + [f"{k}: {v}" for k, v in rows]
+        text = "\n".join(textwrap.fill(_mpl(x), 34, subsequent_indent="  ") for x in lines)
+        fig.text(0.76, max(y, map_bottom + 0.02), text, fontsize=MIN_FONT_PT, va="top", color="#222222")
     from .maps import _footer_text
 
     footer = []
     for line in _footer_text(spec):
-        footer.extend(textwrap.wrap(line, 150))
+        footer.extend(textwrap.wrap(_plain_source(line), 125))
     footer.append("Achtergrond: geen (vectorkaart). Doorlopende Lijn toolkit.")
     top = map_bottom - 0.01
     for name, rows in tables:
         top = _draw_table(fig, name, rows[:MAX_TABLE_ROWS], top, more=len(rows) - MAX_TABLE_ROWS)
-    fig.text(0.03, top - 0.005, _mpl("\n".join(footer[:16])), fontsize=6.2, va="top", color="#333333")
-    path_png = Path(path_png)
-    written = [atomic_write(path_png, lambda f: fig.savefig(f, format="png", dpi=dpi, metadata={"Software": None}))]
-    if pdf:
-        written.append(atomic_write(path_png.with_suffix(".pdf"),
-                                     lambda f: fig.savefig(f, format="pdf", metadata={"CreationDate": None, "Creator": None, "Producer": None})))
-    return written
+    fig.text(0.03, top - 0.005, _mpl("\n".join(footer[:16])), fontsize=MIN_FONT_PT, va="top", color="#333333")
+    return fig
 
 
 MAX_TABLE_ROWS = 12
@@ -314,20 +367,23 @@ def _draw_table(fig, name, rows, top, *, more=0):
     # column widths by content, so names and texts are not cut off
     widths = [max([len(r[i]) for r in cells] + [min(len(header[i]), 18)]) + 2 for i in range(len(header))]
     widths = [w / sum(widths) for w in widths]
-    h = 0.0125 * (len(cells) + 1)
+    wrapped = ["\n".join(textwrap.wrap(_mpl(c), 18)) for c in header]
+    header_lines = max(w.count("\n") + 1 for w in wrapped)
+    h = 0.0125 * (len(cells) + header_lines)
     fig.text(0.03, top, _mpl(name), fontsize=8, weight="bold", va="top")
     ax = fig.add_axes([0.03, top - 0.015 - h, 0.94, h])
     ax.set_axis_off()
     tab = ax.table(cellText=[[_mpl(v) for v in r] for r in cells],
-                   colLabels=["\n".join(textwrap.wrap(_mpl(c), 18)) for c in header],
+                   colLabels=wrapped,
                    colWidths=widths, loc="upper left", cellLoc="left", colLoc="left", bbox=[0, 0, 1, 1])
     tab.auto_set_font_size(False)
-    tab.set_fontsize(5.4)
+    tab.set_fontsize(MIN_FONT_PT)
     for (r, _), cell in tab.get_celld().items():
         cell.set_linewidth(0.3)
         cell.PAD = 0.02
         if r == 0:
             cell.set_facecolor("#eeeeee")
+            cell.set_height(cell.get_height() * header_lines)  # wrapped headers stay inside their cell
     return top - 0.03 - h
 
 

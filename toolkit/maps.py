@@ -6,8 +6,10 @@ Builders return a new :class:`folium.Map` and never change their inputs:
   reception locations and vacant state buildings;
 - :func:`capaciteitskaart`: the capacity analysis of :mod:`toolkit.capacity`
   (occupancy, free places, mixed groups, estimated places, distances);
-- :func:`add_demand_layer` / :func:`add_matching_layer`: expected demand per
-  municipality and the matching result, on a copy of a map built here.
+- :func:`add_demand_layer` / :func:`add_matching_layer` /
+  :func:`add_start_locations_layer`: expected demand per municipality, the
+  matching result and the start locations for integration from day one, on a
+  copy of a map built here.
 
 The maps use nothing but Leaflet: polygons and points are plain GeoJSON
 layers, titles, legends and the footer are small Leaflet controls. That keeps
@@ -19,6 +21,18 @@ frames, and with ``small_counts=True`` person counts from 1 to 4 are shown as
 "<5" (and figures that would reveal them are hidden). A map built here keeps
 its recipe (``m._dl_recipe``), so the export can rebuild it with the council
 settings and :func:`toolkit.export.export_static` can draw it with matplotlib.
+
+Adding a map layer
+------------------
+One place: write a step ``_step_<name>(spec, *, <frame>, small_counts, ...)``
+that appends a :class:`_Layer` (GeoDataFrame with fill, stroke, weight,
+opacity, radius and an escaped tooltip ``tip``), its :class:`_Legend` and its
+sources to ``spec``; register it in ``_STEPS`` (and in ``ALLOWED_COLUMNS``
+for the columns it may read); add a public ``add_<name>_layer(m, frame)``
+that calls ``_add_step``. The HTML export, the PNG and the legend then carry
+the layer. A layer added to a map in any other way (``folium ... .add_to(m)``)
+is not part of the recipe: :func:`toolkit.export.export_map` refuses the map
+and names that layer rather than dropping it.
 """
 
 from __future__ import annotations
@@ -47,6 +61,8 @@ __all__ = [
     "capaciteitskaart",
     "add_demand_layer",
     "add_matching_layer",
+    "add_start_locations_layer",
+    "add_info_box",
     "escape",
     "fmt_int",
     "fmt_pct",
@@ -73,6 +89,8 @@ ALLOWED_COLUMNS = {
     "buildings": ("id", "name", "code", "lat", "lon", "x", "y", "floor_area_m2", "available_from", "status"),
     "demand": ("code", "period", "size_class", "households", "households_lo", "households_hi"),
     "matching": ("code", "target", "persons_housed", "pct_target", "households_housed"),
+    "start_locations": ("id", "name", "code", "lat", "lon", "capacity", "occupancy", "occupancy_rate", "free_places",
+                        "underused", "mix_groups", "start_places", "status"),
 }
 
 STATUS_TEXT = {
@@ -181,6 +199,13 @@ class _Spec:
     notes: list = field(default_factory=list)
     boundaries: gpd.GeoDataFrame | None = None
     small_counts: bool = False
+    reference: list = field(default_factory=list)  # reference dates of the data ("inwoners 1 januari 2016")
+    box: tuple = ()  # (heading, [(label, value), ...]): scenario settings and headline figures
+
+    @property
+    def subtitle(self):
+        """The dates printed under the title: the scenario's date (when given) and the data's reference dates."""
+        return " · ".join([x for x in [self.date, *self.reference] if x])
 
     def add_source(self, title, source, status, licence=""):
         entry = {"title": str(title), "source": str(source), "status": _status_label(status), "licence": str(licence or "")}
@@ -358,6 +383,7 @@ def _step_municipalities(spec, *, year, region, boundaries, targets, offline, sm
     b = _simplify(b, simplify_m)
     spec.boundaries = b
     _boundary_source(spec, b)
+    spec.reference.append(f"gemeentelijke indeling {year}")
     if targets is None and region is not None:
         targets = _default_targets(year, region)
         if isinstance(targets, str):
@@ -405,9 +431,12 @@ def _step_municipalities(spec, *, year, region, boundaries, targets, offline, sm
     if pop is not None:
         data = data.merge(pop, on="code", how="left")
         spec.add_registry("population")
+        spec.reference.append(f"inwoners 1 januari {year}")
     value = data["target_int"] if "target_int" in data.columns else pd.Series(np.nan, index=data.index)
     fills, lo, hi = _scale_colours(value, SCALE_COLOURS)
     period = data["period"].dropna().iloc[0] if "period" in data.columns and data["period"].notna().any() else ""
+    if period:
+        spec.reference.append(f"taakstelling {period}")
     tips = []
     texts = {c: _count_texts(data[c] if c in data.columns else [None] * len(data), small_counts)
              for c in ("realised", "backlog")}
@@ -435,6 +464,7 @@ def _outline(spec, *, year, region, boundaries, offline, simplify_m):
     b = _simplify(b, simplify_m)
     spec.boundaries = b
     _boundary_source(spec, b)
+    spec.reference.append(f"gemeentelijke indeling {year}")
     tips = [_tip(n, [("CBS-code", c)]) for n, c in zip(b["name"], b["code"])]
     g = gpd.GeoDataFrame({"fill": "#f0f0f0", "stroke": "#666666", "weight": 1.0, "opacity": 0.3, "radius": 0.0, "tip": tips},
                          geometry=b.geometry.values, crs=4326)
@@ -637,6 +667,40 @@ def _step_matching(spec, *, matching, small_counts, show=False):
     spec.add_source("Matchingresultaat", attrs.get("source", "toolkit.matching"), attrs.get("status", "schatting"))
 
 
+START_COLOURS = {"onderbenut: ruimte om te starten": "#1a9850", "andere opvanglocatie": "#4575b4"}
+
+
+def _step_start_locations(spec, *, locations, small_counts):
+    attrs = locations.attrs
+    d = _select(locations, "start_locations", "start locations")
+    _require(d, ("name", "lat", "lon"), "start locations")
+    if "code" in d.columns:
+        d = _codes(d, "start locations")
+    d = d[pd.to_numeric(d["lat"], errors="coerce").notna() & pd.to_numeric(d["lon"], errors="coerce").notna()]
+    tips, fills, table = [], [], []
+    for row in d.itertuples():
+        occupancy = getattr(row, "occupancy", None)
+        hide = small_counts and is_small(occupancy)
+        underused = getattr(row, "underused", None)
+        underused = bool(underused) if underused is not None and not pd.isna(underused) else False
+        rows = [("Gemeente (CBS)", getattr(row, "code", "–")),
+                ("Capaciteit", fmt_int(getattr(row, "capacity", None)) + " plaatsen"),
+                ("Vrije plaatsen", "afgeschermd" if hide else fmt_int(getattr(row, "free_places", None))),
+                ("Bezettingsgraad", "afgeschermd" if hide else fmt_pct(getattr(row, "occupancy_rate", None), 0)),
+                ("Gemengde groepen van ~80", "afgeschermd" if hide else fmt_int(getattr(row, "mix_groups", None)))]
+        tips.append(_tip(row.name, rows))
+        table.append((str(row.name), rows))
+        fills.append(START_COLOURS["onderbenut: ruimte om te starten" if underused else "andere opvanglocatie"])
+    g = gpd.GeoDataFrame({"fill": fills, "stroke": "#333333", "weight": 1.0, "opacity": 0.85, "radius": 8.0, "tip": tips},
+                         geometry=gpd.points_from_xy(pd.to_numeric(d["lon"]), pd.to_numeric(d["lat"])), crs=4326)
+    spec.layers.append(_Layer("Startlocaties integratie", "points", g, table=table))
+    spec.legends.append(_Legend("Startlocaties integratie vanaf dag 1", "categories", [(c, k) for k, c in START_COLOURS.items()]))
+    if attrs.get("dataset") == "reception_locations" or not attrs.get("source"):
+        spec.add_registry("reception_locations")
+    else:
+        spec.add_source("Startlocaties integratie", attrs.get("source"), attrs.get("status"))
+
+
 # ----------------------------------------------------------------- recipe -> spec -> folium
 
 def _spec_from_recipe(recipe, *, small_counts=None, date=None):
@@ -645,10 +709,11 @@ def _spec_from_recipe(recipe, *, small_counts=None, date=None):
         opts["small_counts"] = small_counts
     if date is not None:
         opts["date"] = date
-    spec = _Spec(title=opts["title"], date=dutch_date(opts["date"]), small_counts=opts["small_counts"])
+    spec = _Spec(title=opts["title"], date="" if opts["date"] is None else dutch_date(opts["date"]),
+                 small_counts=opts["small_counts"], box=opts.get("box", ()))
     for name, kw in recipe["steps"]:
         kw = dict(kw)
-        if name in ("municipalities", "locations", "demand", "matching"):
+        if name in ("municipalities", "locations", "demand", "matching", "start_locations"):
             kw["small_counts"] = opts["small_counts"]
         _STEPS[name](spec, **kw)
         for lg in spec.legends:
@@ -659,6 +724,7 @@ def _spec_from_recipe(recipe, *, small_counts=None, date=None):
     return spec, opts
 
 
+#: The one place where map layers are registered (see "Adding a map layer" in the module docstring).
 _STEPS = {
     "municipalities": _step_municipalities,
     "outline": _outline,
@@ -666,6 +732,7 @@ _STEPS = {
     "buildings": _step_buildings,
     "demand": _step_demand,
     "matching": _step_matching,
+    "start_locations": _step_start_locations,
 }
 
 
@@ -678,9 +745,16 @@ class _GeoJsonLayer(folium.map.Layer):
         var {{ this.get_name() }} = L.geoJSON({{ this.data_json }}, {
             style: function (f) { var p = f.properties; return {color: p.s, weight: p.w, fillColor: p.f, fillOpacity: p.o, opacity: 1}; },
             pointToLayer: function (f, latlng) {
-                // points in their own pane above every polygon layer, whatever the order layers are switched on
+                // points in their own pane above every polygon layer, whatever the order layers are switched on;
+                // the pane lets the mouse through (only the markers' own SVG paths catch it), so the
+                // municipalities' tooltips below stay reachable
                 var map = {{ this._parent.get_name() }};
-                if (!map.getPane("dlpoints")) { map.createPane("dlpoints").style.zIndex = 450; map._dlPoints = L.canvas({pane: "dlpoints"}); }
+                if (!map.getPane("dlpoints")) {
+                    var pane = map.createPane("dlpoints");
+                    pane.style.zIndex = 450;
+                    pane.style.pointerEvents = "none";
+                    map._dlPoints = L.svg({pane: "dlpoints"});
+                }
                 return L.circleMarker(latlng, {radius: f.properties.r, pane: "dlpoints", renderer: map._dlPoints});
             },
             onEachFeature: function (f, layer) { layer.bindTooltip(f.properties.t, {sticky: true, className: "dl-tip"}); }
@@ -798,10 +872,21 @@ CSS = (
     ".dl-legend .bar{height:10px;width:180px;border:1px solid #555}.dl-legend .ends{display:flex;justify-content:space-between;width:182px}"
     ".dl-legend h2{font-size:12px;margin:6px 0 3px}"
     ".dl-footer{max-width:460px;font-size:11px}.dl-footer ul{margin:2px 0 0 14px;padding:0}.dl-footer summary{cursor:pointer}"
+    ".dl-scenario h2{font-size:12px;margin:6px 0 2px}.dl-scenario table{border-collapse:collapse}"
+    ".dl-scenario th{text-align:left;font-weight:normal;color:#555;padding-right:8px}.dl-scenario td{font-weight:bold}"
     ".dl-tip table{border-collapse:collapse}.dl-tip th{text-align:left;font-weight:normal;color:#555;padding-right:8px}"
     ".dl-label span{display:inline-block;transform:translate(-50%,-50%);white-space:nowrap;font:bold 13px Arial,Helvetica,"
     "sans-serif;color:#1b1b1b;text-shadow:0 0 3px #fff,0 0 3px #fff,0 0 2px #fff}"
 )
+
+
+def _box_html(box):
+    """The scenario box: settings and headline figures, as a small table under the title."""
+    if not box:
+        return ""
+    heading, rows = box
+    body = "".join(f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in rows)
+    return f'<div class="dl-scenario"><h2>{escape(heading)}</h2><table>{body}</table></div>'
 
 
 def _legend_html(legends, layers=None):
@@ -865,7 +950,7 @@ def _stable_ids(m):
 
 
 def _title_html(spec):
-    return f"<h1>{escape(spec.title)}</h1><p>Stand: {escape(spec.date)}</p>"
+    return f"<h1>{escape(spec.title)}</h1><p>{escape(spec.subtitle)}</p>" + _box_html(spec.box)
 
 
 def _to_folium(spec, *, basemap="pdok", precision=5):
@@ -907,6 +992,7 @@ def _map_from_recipe(recipe, **override):
     m = _to_folium(spec, basemap=basemap, precision=opts["precision"])
     m._dl_recipe = recipe
     m._dl_spec = spec
+    m._dl_children = frozenset(m._children)  # anything else added later would not be exported: export_map says so
     return m
 
 
@@ -948,7 +1034,9 @@ def overzichtskaart(*, region="U16", year=2016, boundaries=None, targets=None, l
         :func:`toolkit.capacity.building_capacity` (default: shipped tables).
         Pass ``False`` to leave a layer out.
     title, date : str, optional
-        Title (default "Overzicht <region> <year>") and date shown (default today).
+        Title (default "Overzicht <region> <year>") and the date of the
+        scenario printed beside the data's reference dates (default none:
+        never the day the file was made).
     reference_date : date-like, optional
         Show only reception locations open on this date (unknown opening
         dates count as open) and mark buildings available then; default all
@@ -1003,7 +1091,7 @@ def capaciteitskaart(*, region="U16", year=2016, boundaries=None, locations=None
         Floor area per place / dwelling (default
         :data:`toolkit.capacity.M2_PER_PLACE` / ``M2_PER_DWELLING``, aanname).
     title, date : str, optional
-        Title and date printed on the map (default today).
+        Title and the scenario's date printed on the map (default none).
     reference_date : date-like, optional
         Date of the analysis: only locations open then, buildings marked
         available then (default: all shipped locations).
@@ -1035,6 +1123,16 @@ def _recipe_of(m, what):
     return recipe
 
 
+def _add_step(m, step, what, frame, **options):
+    """A copy of ``m`` rebuilt with one more registered layer step (``frame`` is copied)."""
+    recipe = _recipe_of(m, what)
+    if not isinstance(frame, pd.DataFrame):
+        raise ValidationError(f"{what}: expected a pandas DataFrame, found {type(frame).__name__}")
+    key = {"demand": "demand", "matching": "matching", "start_locations": "locations"}[step]
+    new = (step, {key: frame.copy(), **options})
+    return _map_from_recipe({"steps": recipe["steps"] + (new,), "options": recipe["options"]})
+
+
 def add_demand_layer(m, demand, *, size_class=None, period=None):
     """A copy of map ``m`` with expected dwelling demand per municipality (layer off at start).
 
@@ -1054,11 +1152,7 @@ def add_demand_layer(m, demand, *, size_class=None, period=None):
     -------
     folium.Map
     """
-    recipe = _recipe_of(m, "add_demand_layer")
-    if not isinstance(demand, pd.DataFrame):
-        raise ValidationError(f"add_demand_layer: demand must be a DataFrame, found {type(demand).__name__}")
-    step = ("demand", dict(demand=demand.copy(), size_class=size_class, period=period))
-    return _map_from_recipe({"steps": recipe["steps"] + (step,), "options": recipe["options"]})
+    return _add_step(m, "demand", "add_demand_layer", demand, size_class=size_class, period=period)
 
 
 def add_matching_layer(m, matching, *, show=False):
@@ -1084,3 +1178,43 @@ def add_matching_layer(m, matching, *, show=False):
         raise ValidationError(f"add_matching_layer: matching must be a DataFrame, found {type(matching).__name__}")
     step = ("matching", dict(matching=matching.copy(), show=bool(show)))
     return _map_from_recipe({"steps": recipe["steps"] + (step,), "options": recipe["options"]})
+
+
+def add_start_locations_layer(m, locations):
+    """A copy of map ``m`` with the start locations for integration from day one (a points layer).
+
+    Parameters
+    ----------
+    m : folium.Map
+        Built here (e.g. :func:`capaciteitskaart` with ``locations=False``); not changed.
+    locations : pandas.DataFrame
+        Output of :func:`toolkit.integration.start_locations`: name, lat, lon
+        and optionally code, capacity, occupancy, occupancy_rate,
+        free_places, underused, mix_groups. Under-used locations are green.
+
+    Returns
+    -------
+    folium.Map
+    """
+    return _add_step(m, "start_locations", "add_start_locations_layer", locations)
+
+
+def add_info_box(m, rows, *, heading="Scenario"):
+    """A copy of map ``m`` with a box of scenario settings and headline figures under the title.
+
+    Parameters
+    ----------
+    m : folium.Map
+        Built here; not changed.
+    rows : sequence of (str, str)
+        Label and formatted value (escaped on the page).
+    heading : str
+
+    Returns
+    -------
+    folium.Map
+    """
+    recipe = _recipe_of(m, "add_info_box")
+    rows = tuple((str(k), str(v)) for k, v in rows)
+    return _map_from_recipe({"steps": recipe["steps"], "options": {**recipe["options"], "box": (str(heading), rows)}})
+
