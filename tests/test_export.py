@@ -462,8 +462,10 @@ def test_every_municipality_tooltip_is_reachable_with_the_mouse_under_the_points
     # and the points above the polygons still have their own tooltips
     first = page.evaluate("""() => { const p = document.querySelector('.leaflet-dlpoints-pane path.leaflet-interactive');
                                      const r = p.getBoundingClientRect(); return [r.left + r.width / 2, r.top + r.height / 2]; }""")
-    page.mouse.move(*first)
-    page.wait_for_timeout(50)
-    assert "Capaciteit" in page.inner_text(".leaflet-tooltip") or "Vloeroppervlak" in page.inner_text(".leaflet-tooltip")
+    for dx in (-2, 0):
+        page.mouse.move(first[0] + dx, first[1] + dx)
+        page.wait_for_timeout(60)
+    page.wait_for_function("""() => Array.from(document.querySelectorAll('.leaflet-tooltip'))
+                                  .some(e => /Capaciteit|Vloeroppervlak/.test(e.textContent))""", timeout=5000)
     assert errors == [] and dialogs == []
     page.context.close()
