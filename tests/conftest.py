@@ -14,10 +14,16 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED_GEODATA = ROOT.parent / "shared" / "geodata"
 
 
+@pytest.fixture(scope="session")
+def _empty_user_data(tmp_path_factory):
+    return tmp_path_factory.mktemp("user-data")
+
+
 @pytest.fixture(autouse=True)
-def _offline_with_private_cache(monkeypatch, tmp_path_factory):
-    """No test reads a developer's download cache or tries the internet."""
+def _offline_with_private_cache(monkeypatch, tmp_path_factory, _empty_user_data):
+    """No test reads a developer's download cache or refreshed tables, or tries the internet."""
     monkeypatch.setenv("DOORLOPENDE_LIJN_CACHE", str(tmp_path_factory.mktemp("cache")))
+    monkeypatch.setenv("DOORLOPENDE_LIJN_DATA", str(_empty_user_data))
     monkeypatch.setenv("DOORLOPENDE_LIJN_OFFLINE", "1")
 
 

@@ -4,12 +4,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import toolkit.data
-from toolkit import ValidationError, normalise_code
+import toolkit.codes
+from toolkit import ValidationError, data, normalise_code
 from toolkit.codes import code_map, harmonise
 
 # FACTS.md §1: Vijfheerenlanden (GM1961) formed 1-1-2019 from Leerdam, Vianen, Zederik
 VIJFHEERENLANDEN_PARTS = {"GM0545", "GM0620", "GM0707"}
+# Numbers of municipalities on 1 January, from the CBS releases cited in the registry
+# (rd.nl 2016: 388 in 2017; vng.nl: 380 in 2018; blikopnieuws.nl: 355 in 2019, 345 in 2022, 342 in 2023;
+# nieuws.nl: 352 in 2021), typed in: not counted from the shipped table.
+MUNICIPALITY_COUNTS = {2016: 390, 2017: 388, 2018: 380, 2019: 355, 2020: 355, 2021: 352, 2022: 345, 2023: 342, 2024: 342, 2025: 342}
 
 
 # ---- normalise_code -------------------------------------------------------
@@ -41,12 +45,72 @@ def test_normalise_code_message_shows_the_value():
 
 def test_code_map_2019_merger():
     m = code_map(2019)
-    assert m == {c: "GM1961" for c in VIJFHEERENLANDEN_PARTS}
+    assert {c for c, new in m.items() if new == "GM1961"} == VIJFHEERENLANDEN_PARTS
+    assert m["GM0009"] == m["GM0017"] == "GM0014"  # Ten Boer and Haren into Groningen (blikopnieuws.nl)
+    assert "GM0457" not in m  # Weesp joined Amsterdam on 24-3-2022
 
 
-def test_code_map_before_the_merger_is_empty():
-    assert code_map(2018) == {}
+def test_code_map_before_any_merger_is_empty():
     assert code_map(2016) == {}
+    assert set(code_map(2017)) == {"GM0844", "GM0846", "GM0860"}  # Meierijstad (rd.nl)
+
+
+def test_code_map_split_goes_to_the_largest_part():
+    # Haaren (2021) went to Boxtel, Oisterwijk, Tilburg and Vught (nieuws.nl): one code cannot say all that
+    assert code_map(2021)["GM0788"] in {"GM0757", "GM0824", "GM0855", "GM0865"}
+
+
+@pytest.mark.parametrize("year", sorted(MUNICIPALITY_COUNTS))
+def test_divisions_have_the_published_number_of_municipalities(year):
+    from toolkit.regions import municipalities
+
+    codes = municipalities(year)["code"]
+    assert codes.is_unique
+    assert len(codes) == MUNICIPALITY_COUNTS[year]
+
+
+def test_merger_chains_are_consistent():
+    c = data.load_code_changes()
+    mun = data.load_municipalities().set_index("code")
+    # every old code ends the day before its change and every new code is alive from then on
+    for r in c.itertuples():
+        assert mun.loc[r.old_code, "valid_to"] == r.date - pd.Timedelta(days=1), r.old_code
+        assert pd.isna(mun.loc[r.new_code, "valid_to"]), r.new_code
+        assert pd.isna(mun.loc[r.new_code, "valid_from"]) or mun.loc[r.new_code, "valid_from"] <= r.date, r.new_code
+    # one date per old code; a new code is never also dissolved (no chain left half-way)
+    assert (c.groupby("old_code")["date"].nunique() == 1).all()
+    assert not set(c["new_code"]) & set(c["old_code"])
+    # shares: only split municipalities have them, and they add up to 1
+    split = c[c["kind"] == "opsplitsing"]
+    assert set(split["old_code"]) == {"GM0140", "GM0053", "GM0788"}
+    assert split.groupby("old_code")["share"].sum().round(3).eq(1.0).all()
+    assert c.loc[c["kind"] != "opsplitsing", "share"].isna().all()
+    assert set(split["status"]) == {"schatting"} and split["note"].str.contains("oppervlakteaandeel").all()
+    # Haaren's successors as published (nieuws.nl): Boxtel, Oisterwijk, Tilburg, Vught
+    assert set(split.loc[split["old_code"] == "GM0788", "new_name"]) == {"Boxtel", "Oisterwijk", "Tilburg", "Vught"}
+
+
+def test_every_2016_municipality_maps_into_the_2024_division():
+    from toolkit.regions import municipalities
+
+    m = code_map(2024)
+    codes24 = set(municipalities(2024)["code"])
+    assert {m.get(c, c) for c in municipalities(2016)["code"]} == codes24
+
+
+def test_successors_agree_with_the_real_polygons(shared_geodata):
+    # independent check: each 2016 polygon lies mostly inside its successor's 2024 polygon
+    import geopandas as gpd
+
+    old = gpd.read_file(shared_geodata / "gemeente_2016_rd.geojson").to_crs(28992)
+    new = gpd.read_file(shared_geodata / "gemeente_2024_wgs84.geojson").to_crs(28992)
+    old = old.set_index("statcode").geometry
+    new = new.set_index("statcode").geometry
+    c = data.load_code_changes()
+    for r in c[c["kind"] == "samenvoeging"].itertuples():
+        share = old[r.old_code].intersection(new[r.new_code]).area / old[r.old_code].area
+        # the 2016 polygons are strongly simplified (and small boundary corrections happened): 85 %, not 100 %
+        assert share > 0.85, (r.old_code, r.new_code, share)
 
 
 @pytest.fixture
@@ -63,7 +127,7 @@ def chained_changes(monkeypatch):
             "source": ["test"] * 3,
         }
     )
-    monkeypatch.setattr(toolkit.data, "load_code_changes", lambda: changes.copy())
+    monkeypatch.setattr(toolkit.codes, "_changes", lambda: changes.copy())
     return changes
 
 
@@ -117,6 +181,23 @@ def test_harmonise_total_is_preserved():
     assert out["a"].sum() == t["a"].sum()
     assert out["b"].sum() == pytest.approx(t["b"].sum())
     assert len(out) == 4
+
+
+def test_harmonise_spreads_a_split_municipality_by_its_shares():
+    # Haaren with 100 (made up) goes to four successors; whole numbers stay whole and add up
+    t = pd.DataFrame({"code": ["GM0788", "GM0855"], "n": [100, 1_000], "x": [1.0, 0.0]})
+    out = harmonise(t, 2021).set_index("code")
+    assert set(out.index) == {"GM0757", "GM0824", "GM0855", "GM0865"}
+    assert out["n"].sum() == 1_100 and pdt_is_int(out["n"])
+    assert out["x"].sum() == pytest.approx(1.0)
+    shares = data.load_code_changes().query("old_code == 'GM0788'").set_index("new_code")["share"]
+    for code, share in shares.items():
+        assert abs(out.loc[code, "n"] - (1_000 if code == "GM0855" else 0) - 100 * share) < 1, code
+    assert out.loc["GM0855", "harmonised_from"] == "GM0788,GM0855"
+
+
+def pdt_is_int(s):
+    return pd.api.types.is_integer_dtype(s)
 
 
 def test_harmonise_normalises_loose_codes():

@@ -156,18 +156,109 @@ def test_municipality_population_code_list():
 
 
 def test_municipality_population_no_counts_for_the_year():
-    with pytest.raises(ValidationError, match=r"no counts for 1-1-2017; available dates: \['2016-01-01', '2019-01-01', '2024-01-01'\]"):
+    # one line: the dataset, the file to supply and the command that fetches it
+    with pytest.raises(ValidationError) as err:
         data.municipality_population(2017)
+    msg = str(err.value)
+    assert "\n" not in msg
+    assert "bevolking per gemeente op 1-1-2017" in msg
+    assert "beschikbaar: 2016, 2019, 2024, 2025" in msg
+    assert "doorlopende-lijn data importeren population" in msg
+    assert "doorlopende-lijn data bijwerken --jaar 2017" in msg
 
 
 def test_municipality_population_missing_counts_are_not_filled():
-    # for 1-1-2024 only Vijfheerenlanden is shipped: the others must not be invented
-    with pytest.raises(ValidationError, match=r"no population on 1-1-2024 for \['GM0312'"):
-        data.municipality_population(2024, "U16")
+    # for 1-1-2019 only the U16 (and Vijfheerenlanden's parts) are shipped: the rest must not be invented
+    with pytest.raises(ValidationError, match=r"no population on 1-1-2019 for GM0003, GM0010, GM0014.* and 331 more\. Geen bevolking"):
+        data.municipality_population(2019, "NL")
+    # FACTS.md §1 gives 61,650 (Staat van Utrecht); the shipped national table has CBS's provisional KWB count
     p = data.municipality_population(2024, ["GM1961"])
-    assert p["population"].item() == 61_650
+    assert p["population"].item() == 61_669
 
 
 def test_municipality_population_unknown_code():
-    with pytest.raises(ValidationError, match=r"unknown municipality codes for 2016: \['GM1961'\]"):
+    with pytest.raises(ValidationError, match=r"GM1961 \(Vijfheerenlanden\) only exists from 01-01-2019"):
         data.municipality_population(2016, ["GM0344", "GM1961"])
+    with pytest.raises(ValidationError, match=r"unknown municipality codes for 2016: \['GM9999'\]"):
+        data.municipality_population(2016, ["GM0344", "GM9999"])
+
+
+# ---- the whole country, by year -------------------------------------------
+
+# CBS totals typed from /work/shared/reference/national/SOURCES.md (not summed from the shipped file)
+NL_TOTAL = {2016: 16_979_120, 2024: 17_942_942, 2025: 18_044_027}
+UTRECHT_PROVINCE = {2024: 1_400_057, 2025: 1_409_144, 2016: 1_273_613}
+
+
+@pytest.mark.parametrize("year", sorted(NL_TOTAL))
+def test_national_population_adds_up_to_the_cbs_total(year):
+    p = data.municipality_population(year, "NL")
+    assert len(p) == {2016: 390, 2024: 342, 2025: 342}[year]
+    assert p["code"].is_unique
+    assert p["population"].sum() == NL_TOTAL[year]
+
+
+@pytest.mark.parametrize("year", sorted(UTRECHT_PROVINCE))
+def test_province_of_utrecht_population(year):
+    p = data.municipality_population(year, "PV26")
+    assert len(p) == 26
+    assert p["population"].sum() == UTRECHT_PROVINCE[year]
+
+
+def test_population_2016_brought_to_2024_keeps_the_total_and_marks_estimates():
+    # harmonising the 2016 counts to the 2024 division: every person lands somewhere, split municipalities by share
+    from toolkit.codes import harmonise
+
+    p16 = data.municipality_population(2016, "NL")
+    out = harmonise(p16[["code", "population"]], 2024)
+    assert len(out) == 342 and out["population"].sum() == NL_TOTAL[2016]
+    assert set(out["code"]) == set(data.municipality_population(2024, "NL")["code"])
+
+
+def test_population_years():
+    assert data.population_years() == [2016, 2019, 2024, 2025]
+
+
+def test_housing_stock_by_division():
+    h16 = data.load_housing_stock()
+    h24 = data.load_housing_stock(2025)
+    assert h16["code"].nunique() == 390 and h24["code"].nunique() == 342
+    assert h24.attrs["dataset"] == "housing_stock_2024"
+    # 2017-2023: the 2016 table brought to that year's division, same total
+    h19 = data.load_housing_stock(2019)
+    assert h19["code"].nunique() == 355
+    assert h19["dwellings"].sum() == h16["dwellings"].sum()
+    assert set(h19.columns) == set(h16.columns)
+    for h in (h16, h19, h24):
+        assert (h.groupby("code")["size_class"].count() == 4).all()
+
+
+# ---- layering: no import cycles among the data modules (issue 10, item 6) ----
+
+
+def _imports(module):
+    """Every toolkit module a module imports, at top level or inside a function."""
+    import ast
+    from pathlib import Path
+
+    import toolkit
+
+    tree = ast.parse((Path(toolkit.__file__).parent / f"{module}.py").read_text(encoding="utf-8"))
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.level == 1:
+            if node.module:
+                found.add(node.module.split(".")[0])
+            else:
+                found.update(a.name for a in node.names)
+    return found
+
+
+def test_no_import_cycles_among_data_codes_regions():
+    modules = ("_tables", "registry", "io", "codes", "regions", "data")
+    graph = {m: _imports(m) & set(modules) for m in modules}
+    # the intended layering, lowest first: registry < _tables < io < codes < regions < data
+    order = {"registry": 0, "_tables": 1, "io": 2, "codes": 3, "regions": 4, "data": 5}
+    for m, deps in graph.items():
+        for d in deps:
+            assert order[d] < order[m], f"{m} imports {d}"

@@ -34,16 +34,39 @@ def _pop(date):
     return dict(zip(p["code"], p["population"]))
 
 
+def _row(code, date):
+    p = data.load_population()
+    return p[(p["code"] == code) & (p["reference_date"] == pd.Timestamp(date))]
+
+
 def test_population_2016():
-    assert _pop("2016-01-01") == POP_2016
+    pop = _pop("2016-01-01")
+    assert {c: pop[c] for c in POP_2016} == POP_2016
+    assert len(pop) == 391  # 390 municipalities and NL01
 
 
 def test_population_2019():
     assert _pop("2019-01-01") == POP_2019
 
 
-def test_population_2024_vijfheerenlanden_only():
-    assert _pop("2024-01-01") == {"GM1961": 61_650}
+def test_population_2024_and_2025():
+    # SOURCES.md: the KWB 2024 (provisional) count of Vijfheerenlanden is 61,669 (FACTS.md has 61,650 from
+    # Staat van Utrecht, kept in the note); Assen 70,392 on 1-1-2025 (cross-checked there with 86059NED)
+    assert _pop("2024-01-01")["GM1961"] == 61_669
+    assert "61.650" in _row("GM1961", "2024-01-01")["note"].item()
+    assert _pop("2025-01-01")["GM0106"] == 70_392
+    assert len(_pop("2024-01-01")) == len(_pop("2025-01-01")) == 343  # 342 municipalities and NL01
+
+
+def test_population_qualifiers_are_kept():
+    p = data.load_population()
+    kwb24 = p[(p["reference_date"] == "2024-01-01") & (p["code"] != "NL01")]
+    assert kwb24["source"].str.contains("voorlopig").all() and kwb24["note"].str.contains("voorlopig").all()
+    nl = p[p["code"] == "NL01"].set_index("reference_date")
+    assert nl.loc["2016-01-01", "population"] == 16_979_120 and nl.loc["2016-01-01", "status"] == "gepubliceerd"
+    assert nl.loc["2024-01-01", "population"] == 17_942_942 and "voorlopig" in nl.loc["2024-01-01", "source"]
+    # the 2025 national row is the sum of the municipalities, not a figure read: an estimate
+    assert nl.loc["2025-01-01", "population"] == 18_044_027 and nl.loc["2025-01-01", "status"] == "schatting"
 
 
 def test_population_2016_utrecht_cross_check():
@@ -53,7 +76,7 @@ def test_population_2016_utrecht_cross_check():
 
 def test_population_dates_only_those_published():
     dates = sorted(data.load_population()["reference_date"].dt.strftime("%Y-%m-%d").unique())
-    assert dates == ["2016-01-01", "2019-01-01", "2024-01-01"]
+    assert dates == ["2016-01-01", "2019-01-01", "2024-01-01", "2025-01-01"]
 
 
 # ---- municipalities (§1) -------------------------------------------------
@@ -96,16 +119,26 @@ def test_merger_dates():
     assert m.loc["GM1961", "valid_from"] == pd.Timestamp("2019-01-01")
     for old in ("GM0620", "GM0545", "GM0707"):
         assert m.loc[old, "valid_to"] == pd.Timestamp("2018-12-31")
-    # no point was invented for Leerdam and Zederik (not in FACTS.md)
-    assert m.loc[["GM0545", "GM0707"], ["lat", "lon"]].isna().all().all()
+    # points of Leerdam and Zederik come from the 2016 polygons (SOURCES.md punten_2016), marked schatting
+    assert set(m.loc[["GM0545", "GM0707"], "point_status"]) == {"schatting"}
+    # dates from the CBS releases: Meierijstad 2017, Eemsdelta 2021, Weesp into Amsterdam 24-3-2022, Voorne aan Zee 2023
+    assert m.loc["GM1948", "valid_from"] == pd.Timestamp("2017-01-01")
+    assert m.loc["GM1979", "valid_from"] == pd.Timestamp("2021-01-01")
+    assert m.loc["GM0457", "valid_to"] == pd.Timestamp("2022-03-23")
+    assert m.loc["GM1992", "valid_from"] == pd.Timestamp("2023-01-01")
 
 
-def test_code_changes_are_the_vijfheerenlanden_merger():
+def test_code_changes_include_the_vijfheerenlanden_merger():
     c = data.load_code_changes()
-    assert sorted(c["old_code"]) == ["GM0545", "GM0620", "GM0707"]
-    assert set(c["new_code"]) == {"GM1961"}
-    assert set(c["date"]) == {pd.Timestamp("2019-01-01")}
-    assert set(c["kind"]) == {"samenvoeging"}
+    v = c[c["new_code"] == "GM1961"]
+    assert sorted(v["old_code"]) == ["GM0545", "GM0620", "GM0707"]
+    assert set(v["date"]) == {pd.Timestamp("2019-01-01")}
+    assert set(v["kind"]) == {"samenvoeging"}
+    # 390 - 342 = 48 fewer municipalities: 66 dissolved, 18 new (SOURCES.md counts)
+    # successors: 26 whole ones, plus Súdwest-Fryslân, Boxtel, Oisterwijk and Tilburg, which only took parts
+    # of split municipalities (vng.nl 2018, nieuws.nl 2021)
+    assert c["old_code"].nunique() == 66 and c["new_code"].nunique() == 30
+    assert c.loc[c["kind"] == "samenvoeging", "new_code"].nunique() == 25  # all but Vught, which only took part of Haaren
 
 
 # ---- inflow (§2) ---------------------------------------------------------
@@ -341,11 +374,24 @@ def test_benefit_norms_january_2016():
 def test_housing_stock_estimate_adds_up_to_published_totals():
     h = data.load_housing_stock()
     assert set(h["status"]) == {"schatting"}
-    assert h["dwellings"].sum() == 103_960  # U16 2017, rwu-utrecht.nl
     assert h.loc[h["code"] == "GM0344", "dwellings"].sum() == 42_403  # Utrecht 2017, utrecht-monitor.nl
-    assert set(h["code"]) == set(POP_2016) - {"NL01"}
-    assert (h.groupby("code")["size_class"].apply(sorted) == pd.Series([["1", "2", "3-4", "5+"]] * 16)
+    u16 = h[h["code"].isin(set(POP_2016) - {"NL01"})]
+    assert u16["dwellings"].sum() == 103_960  # U16 2017, rwu-utrecht.nl
+    assert h["code"].nunique() == 390
+    assert (h.groupby("code")["size_class"].apply(sorted) == pd.Series([["1", "2", "3-4", "5+"]] * 390)
             .set_axis(sorted(set(h["code"])))).all()
+    # outside the U16: CBS 82900NED 2016 corporation stock per inhabitant (2,281,742 / 16,979,120), hand-checked
+    # for Amersfoort (GM0307), to within the rounding of each municipality
+    ams = h[h["code"] == "GM0307"]["dwellings"].sum()
+    pop = _row("GM0307", "2016-01-01")["population"].item()
+    assert abs(ams - 2_281_742 * pop / 16_979_120) <= 1
+
+
+def test_housing_stock_2024_province_of_utrecht():
+    h = data.load_dataset("housing_stock_2024")
+    assert set(h["status"]) == {"schatting"} and h["code"].nunique() == 342
+    utrecht = data.load_municipalities().query("province == 'Utrecht'")["code"]
+    assert h[h["code"].isin(utrecht)]["dwellings"].sum() == 163_310  # CBS 82900NED, province 2023 (FACTS.md §7)
 
 
 def test_lettings():

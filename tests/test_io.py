@@ -119,11 +119,11 @@ def test_caseload_with_dutch_headers_drops_other_columns(tmp_path):
 
 
 def test_read_table_with_own_known_codes(tmp_path):
-    p = write(tmp_path, "stock.csv", "code,size_class,dwellings\nGM0363,1,10\n")
-    assert read_table(p, schemas.HOUSING_STOCK)["code"].tolist() == ["GM0363"]  # no check by default
-    with pytest.raises(ValidationError, match=r"(?s)stock\.csv: .*unknown municipality code 'GM0363' in row 2"):
+    p = write(tmp_path, "stock.csv", "code,size_class,dwellings\nGM9998,1,10\n")
+    assert read_table(p, schemas.HOUSING_STOCK)["code"].tolist() == ["GM9998"]  # no check by default
+    with pytest.raises(ValidationError, match=r"(?s)stock\.csv: .*unknown municipality code 'GM9998' in row 2"):
         read_housing_stock(p)
-    assert read_housing_stock(p, known_codes={"GM0363"})["dwellings"].tolist() == [10]
+    assert read_housing_stock(p, known_codes={"GM9998"})["dwellings"].tolist() == [10]
 
 
 def test_file_is_not_modified(tmp_path):

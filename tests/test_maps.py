@@ -180,8 +180,9 @@ def test_points_outside_the_region_left_out(bounds):
 
 
 def test_no_population_no_target_and_says_so():
-    b = schematic_boundaries(2024, region=["GM0344", "GM1961"])
-    m = maps.overzichtskaart(region=["GM0344", "GM1961"], year=2024, boundaries=b, locations=False, buildings=False)
+    # no population is shipped for 1-1-2021
+    b = schematic_boundaries(2021, region=["GM0344", "GM1961"])
+    m = maps.overzichtskaart(region=["GM0344", "GM1961"], year=2021, boundaries=b, locations=False, buildings=False)
     assert m._dl_spec.layers[0].name == "Gemeenten (schematisch)"
     assert any("niet getoond" in n for n in m._dl_spec.notes)
     assert all("niet beschikbaar" in t for t in m._dl_spec.layers[0].gdf["tip"])

@@ -8,8 +8,10 @@ import json
 
 import pytest
 
-from toolkit import U10, U16, ValidationError, municipalities, region_codes
-from toolkit.regions import region_names
+import pandas as pd
+
+from toolkit import U10, U16, ValidationError, data, municipalities, region_codes
+from toolkit.regions import RegionWarning, preset, region_label, region_names
 
 # FACTS.md §1
 U10_2016 = {"GM0312", "GM0310", "GM0321", "GM0353", "GM0356", "GM1904", "GM0344", "GM0620", "GM0632", "GM0355"}
@@ -65,14 +67,133 @@ def test_region_name_is_case_insensitive():
     assert region_codes(" u16 ", 2016) == region_codes("U16", 2016)
 
 
-def test_alle_gives_every_shipped_municipality_of_the_year():
-    assert set(region_codes("alle", 2016)) == U16_2016 | {"GM0545", "GM0707"}
-    assert set(region_codes("all", 2019)) == U16_2019
+@pytest.mark.parametrize("name", ["alle", "all", "NL", "nl", "Nederland", "NL01"])
+def test_the_whole_country(name):
+    # 390 municipalities on 1-1-2016, 342 in 2024-2026 (SOURCES.md; CBS)
+    assert len(region_codes(name, 2016)) == 390
+    assert len(set(region_codes(name, 2025))) == 342
+    assert U16_2016 <= set(region_codes(name, 2016)) and U16_2019 <= set(region_codes(name, 2024))
+
+
+# the 26 municipalities of the province of Utrecht in 2024 (SOURCES.md province counts: Utrecht 26)
+PROVINCE_COUNTS_2024 = {"PV30": 56, "PV25": 51, "PV28": 50, "PV27": 44, "PV31": 31, "PV26": 26, "PV23": 25,
+                        "PV21": 18, "PV29": 13, "PV22": 12, "PV20": 10, "PV24": 6}
+
+
+@pytest.mark.parametrize("code,count", sorted(PROVINCE_COUNTS_2024.items()))
+def test_provinces_2024(code, count):
+    assert len(region_codes(code, 2024)) == count
+
+
+def test_provinces_partition_the_country():
+    for year in (2016, 2025):
+        members = [c for p in PROVINCE_COUNTS_2024 for c in region_codes(p, year)]
+        assert sorted(members) == sorted(region_codes("NL", year))
+
+
+@pytest.mark.parametrize("spelling", ["PV26", "pv26", "provincie Utrecht", "Provincie utrecht", "Utrecht (provincie)"])
+def test_province_spellings(spelling):
+    assert region_codes(spelling, 2025) == region_codes("PV26", 2025)
+
+
+def test_province_of_utrecht_2016_has_vianen_but_not_leerdam():
+    # Leerdam and Zederik belonged to Zuid-Holland until Vijfheerenlanden (Utrecht) was formed in 2019
+    u16 = set(region_codes("provincie Utrecht", 2016))
+    assert "GM0620" in u16 and "GM0545" not in u16 and "GM0707" not in u16
+    assert "GM0545" in set(region_codes("provincie Zuid-Holland", 2016))
+    assert "GM1961" in set(region_codes("PV26", 2019))
+    assert U16_2016 <= u16
+
+
+def test_friesland_alias():
+    assert region_codes("provincie Friesland", 2025) == region_codes("PV21", 2025)
 
 
 def test_unknown_region_lists_valid_ones():
-    with pytest.raises(ValidationError, match=r"Unknown region 'U99'; expected one of \['U10', 'U16'\]"):
+    with pytest.raises(ValidationError, match=r"Unknown region 'U99'; expected one of \['U10', 'U16'\], 'NL'.*province.*list of CBS codes.*region file"):
         region_codes("U99")
+
+
+@pytest.mark.parametrize("name,closest", [("U61", "'U16'"), ("provinse Utrecht", "'provincie Utrecht'"), ("Nederlnd", "'Nederland'")])
+def test_unknown_region_suggests_the_closest_names(name, closest):
+    with pytest.raises(ValidationError, match=rf"Closest: .*{closest}"):
+        region_codes(name, 2025)
+
+
+def test_unknown_province_lists_the_provinces():
+    with pytest.raises(ValidationError, match=r"Unknown province 'provincie Holland'.*PV26 Utrecht.*PV31 Limburg"):
+        region_codes("provincie Holland", 2025)
+
+
+def test_codes_of_another_division_are_mapped_with_a_warning():
+    with pytest.warns(RegionWarning, match=r"GM0620 \(Vianen\) -> GM1961 \(Vijfheerenlanden\)"):
+        assert region_codes(["GM0620", "GM0344"], 2025) == ["GM1961", "GM0344"]
+    # two parts of one successor give it once
+    with pytest.warns(RegionWarning):
+        assert region_codes(["GM0545", "GM0707"], 2025) == ["GM1961"]
+
+
+def test_codes_that_cannot_be_mapped_are_rejected():
+    with pytest.raises(ValidationError, match=r"GM0788 \(Haaren\) was split over Boxtel, Oisterwijk, Tilburg, Vught"):
+        region_codes(["GM0788"], 2025)
+    with pytest.raises(ValidationError, match=r"GM1961 \(Vijfheerenlanden\) only exists from 01-01-2019; on 1-1-2016 it was GM0545, GM0620, GM0707"):
+        region_codes(["GM1961"], 2016)
+
+
+def test_a_comma_separated_string_and_a_single_code():
+    assert region_codes("GM0344, 355", 2025) == ["GM0344", "GM0355"]
+    assert region_codes("GM0307", 2025) == ["GM0307"]
+
+
+def test_region_file(tmp_path):
+    f = tmp_path / "eemland.csv"
+    f.write_text("regio;gemeentecode\nEemland;GM0307\nEemland;327\n", encoding="utf-8")
+    assert region_codes(f, 2025) == ["GM0307", "GM0327"]
+    assert region_codes(str(f), 2025) == ["GM0307", "GM0327"]
+    assert region_label(f) == "Eemland"
+
+
+def test_region_file_errors_name_file_row_and_column(tmp_path):
+    f = tmp_path / "regio.csv"
+    f.write_text("code\nGM0307\nGM9999\n", encoding="utf-8")
+    with pytest.raises(ValidationError, match=r"(?s)regio\.csv.*'code'.*GM9999.*row 3"):
+        region_codes(f, 2025)
+    g = tmp_path / "twee.csv"
+    g.write_text("regio,code\nA,GM0307\nB,GM0327\n", encoding="utf-8")
+    with pytest.raises(ValidationError, match=r"one region name for the whole file, found \['A', 'B'\]"):
+        region_codes(g, 2025)
+
+
+def test_presets():
+    assert preset("collegedag") == {**preset("collegedag"), "region": "U16", "year": 2016, "period": "2017-I"}
+    today = preset("vandaag")
+    assert today["region"] == "U16"
+    assert today["year"] == max(data.population_years())
+    # the latest half year in the taakstelling table at run time, not a constant
+    periods = data.load_taakstelling()["period"]
+    assert today["period"] in set(periods)
+    later = [p for p in periods if (int(p[:4]), len(p.split("-")[1])) > (int(today["period"][:4]), len(today["period"].split("-")[1]))]
+    assert later == []
+    codes = region_codes(today["region"], today["year"])
+    assert "GM1961" in codes and "GM0620" not in codes
+    with pytest.raises(ValidationError, match="Unknown preset 'morgen'"):
+        preset("morgen")
+
+
+def test_preset_follows_the_taakstelling_table(monkeypatch):
+    import toolkit.regions
+
+    real = toolkit.regions.load_table
+
+    def fake(name):
+        df = real(name)
+        if name == "taakstelling":
+            extra = df.iloc[[-1]].assign(period="2031-II")
+            df = pd.concat([df, extra], ignore_index=True)
+        return df
+
+    monkeypatch.setattr(toolkit.regions, "load_table", fake)
+    assert preset("vandaag")["period"] == "2031-II"
 
 
 def test_code_list_is_normalised_and_ordered():
@@ -99,10 +220,21 @@ def test_bad_code_lists(bad, match):
 def test_municipalities_2016_and_2019():
     m16 = municipalities(2016)
     m19 = municipalities(2019)
-    # 2016: the U16 plus Leerdam and Zederik (shipped for the merger)
-    assert set(m16["code"]) == U16_2016 | {"GM0545", "GM0707"}
-    assert set(m19["code"]) == U16_2019
+    assert U16_2016 | {"GM0545", "GM0707"} <= set(m16["code"])
+    assert U16_2019 <= set(m19["code"]) and not {"GM0545", "GM0620", "GM0707"} & set(m19["code"])
     assert m19["code"].is_unique and m16["code"].is_unique
+
+
+def test_municipalities_use_the_points_of_the_division_in_force():
+    # Groningen took in Haren and Ten Boer in 2019: its 2024 area is larger than its 2016 area
+    g16 = municipalities(2016).set_index("code").loc["GM0014", "area_km2"]
+    g24 = municipalities(2024).set_index("code").loc["GM0014", "area_km2"]
+    assert g24 > g16 + 50
+    # Utrecht 2016: the point of FACTS.md §1; 2025: the point of the 2024 polygons, close by
+    row = municipalities(2016).set_index("code").loc["GM0344"]
+    assert (row["lat"], row["lon"]) == (52.0818, 5.0986)
+    row = municipalities(2025).set_index("code").loc["GM0344"]
+    assert abs(row["lat"] - 52.0818) < 0.01 and abs(row["lon"] - 5.0986) < 0.01
 
 
 def test_last_day_before_the_merger_still_has_vianen():
@@ -123,7 +255,7 @@ def test_municipalities_of_a_code_list():
     assert m["name"].tolist() == ["Vijfheerenlanden", "Utrecht"]
 
 
-@pytest.mark.parametrize("year,codes", [(2016, ["GM0344", "GM9999"]), (2016, ["GM1961"]), (2024, ["GM0620"])])
+@pytest.mark.parametrize("year,codes", [(2016, ["GM0344", "GM9999"]), (2016, ["GM1961"])])
 def test_municipalities_unknown_code_is_a_validation_error(year, codes):
     with pytest.raises(ValidationError, match=rf"{codes[-1]}.*{year}"):
         municipalities(year, codes)

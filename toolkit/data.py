@@ -7,14 +7,16 @@ source from the registry so outputs can show them.
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 import pandas as pd
 
 from . import schemas
 from ._errors import ValidationError
-from ._validate import validate_frame
-from .registry import dataset_info, get_path
+from ._tables import SCHEMAS as _SCHEMAS  # the national series block below adds its tables
+from ._tables import load_table
+from ._validate import _listing
+from .codes import harmonise
+from .regions import municipalities, region_codes
+from .registry import resolve_name
 
 __all__ = [
     "load_dataset",
@@ -29,51 +31,25 @@ __all__ = [
     "load_housing_stock",
     "load_lettings",
     "load_benefit_norms",
+    "load_municipal_points",
+    "load_provinces",
     "municipality_population",
+    "population_years",
+    "missing_data_message",
 ]
-
-_SCHEMAS = {
-    "municipalities": schemas.MUNICIPALITIES,
-    "population": schemas.POPULATION,
-    "code_changes": schemas.CODE_CHANGES,
-    "regions": schemas.REGIONS,
-    "inflow": schemas.INFLOW,
-    "taakstelling": schemas.TAAKSTELLING,
-    "reception_locations": schemas.RECEPTION_LOCATIONS,
-    "state_buildings": schemas.STATE_BUILDINGS,
-    "housing_stock": schemas.HOUSING_STOCK,
-    "lettings": schemas.LETTINGS,
-    "benefit_norms": schemas.BENEFIT_NORMS,
-}
-
-
-@lru_cache(maxsize=None)
-def _cached(name):
-    path = get_path(name)
-    raw = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
-    known = None
-    if name not in ("municipalities", "lettings"):
-        known = set(_cached("municipalities")["code"])
-    df = validate_frame(raw, _SCHEMAS[name], source=f"geodata/{path.name}", row_base=2, known_codes=known)
-    info = dataset_info(name)
-    df.attrs.update(dataset=name, status=info["status"], source="; ".join(info["source"]))
-    return df
 
 
 def load_dataset(name):
-    """Load any shipped table by (loosely spelled) registry name; returns a copy."""
-    from .registry import resolve_name
+    """Load any shipped table by (loosely spelled) registry name; returns a copy.
 
-    name = resolve_name(name)
-    if name not in _SCHEMAS:
-        raise ValidationError(f"Dataset {name!r} has no table loader; it is read by its own module.")
-    df = _cached(name).copy()
-    df.attrs = dict(_cached(name).attrs)
-    return df
+    Rows refreshed from CBS into the user data folder are included (see
+    :mod:`toolkit._tables`); ``attrs["refreshed"]`` then says which file.
+    """
+    return load_table(resolve_name(name))
 
 
 def load_municipalities():
-    """Municipalities of the Utrecht region (2016 division and the 2019 merger).
+    """Every municipality of the 2016 and the 2024-2026 divisions (408 codes).
 
     Columns: code, name, province, valid_from, valid_to, lat, lon, area_km2,
     point_status. Use :func:`toolkit.regions.municipalities` for those
@@ -148,9 +124,27 @@ def load_state_buildings():
     return load_dataset("state_buildings")
 
 
-def load_housing_stock():
-    """Estimated social-rental stock per municipality and size class (``schatting``)."""
-    return load_dataset("housing_stock")
+def load_housing_stock(year=None):
+    """Estimated social-rental stock per municipality and size class (``schatting``).
+
+    Parameters
+    ----------
+    year : int, optional
+        Municipal division. ``None`` (default) or a year before 2024: the
+        table of the 2016 division (``housing_stock``; reference years 2016
+        and 2017), brought to the division of ``year`` with
+        :func:`toolkit.codes.harmonise` for 2017-2023. 2024 or later: the
+        table of the 2024-2026 division (``housing_stock_2024``).
+    """
+    if year is not None and int(year) >= 2024:
+        return load_dataset("housing_stock_2024")
+    stock = load_dataset("housing_stock")
+    if year is None or int(year) <= 2016:
+        return stock
+    out = harmonise(stock, int(year), value_cols=["dwellings"], by=["size_class"]).drop(columns="harmonised_from")
+    out["reference_year"] = stock["reference_year"].min() if out["reference_year"].isna().any() else out["reference_year"]
+    out.attrs = dict(stock.attrs)
+    return out[stock.columns]
 
 
 def load_lettings():
@@ -161,6 +155,45 @@ def load_lettings():
 def load_benefit_norms():
     """Participatiewet norms per month (January 2016)."""
     return load_dataset("benefit_norms")
+
+
+def load_municipal_points():
+    """Representative point and area per municipality and division (2016, 2024), ``schatting``."""
+    return load_dataset("municipal_points")
+
+
+def load_provinces():
+    """The twelve provinces: code (``PV20`` .. ``PV31``) and name."""
+    return load_dataset("provinces")
+
+
+def population_years():
+    """Years with a population count on 1 January for at least one municipality (shipped or refreshed)."""
+    pop = load_population()
+    return sorted(pop.loc[pop["code"] != "NL01", "reference_date"].dt.year.unique().tolist())
+
+
+def missing_data_message(dataset, year, *, what=None):
+    """The one line that says a dataset is missing for a year, where to supply it and how to fetch it.
+
+    >>> missing_data_message("population", 2026)  # doctest: +ELLIPSIS
+    'Geen bevolking per gemeente op 1-1-2026 ...'
+    """
+    what = what or {"population": f"bevolking per gemeente op 1-1-{year}", "housing_stock": f"woningvoorraad voor {year}"}.get(dataset, dataset)
+    fetch = {
+        "population": f"`doorlopende-lijn data bijwerken --jaar {year}` (CBS 03759NED)",
+        "housing_stock": "`doorlopende-lijn data bijwerken` (CBS-woningvoorraad naar eigendom)",
+    }.get(dataset)
+    supply = {
+        "population": "een CSV/xlsx met de kolommen code, reference_date, population, source, status (zoals geodata/population.csv)",
+        "housing_stock": "een CSV/xlsx met de kolommen code, size_class, dwellings (zoals geodata/housing_stock.csv)",
+    }.get(dataset, "een eigen bestand")
+    have = ""
+    if dataset == "population":
+        have = f"; beschikbaar: {', '.join(str(y) for y in population_years())}"
+    return f"Geen {what} in de meegeleverde of bijgewerkte gegevens{have}. Lever {supply} met `doorlopende-lijn data importeren {dataset} FILE`" + (
+        f", of haal het op met {fetch}." if fetch else "."
+    )
 
 
 def municipality_population(year=2016, region="U16"):
@@ -176,18 +209,12 @@ def municipality_population(year=2016, region="U16"):
     pandas.DataFrame
         Columns code, name, population, reference_date, status, note.
     """
-    from .codes import harmonise
-    from .regions import municipalities
-
     date = pd.Timestamp(year=int(year), month=1, day=1)
     pop = load_population()
     pop = pop[(pop["reference_date"] == date) & (pop["code"] != "NL01")]
     if pop.empty:
-        dates = sorted(load_population()["reference_date"].dt.strftime("%Y-%m-%d").unique())
-        raise ValidationError(f"municipality_population: no counts for 1-1-{year}; available dates: {dates}")
+        raise ValidationError(missing_data_message("population", int(year)))
     merged = harmonise(pop[["code", "population"]], year, value_cols=["population"])
-    from .regions import region_codes
-
     mun = municipalities(year)
     wanted = region_codes(region, year)
     unknown = sorted(set(wanted) - set(mun["code"]))
@@ -197,15 +224,18 @@ def municipality_population(year=2016, region="U16"):
     missing = out.index[out["population"].isna()].tolist()
     if missing:
         raise ValidationError(
-            f"municipality_population: no population on 1-1-{year} for {missing}; "
-            f"shipped counts exist for {sorted(load_population()['reference_date'].dt.year.unique().tolist())}"
+            f"municipality_population: no population on 1-1-{year} for {_listing(missing)}. "
+            + missing_data_message("population", int(year), what=f"bevolking op 1-1-{year} voor {len(missing)} gemeente(n)")
         )
     out["reference_date"] = date
     derived = out["harmonised_from"].str.contains(",")
-    out["status"] = ["schatting" if d else "gepubliceerd" for d in derived]
+    status = pop.set_index("code")["status"]
+    out["status"] = ["schatting" if d else status.get(c, "gepubliceerd") for c, d in zip(out.index, derived)]
     out["note"] = [f"som van {h}" if d else "" for h, d in zip(out["harmonised_from"], derived)]
     out["population"] = out["population"].astype("int64")
-    return out.drop(columns="harmonised_from").reset_index().rename(columns={"index": "code"})
+    out = out.drop(columns="harmonised_from").reset_index().rename(columns={"index": "code"})
+    out.attrs.update(dataset="population", source=pop.attrs.get("source", ""), refreshed=pop.attrs.get("refreshed"))
+    return out
 
 
 # --------------------------------------------------------------------------- national series 2024-2026

@@ -51,10 +51,11 @@ import pandas as pd
 
 from . import schemas
 from ._errors import ValidationError
+from ._tables import load_table
 from ._validate import MAX_LISTED, validate_frame
 
 __all__ = ["read_table", "read_housing_stock", "read_coa_occupancy", "read_caseload",
-           "DEFAULT_MAX_BYTES", "DEFAULT_MAX_ROWS", "XLSX_EXPANSION"]
+           "DEFAULT_MAX_BYTES", "DEFAULT_MAX_ROWS", "XLSX_EXPANSION", "read_region_file"]
 
 CSV_SUFFIXES = (".csv", ".txt")
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
@@ -251,9 +252,7 @@ def _mb(n):
 def _known(known_codes):
     if known_codes is not None:
         return set(known_codes)
-    from .data import load_municipalities
-
-    return set(load_municipalities()["code"])
+    return set(load_table("municipalities")["code"])
 
 
 def _row_list(rows):
@@ -526,3 +525,31 @@ def _check_coverage(out, region, year, source):
             f"{source}: no rows for {len(missing)} of the {len(members)} municipalities of {label} in {year}: {names}; "
             "add their rows (the figures are not filled in with zeros)"
         )
+
+
+        if out is raw:
+            out = raw.copy()
+        out[actual] = raw[actual].map(iso)
+    return out
+
+
+# ---------------------------------------------------------------- national data layer (helper "national")
+
+
+def read_region_file(path, *, sheet=None):
+    """A user region: a CSV or xlsx file with a column ``code`` and optionally ``regio`` (its name).
+
+    Columns (:data:`toolkit.schemas.REGION_FILE`): code (one row per member,
+    each once), region (optional; one name for the whole file). Codes must be
+    known municipalities of some shipped division; codes of another division
+    than the chosen year are mapped by :func:`toolkit.regions.region_codes`.
+    ``attrs["region_name"]`` holds the name (else the file name without
+    extension).
+    """
+    out = read_table(path, schemas.REGION_FILE, sheet=sheet, known_codes=_known(None))
+    names = out["region"].dropna().unique().tolist() if "region" in out.columns else []
+    if len(names) > 1:
+        raise ValidationError(f"{out.attrs['source']}: column 'region': expected one region name for the whole file, found {names}")
+    out.attrs["region_name"] = names[0] if names else Path(path).stem
+    return out
+

@@ -89,10 +89,14 @@ CODE_CHANGES = Schema(
         C("old_name"),
         C("new_code", "code"),
         C("new_name"),
-        C("kind", allowed=("samenvoeging", "hernoeming")),
+        C("kind", allowed=("samenvoeging", "hernoeming", "opsplitsing")),
         C("source"),
+        C("share", "float", required=False, nullable=True, min=0, max=1,
+          description="part of the old municipality going to new_code (opsplitsing only; empty: all of it)"),
+        C("status", required=False, nullable=True, allowed=STATUS),
+        C("note", required=False, nullable=True),
     ),
-    key=("date", "old_code"),
+    key=("date", "old_code", "new_code"),
 )
 
 REGIONS = Schema(
@@ -228,6 +232,33 @@ BENEFIT_NORMS = Schema(
     key=("date", "household_type"),
 )
 
+# ---- national division tables (helper "national") -----------------------
+
+MUNICIPAL_POINTS = Schema(
+    "municipal_points",
+    (
+        C("division", allowed=("2016", "2024"), description="municipal division the polygon belongs to"),
+        C("code", "code"),
+        C("name"),
+        C("lat", "float", min=50.7, max=53.6, description="representative point (inside the polygon), WGS84"),
+        C("lon", "float", min=3.3, max=7.3),
+        C("rd_x", "int", description="the same point in RD New (EPSG:28992), metres"),
+        C("rd_y", "int"),
+        C("area_km2", "float", min=0, description="land and water, from generalised polygons (1-3 % off)"),
+        C("status", allowed=STATUS),
+    ),
+    key=("division", "code"),
+)
+
+PROVINCES = Schema(
+    "provinces",
+    (
+        C("code", description="CBS province code PVdd"),
+        C("name"),
+    ),
+    key=("code",),
+)
+
 # ---- user files ---------------------------------------------------------
 
 COA_OCCUPANCY = Schema(
@@ -360,3 +391,18 @@ POLICY_CHANGES = Schema(
     ),
     key=("date", "topic"),
 )
+
+
+# ---- user files for the national data layer (helper "national") ---------
+
+REGION_FILE = Schema(
+    "region_file",
+    (
+        C("code", "code", aliases=("gemeentecode", "gemeente_code", "gm_code", "statcode", "cbs_code")),
+        C("region", required=False, nullable=True, aliases=("regio", "regionaam", "naam_regio"),
+          description="the region's name (one value for the whole file)"),
+    ),
+    key=("code",),
+    extra="drop",
+)
+
