@@ -47,6 +47,8 @@ __all__ = [
     "read_boundary_file",
     "schematic_boundaries",
     "default_cache_dir",
+    "cache_file",
+    "offline_requested",
 ]
 
 PDOK_URL = "https://api.pdok.nl/cbs/gebiedsindelingen/ogc/v1"
@@ -136,7 +138,7 @@ def load_boundaries(
     source = (
         f"CBS gebiedsindelingen, {COLLECTION} {year}, via PDOK OGC API Features ({base_url}); {ATTRIBUTION}"
     )
-    offline = offline or os.environ.get(OFFLINE_ENV, "").strip().lower() in ("1", "true", "ja", "yes")
+    offline = offline_requested(offline)
     reason = None
     if not cache_file.exists() and not offline:
         try:
@@ -555,10 +557,25 @@ class _DownloadError(Exception):
 
 
 def _cache_path(cache_dir, url, params, year):
+    return cache_file(f"pdok_{COLLECTION}_{year}", url, params, cache_dir=cache_dir, suffix=".geojson")
+
+
+def cache_file(prefix, url, params, *, cache_dir=None, suffix=".json"):
+    """The cache file of one request: ``<cache folder>/<prefix>_<hash of url and params><suffix>``.
+
+    Shared by the clients of online sources (PDOK here, CBS StatLine in
+    :mod:`toolkit.cbs`); the folder is :func:`default_cache_dir` unless
+    ``cache_dir`` is given.
+    """
     folder = Path(cache_dir).expanduser() if cache_dir is not None else default_cache_dir()
     key = json.dumps({"url": url, "params": params}, sort_keys=True)
     digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
-    return folder / f"pdok_{COLLECTION}_{year}_{digest}.geojson"
+    return folder / f"{prefix}_{digest}{suffix}"
+
+
+def offline_requested(offline=False):
+    """True when ``offline`` is set or ``DOORLOPENDE_LIJN_OFFLINE`` is ``1``/``true``/``ja``/``yes``."""
+    return bool(offline) or os.environ.get(OFFLINE_ENV, "").strip().lower() in ("1", "true", "ja", "yes")
 
 
 def _download(url, params, *, timeout):

@@ -27,7 +27,8 @@ estimate from published totals and a stated assumption.
 Size classes (persons a dwelling suits: 1, 2, 3-4, 5+) follow an assumption
 (``aanname``) by population density (population over the area in
 municipal_points.csv): urban municipalities have more small dwellings, rural
-ones more family homes. The shares are below. Replace the whole table with
+ones more family homes. The shares are ``toolkit.cbs.SIZE_SHARES`` (the CBS
+refresh splits CBS's corporation stock the same way). Replace the whole table with
 corporations' figures (``toolkit.io.read_housing_stock``) or a CBS refresh
 (``doorlopende-lijn data bijwerken``) as soon as those are available.
 
@@ -43,22 +44,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-SIZE_CLASSES = ["1", "2", "3-4", "5+"]
-# density (inhabitants per km2) -> shares of the size classes (aanname)
-SHARES = {
-    "stedelijk": (0.30, 0.30, 0.32, 0.08),  # >= 2,000 per km2
-    "tussen": (0.20, 0.30, 0.40, 0.10),  # 750 - 2,000 per km2
-    "landelijk": (0.12, 0.25, 0.48, 0.15),  # < 750 per km2
-}
-
-
-def split_by_size(totals, density):
-    rows = []
-    for code, total in totals.items():
-        kind = "stedelijk" if density[code] >= 2000 else "tussen" if density[code] >= 750 else "landelijk"
-        for size_class, n in zip(SIZE_CLASSES, _largest_remainder(int(total), SHARES[kind])):
-            rows.append({"code": code, "size_class": size_class, "dwellings": int(n), "density_class": kind})
-    return pd.DataFrame(rows)
+from toolkit.cbs import split_by_size  # the size-class assumption (SIZE_SHARES), shared with the CBS refresh
 
 HERE = Path(__file__).resolve().parents[1]
 U16_TOTAL_2017 = 103_960
