@@ -370,3 +370,64 @@ def test_split_by_size_adds_up():
 
 def test_fixture_tables_are_not_shared_between_tests():
     assert population_table() == copy.deepcopy(population_table())
+
+
+# ---- the `data` command and own files -------------------------------------
+
+
+def test_data_command_lists_shipped_and_refreshed(statline, user_data, tmp_path, capsys, monkeypatch):
+    from toolkit import cli
+
+    assert cli.main(["data"]) == 0
+    out = capsys.readouterr().out
+    assert "Meegeleverd" in out and "population" in out and "Bijgewerkt: niets in" in out
+    monkeypatch.setattr(cbs, "STATLINE_URL", statline.url)
+    cbs.refresh(2026, cache_dir=tmp_path / "cache", today=pd.Timestamp("2026-12-02").date(), **_online(statline))
+    assert cli.main(["data"]) == 0
+    out = capsys.readouterr().out
+    assert "Bijgewerkt (in" in out and "2026-12-02" in out and "03759ned" in out
+
+
+def test_data_bijwerken_offline_says_why_and_changes_nothing(user_data, capsys, monkeypatch):
+    from toolkit import cli
+
+    monkeypatch.setenv("DOORLOPENDE_LIJN_OFFLINE", "1")
+    assert cli.main(["data", "bijwerken", "--jaar", "2026"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "bijwerken mislukt, er is niets gewijzigd" in err and "offline" in err
+    assert not user_data.exists()
+
+
+def test_every_command_says_which_data_it_used(user_data, capsys):
+    from toolkit import cli
+
+    assert cli.main(["info", "--regio", "U16", "--jaar", "2016"]) == 0
+    assert capsys.readouterr().out.strip().endswith("Gegevens: meegeleverd (toolkit/geodata); geen bijgewerkte tabellen.")
+
+
+def test_import_own_population_file(user_data, tmp_path, capsys):
+    from toolkit import cli
+
+    f = tmp_path / "bevolking_2026.csv"
+    f.write_text("gemeentecode;peildatum;inwoners;bron;status\n"
+                 "GM0307;01-01-2026;163000;gemeente Amersfoort;gepubliceerd\n"
+                 "GM0327;01-01-2026;48000;gemeente Leusden;gepubliceerd\n", encoding="utf-8")
+    assert cli.main(["data", "importeren", "population", str(f)]) == 0
+    assert "population: 2 rijen" in capsys.readouterr().out
+    p = data.municipality_population(2026, ["GM0307", "GM0327"])
+    assert p["population"].tolist() == [163_000, 48_000]
+    entry = json.loads((user_data / "registry.json").read_text(encoding="utf-8"))["population"]
+    assert entry["status"] == "gepubliceerd" and "bevolking_2026.csv" in entry["source"][0]
+
+
+def test_import_bad_file_names_row_and_column_and_writes_nothing(user_data, tmp_path, capsys):
+    from toolkit import cli
+
+    f = tmp_path / "bevolking.csv"
+    f.write_text("code,reference_date,population,source,status\nGM0307,2026-01-01,veel,x,gepubliceerd\n", encoding="utf-8")
+    assert cli.main(["data", "importeren", "population", str(f)]) == 2
+    err = capsys.readouterr().err
+    assert "bevolking.csv" in err and "row 2" in err and "population" in err
+    assert not user_data.exists()
+    assert cli.main(["data", "importeren", "inflow", str(f)]) == 2
+    assert "cannot be imported" in capsys.readouterr().err

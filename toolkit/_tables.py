@@ -130,3 +130,13 @@ def load_table(name):
 def clear_cache():
     """Forget loaded tables (after a refresh, or when the user data folder moved)."""
     _cached.cache_clear()
+
+
+def data_origin():
+    """One Dutch line saying which data a run used: shipped only, or with refreshed tables (and when)."""
+    folder = user_data_dir()
+    entries = refreshed_entries(folder)
+    if not entries:
+        return "Gegevens: meegeleverd (toolkit/geodata); geen bijgewerkte tabellen."
+    parts = ", ".join(f"{k} ({v.get('retrieved', '?')})" for k, v in sorted(entries.items()))
+    return f"Gegevens: meegeleverd plus bijgewerkt in {folder}: {parts}."

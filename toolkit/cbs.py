@@ -64,6 +64,9 @@ __all__ = [
     "refresh",
     "split_by_size",
     "SIZE_SHARES",
+    "import_file",
+    "IMPORTABLE",
+    "data_listing",
 ]
 
 STATLINE_URL = "https://opendata.cbs.nl"
@@ -445,8 +448,14 @@ def refresh(year=None, *, folder=None, base_url=STATLINE_URL, timeout=TIMEOUT, c
         tables["regions"] = (regions, str(pop_year), [f"CBS StatLine {REGION_TABLES[pop_year]} Gebieden in Nederland {pop_year}"], "gepubliceerd")
     else:
         notes.append(f"regions: geen tabel 'Gebieden in Nederland' bekend voor {pop_year}")
+    written = _write(tables, folder, retrieved)
+    written.attrs["notes"] = notes
+    return written
+
+
+def _write(tables, folder, retrieved):
+    """Validate every table, then write them and (last) the registry; ``tables``: name -> (frame, reference, source, status)."""
     merged = {name: _merge(name, df, folder) for name, (df, *_rest) in tables.items()}
-    # everything fetched and valid: now write, tables first, the registry last
     entries = refreshed_entries(folder)
     written = []
     for name, frame in merged.items():
@@ -458,6 +467,58 @@ def refresh(year=None, *, folder=None, base_url=STATLINE_URL, timeout=TIMEOUT, c
         written.append({"name": name, "file": str(path), "rows": len(frame), "reference": reference, "source": "; ".join(source)})
     atomic_write(folder / USER_REGISTRY, json.dumps(entries, indent=2, ensure_ascii=False) + "\n")
     clear_cache()
-    out = pd.DataFrame(written)
-    out.attrs["notes"] = notes
+    return pd.DataFrame(written)
+
+
+#: Tables an analyst may add from an own file (``doorlopende-lijn data importeren``).
+IMPORTABLE = ("population", "housing_stock", "housing_stock_2024", "regions", "taakstelling")
+
+
+def import_file(name, path, *, folder=None, sheet=None, today=None):
+    """Add an analyst's own CSV/xlsx to the user data folder as rows of table ``name``.
+
+    The file is validated like the shipped table (``toolkit.io.read_table``
+    with the table's schema and the known municipality codes); rows with the
+    same key as a shipped row replace it when loaded. The registry entry
+    names the file as the source; the status is the file's own ``status``
+    column when it has one value, else ``schatting`` (the toolkit cannot know
+    more).
+    """
+    from .io import read_table
+
+    if name not in IMPORTABLE:
+        raise ValidationError(f"data importeren: table {name!r} cannot be imported; expected one of {list(IMPORTABLE)}")
+    folder = Path(folder or user_data_dir())
+    known = set(load_table("municipalities")["code"])
+    frame = read_table(path, SCHEMAS[name], sheet=sheet, known_codes=known)
+    for col in frame.columns:
+        if pd.api.types.is_datetime64_any_dtype(frame[col]):
+            frame[col] = frame[col].dt.strftime("%Y-%m-%d")
+    status = frame.attrs.get("status") or "schatting"
+    reference = ""
+    if "reference_date" in frame.columns:
+        reference = ", ".join(sorted(frame["reference_date"].dropna().unique()))
+    source = [f"eigen bestand {Path(path).name} (ingelezen {(today or _dt.date.today()).isoformat()})"]
+    return _write({name: (frame, reference, source, status)}, folder, (today or _dt.date.today()).isoformat())
+
+
+def data_listing(folder=None):
+    """What is shipped and what was refreshed or imported, and when: one row per table.
+
+    Columns: name, origin (``meegeleverd`` or ``bijgewerkt``), status,
+    reference, retrieved, rows, source.
+    """
+    from .registry import registry
+
+    rows = [
+        {"name": k, "origin": "meegeleverd", "status": v["status"], "reference": v.get("reference_date", v.get("year", "")),
+         "retrieved": "", "rows": v["rows"], "source": "; ".join(v["source"])}
+        for k, v in registry().items()
+    ]
+    folder = Path(folder or user_data_dir())
+    for k, v in refreshed_entries(folder).items():
+        rows.append({"name": k, "origin": "bijgewerkt", "status": v.get("status", ""), "reference": v.get("reference", ""),
+                     "retrieved": v.get("retrieved", ""), "rows": v.get("rows", ""), "source": "; ".join(v.get("source", []))})
+    out = pd.DataFrame(rows)
+    out.attrs["folder"] = str(folder)
     return out

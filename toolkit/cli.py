@@ -116,6 +116,63 @@ def cmd_prognose(args):
 cmd_prognose.configure = _configure_prognose
 
 
+# ---- data: what is shipped, refreshing from CBS, importing own files (helper "national") ----
+
+
+def _configure_data(p):
+    sub = p.add_subparsers(dest="actie", metavar="ACTIE")
+    ref = sub.add_parser("bijwerken", help="fetch population, corporation stock and regions from CBS StatLine",
+                         description="Fetch population (03759NED), corporation dwellings (82900NED) and COROP/woningmarktregio "
+                                     "(Gebieden in Nederland) into the user data folder; nothing changes when it fails.")
+    ref.add_argument("--jaar", type=int, default=None, help="population on 1 January of this year (default: the latest CBS has)")
+    ref.add_argument("--timeout", type=float, default=60, help="seconds per request (default 60)")
+    imp = sub.add_parser("importeren", help="add an own CSV/xlsx as rows of a table (validated like the shipped one)")
+    imp.add_argument("tabel", help="population, housing_stock, housing_stock_2024, regions or taakstelling")
+    imp.add_argument("bestand", help="CSV or xlsx file")
+    imp.add_argument("--blad", default=None, help="Excel sheet name (default: the first sheet)")
+
+
+@command("data", "what data are shipped and refreshed; 'data bijwerken' fetches CBS tables, 'data importeren' adds a file")
+def cmd_data(args):
+    import pandas as pd
+
+    from . import cbs
+
+    if args.actie == "bijwerken":
+        try:
+            written = cbs.refresh(args.jaar, timeout=args.timeout)
+        except cbs.RefreshError as exc:
+            raise ValidationError(f"bijwerken mislukt, er is niets gewijzigd: {exc}") from None
+        for r in written.itertuples():
+            print(f"{r.name}: {r.rows} rijen ({r.reference}) -> {r.file}")
+        for note in written.attrs.get("notes", []):
+            print(f"let op: {note}")
+        return 0
+    if args.actie == "importeren":
+        written = cbs.import_file(args.tabel, args.bestand, sheet=args.blad)
+        for r in written.itertuples():
+            print(f"{r.name}: {r.rows} rijen -> {r.file}")
+        return 0
+    listing = cbs.data_listing()
+    listing["source"] = [t if len(t) <= 70 else t[:67] + "..." for t in listing["source"]]
+    shipped = listing[listing["origin"] == "meegeleverd"]
+    refreshed = listing[listing["origin"] == "bijgewerkt"]
+    with pd.option_context("display.width", 250, "display.max_columns", 10):
+        print("Meegeleverd (in het pakket):")
+        print(shipped[["name", "status", "reference", "rows", "source"]].to_string(index=False))
+        print()
+        if refreshed.empty:
+            print(f"Bijgewerkt: niets in {listing.attrs['folder']} "
+                  "(`doorlopende-lijn data bijwerken` haalt CBS-tabellen op; `data importeren` voegt een eigen bestand toe).")
+        else:
+            print(f"Bijgewerkt (in {listing.attrs['folder']}; deze rijen gaan voor de meegeleverde met dezelfde sleutel):")
+            print(refreshed[["name", "status", "reference", "retrieved", "rows", "source"]].to_string(index=False))
+    return 0
+
+
+cmd_data.configure = _configure_data
+
+
 def _show_warning(message, category, filename, lineno, file=None, line=None):
     """Warnings as one readable line, without the source line."""
     print(f"waarschuwing: {message}", file=file or sys.stderr)
@@ -283,7 +340,12 @@ def main(argv=None):
         with warnings.catch_warnings():
             warnings.simplefilter("default")
             warnings.showwarning = _show_warning
-            return args.func(args) or 0
+            status = args.func(args) or 0
+        if status == 0 and args.command != "data":
+            from ._tables import data_origin
+
+            print(data_origin())
+        return status
     except ValidationError as exc:
         msg = " ".join(str(exc).split())
         print(f"doorlopende-lijn {args.command}: error: {msg}", file=sys.stderr)

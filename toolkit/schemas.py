@@ -71,12 +71,12 @@ MUNICIPALITIES = Schema(
 POPULATION = Schema(
     "population",
     (
-        C("code", "code"),
-        C("reference_date", "date", description="date the count refers to (1 January)"),
+        C("code", "code", aliases=("gemeentecode", "gemeente_code", "statcode")),
+        C("reference_date", "date", description="date the count refers to (1 January)", aliases=("peildatum", "datum")),
         C("population", "int", min=0, aliases=("inwoners", "bevolking")),
-        C("source"),
+        C("source", aliases=("bron",)),
         C("status", allowed=STATUS),
-        C("note", nullable=True),
+        C("note", nullable=True, required=False, aliases=("toelichting", "opmerking")),
     ),
     key=("code", "reference_date"),
 )
@@ -404,5 +404,35 @@ REGION_FILE = Schema(
     ),
     key=("code",),
     extra="drop",
+)
+
+CIRCULAIRE = Schema(
+    "circulaire",
+    (
+        C("gemeente", aliases=("gemeentenaam", "naam", "name", "municipality")),
+        C("code", "code", required=False, nullable=True, aliases=("gemeentecode", "gemeente_code", "cbs_code", "gm_code")),
+        C("inwoners", "int", min=0, aliases=("inwonertal", "population", "bevolking")),
+        C("taakstelling", "int", min=0, aliases=("target", "taakstelling_personen", "aantal")),
+    ),
+    key=("gemeente",),
+    extra="drop",
+    description="the ministry's half-yearly circulaire: one row per municipality",
+)
+
+VACANT_BUILDINGS = Schema(
+    "vacant_buildings",
+    (
+        C("name", aliases=("naam", "gebouw", "object")),
+        C("code", "code", aliases=("gemeentecode", "gemeente_code")),
+        C("address", required=False, nullable=True, aliases=("adres",)),
+        C("lat", "float", min=50.7, max=53.6, aliases=("latitude", "breedtegraad")),
+        C("lon", "float", min=3.3, max=7.3, aliases=("lng", "longitude", "lengtegraad")),
+        C("floor_area_m2", "float", required=False, nullable=True, min=0, aliases=("vloeroppervlak", "bvo_m2", "oppervlakte_m2")),
+        C("available_from", "date", required=False, nullable=True, aliases=("beschikbaar_vanaf",)),
+        C("owner", required=False, nullable=True, aliases=("eigenaar",)),
+    ),
+    key=("name", "code"),
+    extra="drop",
+    description="a list of vacant buildings the analyst brings (state, municipal or corporation property)",
 )
 
