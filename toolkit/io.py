@@ -55,7 +55,8 @@ from ._tables import load_table
 from ._validate import MAX_LISTED, validate_frame
 
 __all__ = ["read_table", "read_housing_stock", "read_coa_occupancy", "read_caseload",
-           "DEFAULT_MAX_BYTES", "DEFAULT_MAX_ROWS", "XLSX_EXPANSION", "read_region_file"]
+           "DEFAULT_MAX_BYTES", "DEFAULT_MAX_ROWS", "XLSX_EXPANSION", "read_region_file",
+           "read_circulaire", "read_vacant_buildings", "CirculaireWarning"]
 
 CSV_SUFFIXES = (".csv", ".txt")
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
@@ -552,4 +553,75 @@ def read_region_file(path, *, sheet=None):
         raise ValidationError(f"{out.attrs['source']}: column 'region': expected one region name for the whole file, found {names}")
     out.attrs["region_name"] = names[0] if names else Path(path).stem
     return out
+
+
+class CirculaireWarning(UserWarning):
+    """A circulaire's municipal targets do not add up to the national target."""
+
+
+def read_circulaire(path, *, year, national_target=None, period=None, sheet=None):
+    """The ministry's half-yearly circulaire: gemeente, inwoners, taakstelling per municipality.
+
+    Columns (:data:`toolkit.schemas.CIRCULAIRE`): gemeente, code (filled from
+    the names of the shipped municipalities of ``year`` when the file has no
+    codes), inwoners, taakstelling. The national target to check against is
+    ``national_target``, or the published target of ``period`` in the
+    taakstelling table; when the municipal targets do not add up to it, a
+    :class:`CirculaireWarning` gives the difference (``attrs["difference"]``:
+    the file's sum minus the national target).
+    """
+    import difflib
+    import warnings as _warnings
+
+    out = read_table(path, schemas.CIRCULAIRE, sheet=sheet, known_codes=_known(None))
+    source = out.attrs["source"]
+    mun = load_table("municipalities")
+    d = pd.Timestamp(year=int(year), month=1, day=1)
+    mun = mun[(mun["valid_from"].isna() | (mun["valid_from"] <= d)) & (mun["valid_to"].isna() | (mun["valid_to"] >= d))]
+    by_name = {n.lower(): c for n, c in zip(mun["name"], mun["code"])}
+    if "code" not in out.columns or out["code"].isna().any():
+        codes, bad = [], []
+        have = out["code"] if "code" in out.columns else pd.Series([None] * len(out), index=out.index)
+        for pos, (name, code) in enumerate(zip(out["gemeente"], have)):
+            if code is not None and not pd.isna(code):
+                codes.append(code)
+                continue
+            hit = by_name.get(str(name).strip().lower())
+            if hit is None:
+                close = difflib.get_close_matches(str(name), list(mun["name"]), n=1)
+                bad.append(f"row {pos + 2}: {name!r}" + (f" (bedoelt u {close[0]!r}?)" if close else ""))
+            codes.append(hit)
+        if bad:
+            raise ValidationError(f"{source}: column 'gemeente': names not among the municipalities of {year}: " + "; ".join(bad))
+        out["code"] = codes
+    if national_target is None and period is not None:
+        table = load_table("taakstelling").set_index("period")
+        if period not in table.index:
+            raise ValidationError(f"{source}: no published national target for {period!r}; known: {list(table.index)}")
+        national_target = int(table.loc[period, "target"])
+    difference = None
+    if national_target is not None:
+        difference = int(out["taakstelling"].sum()) - int(national_target)
+        if difference:
+            _warnings.warn(
+                f"{source}: the municipal targets add up to {_nl(int(out['taakstelling'].sum()))} persons, the national target "
+                f"is {_nl(int(national_target))}: a difference of {'+' if difference > 0 else '-'}{_nl(abs(difference))}",
+                CirculaireWarning,
+                stacklevel=2,
+            )
+    out.attrs.update(national_target=national_target, difference=difference, period=period)
+    return out
+
+
+def _nl(n):
+    return f"{n:,}".replace(",", ".")
+
+
+def read_vacant_buildings(path, *, sheet=None):
+    """A list of vacant buildings: name, code, address, lat, lon, floor_area_m2, available_from, owner.
+
+    Columns (:data:`toolkit.schemas.VACANT_BUILDINGS`); coordinates must lie
+    in the Netherlands (a swapped lat/lon fails). Other columns are dropped.
+    """
+    return read_table(path, schemas.VACANT_BUILDINGS, sheet=sheet, known_codes=_known(None))
 
