@@ -5,6 +5,7 @@ import pytest
 from pandas.api import types as pdt
 
 from toolkit import ValidationError, data, schemas
+from toolkit.regions import region_codes
 
 # (loader, schema, columns that must be integer / float / datetime)
 LOADERS = [
@@ -262,3 +263,61 @@ def test_no_import_cycles_among_data_codes_regions():
     for m, deps in graph.items():
         for d in deps:
             assert order[d] < order[m], f"{m} imports {d}"
+
+
+# ---- every region kind and year, library level ------------------------------
+
+REGION_CASES = [
+    ("U16", 2016, 16), ("U16", 2025, 16), ("PV26", 2025, 26), ("provincie Noord-Holland", 2024, 44),
+    ("NL", 2016, 390), ("NL", 2025, 342), (["GM0307", "GM0327", "GM0313"], 2025, 3),  # Amersfoort, Leusden, Bunschoten
+]
+
+
+@pytest.mark.parametrize("region,year,n", REGION_CASES, ids=[f"{r}-{y}" for r, y, _ in REGION_CASES])
+def test_every_region_kind_has_population_targets_stock_and_points(region, year, n):
+    from toolkit import boundaries, taakstelling
+    from toolkit.regions import municipalities
+
+    codes = region_codes(region, year)
+    assert len(codes) == n
+    pop = data.municipality_population(year, region)
+    assert pop["code"].tolist() == codes and (pop["population"] > 0).all()
+    # the national target is apportioned by population share: the region's share of 13,000 (hand check by ratio)
+    targets = taakstelling.municipal_targets(13_000, year=year, region=region)
+    nl = data.municipality_population(year, "NL")["population"].sum()
+    assert targets["target"].sum() == pytest.approx(13_000 * pop["population"].sum() / nl, rel=1e-9)
+    stock = data.load_housing_stock(year)
+    assert set(codes) <= set(stock["code"])
+    mun = municipalities(year, region)
+    assert mun[["lat", "lon", "area_km2"]].notna().all().all()
+    with pytest.warns(boundaries.SchematicWarning):
+        b = boundaries.load_boundaries(year, region=region, offline=True)
+    assert b["code"].tolist() == codes
+
+
+def test_a_year_without_population_is_named_not_filled():
+    with pytest.raises(ValidationError, match=r"Geen bevolking per gemeente op 1-1-2026.*data bijwerken --jaar 2026"):
+        data.municipality_population(2026, "U16")
+
+
+def test_coa_occupancy_list_becomes_map_locations(tmp_path):
+    from toolkit import capacity, io
+
+    shipped = data.load_reception_locations()
+    einstein = shipped[shipped["name"].str.contains("Einsteindreef")].iloc[0]
+    f = tmp_path / "coa.csv"
+    f.write_text("locatie;gemeentecode;peildatum;capaciteit;bezetting\n"
+                 "AZC Amersfoort;307;01-01-2026;300;240\nAZC Amersfoort;307;01-06-2026;300;290\n"
+                 f"{einstein['name'].upper()};344;01-06-2026;400;100\n", encoding="utf-8")
+    coa = io.read_coa_occupancy(f)
+    locs = data.locations_from_occupancy(coa, 2025)
+    assert len(locs) == 2  # the latest date per location
+    ams = locs.set_index("name").loc["AZC Amersfoort"]
+    assert ams["occupancy"] == 290 and ams["coord_status"] == "schatting" and "midden van de gemeente" in ams["note"]
+    point = data.load_municipal_points().query("division == '2024' and code == 'GM0307'").iloc[0]
+    assert (ams["lat"], ams["lon"]) == (point["lat"], point["lon"])
+    # a location shipped with hand-geocoded coordinates keeps them (names compared without case)
+    hit = locs[locs["code"] == "GM0344"].iloc[0]
+    assert (hit["lat"], hit["lon"]) == (einstein["lat"], einstein["lon"])
+    cap = capacity.reception_capacity(locs)
+    assert cap.set_index("name").loc["AZC Amersfoort", "free_places"] == 10

@@ -36,6 +36,7 @@ __all__ = [
     "municipality_population",
     "population_years",
     "missing_data_message",
+    "locations_from_occupancy",
 ]
 
 
@@ -291,3 +292,48 @@ def load_policy_changes():
     first = df["date"].str.extract(r"^(\d{4}(?:-\d{2})?(?:-\d{2})?)")[0]
     df["date_start"] = pd.to_datetime([f if len(f) == 10 else (f + "-01" if len(f) == 7 else f + "-01-01") for f in first])
     return df.sort_values("date_start", kind="stable").reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- user files on the map (helper "national")
+
+
+def locations_from_occupancy(coa, year, *, known=None):
+    """Reception locations for the maps from a COA occupancy list (``toolkit.io.read_coa_occupancy``).
+
+    A COA list has location, code, date, capacity and occupancy but no
+    coordinates. A location whose name matches a shipped reception location
+    keeps that location's point; the others are placed on their
+    municipality's representative point (``coord_status`` ``schatting``, a
+    note says so). The latest date per location is used.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The columns of :func:`load_reception_locations` (status ``None``: the
+        toolkit cannot know whether the analyst's list is published).
+    """
+    if coa is None or len(coa) == 0:
+        raise ValidationError("opvang: the COA list is empty; expected at least one location")
+    latest = coa.sort_values("date").groupby("location", sort=False).tail(1)
+    shipped = load_reception_locations() if known is None else known
+    by_name = {str(n).strip().lower(): r for n, r in zip(shipped["name"], shipped.itertuples())}
+    mun = municipalities(year).set_index("code")
+    missing = sorted(set(latest["code"]) - set(mun.index))
+    if missing:
+        raise ValidationError(f"opvang: municipality codes {missing} do not exist on 1-1-{year}; is the list for another year?")
+    rows = []
+    for i, r in enumerate(latest.itertuples(), start=1):
+        hit = by_name.get(str(r.location).strip().lower())
+        point = (hit.lat, hit.lon, hit.coord_status) if hit is not None else (mun.loc[r.code, "lat"], mun.loc[r.code, "lon"], "schatting")
+        rows.append({
+            "id": f"coa-{i}", "name": r.location, "code": r.code, "address": None, "lat": point[0], "lon": point[1],
+            "coord_status": point[2], "capacity": int(r.capacity), "occupancy": int(r.occupancy),
+            "occupancy_date": r.date, "open_from": None, "open_to": None, "kind": "overig",
+            "source": coa.attrs.get("source", "COA-lijst"), "status": None,
+            "note": "" if hit is not None else "punt: midden van de gemeente (schatting), de lijst geeft geen adres",
+        })
+    out = pd.DataFrame(rows, columns=schemas.RECEPTION_LOCATIONS.names)
+    for col in ("occupancy_date", "open_from", "open_to"):
+        out[col] = pd.to_datetime(out[col])
+    out.attrs.update(dataset="coa_occupancy", source=coa.attrs.get("source", "COA-lijst"), status=None)
+    return out
