@@ -146,22 +146,35 @@ def test_a_comma_separated_string_and_a_single_code():
 
 
 def test_region_file(tmp_path):
+    from toolkit.io import read_region_file
+
     f = tmp_path / "eemland.csv"
     f.write_text("regio;gemeentecode\nEemland;GM0307\nEemland;327\n", encoding="utf-8")
-    assert region_codes(f, 2025) == ["GM0307", "GM0327"]
-    assert region_codes(str(f), 2025) == ["GM0307", "GM0327"]
-    assert region_label(f) == "Eemland"
+    table = read_region_file(f)
+    assert region_codes(table, 2025) == ["GM0307", "GM0327"]
+    assert region_label(table) == "Eemland"
+    # a 2016 code in the file is mapped like any list of codes
+    g = tmp_path / "vijf.csv"
+    g.write_text("code\nGM0620\n", encoding="utf-8")
+    with pytest.warns(RegionWarning):
+        assert region_codes(read_region_file(g), 2025) == ["GM1961"]
+    assert region_label(read_region_file(g)) == "vijf"
+    # a path is refused with the advice (validation happens once, at the boundary, in toolkit.io)
+    with pytest.raises(ValidationError, match=r"is a file: read it with toolkit\.io\.read_region_file"):
+        region_codes(str(f), 2025)
 
 
 def test_region_file_errors_name_file_row_and_column(tmp_path):
+    from toolkit.io import read_region_file
+
     f = tmp_path / "regio.csv"
     f.write_text("code\nGM0307\nGM9999\n", encoding="utf-8")
     with pytest.raises(ValidationError, match=r"(?s)regio\.csv.*'code'.*GM9999.*row 3"):
-        region_codes(f, 2025)
+        read_region_file(f)
     g = tmp_path / "twee.csv"
     g.write_text("regio,code\nA,GM0307\nB,GM0327\n", encoding="utf-8")
     with pytest.raises(ValidationError, match=r"one region name for the whole file, found \['A', 'B'\]"):
-        region_codes(g, 2025)
+        read_region_file(g)
 
 
 def test_presets():

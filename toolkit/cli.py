@@ -26,7 +26,8 @@ def command(name, help):
 
 
 def _configure_info(p):
-    p.add_argument("--regio", default="U16", help="U10, U16, alle, or comma-separated CBS codes (default U16)")
+    p.add_argument("--regio", default="U16",
+                   help="U10, U16, NL, a province (PV26), comma-separated CBS codes or a region file .csv/.xlsx (default U16)")
     p.add_argument("--jaar", type=int, default=2016, help="municipal division of this year (default 2016)")
 
 
@@ -42,6 +43,10 @@ cmd_info.configure = _configure_info
 
 
 def _parse_region(text):
+    if text.strip().lower().endswith((".csv", ".txt", ".xlsx", ".xlsm")):  # a region file: validated here, at the boundary
+        from .io import read_region_file
+
+        return read_region_file(text.strip())["code"].tolist()
     return [c.strip() for c in text.split(",")] if "," in text else text
 
 

@@ -14,7 +14,10 @@ A region can be
   be mapped one to one (a municipality that was split, or a code that only
   exists after the year) is rejected;
 - a user region file (CSV or xlsx with a column ``code`` and optionally
-  ``regio``, the region's name): a path, or a :class:`pathlib.Path`.
+  ``regio``, the region's name), validated at the boundary by
+  :func:`toolkit.io.read_region_file`: pass the frame it returns (the command
+  line does this for ``--regio FILE``). A path itself is refused with that
+  advice, so that this module stays below :mod:`toolkit.io`.
 
 :func:`region_codes` resolves any of these; :func:`municipalities` gives the
 shipped municipalities of a year with the representative point of the
@@ -34,7 +37,6 @@ from ._errors import ValidationError
 from ._tables import load_table
 from ._validate import normalise_code
 from .codes import code_map
-from .io import read_region_file
 
 U10 = "U10"
 U16 = "U16"
@@ -170,20 +172,16 @@ def _looks_like_file(region):
     return isinstance(region, str) and Path(region).suffix.lower() in (".csv", ".txt", ".xlsx", ".xlsm")
 
 
-def _from_file(path):
-    table = read_region_file(path)
-    return table["code"].tolist()
-
-
 def region_codes(region, year=2016):
     """Return the member codes of ``region`` on 1 January ``year``.
 
     Parameters
     ----------
-    region : str, path or list of str
+    region : str, list of str or pandas.DataFrame
         See the module docstring: ``"NL"``, ``"PV26"``, ``"provincie
-        Utrecht"``, ``"U10"``, ``"U16"`` (case-insensitive), a region file,
-        or a list of CBS codes (loose spellings are normalised).
+        Utrecht"``, ``"U10"``, ``"U16"`` (case-insensitive), a list of CBS
+        codes (loose spellings are normalised), or the table of a region file
+        (:func:`toolkit.io.read_region_file`).
     year : int
 
     Examples
@@ -194,7 +192,14 @@ def region_codes(region, year=2016):
     (26, 390)
     """
     if _looks_like_file(region):
-        return _codes_for_year(_from_file(region), year)
+        raise ValidationError(
+            f"region {str(region)!r} is a file: read it with toolkit.io.read_region_file(path) and pass the table "
+            "(the command line does this for --regio FILE)"
+        )
+    if isinstance(region, pd.DataFrame):
+        if "code" not in region.columns:
+            raise ValidationError(f"region: a table needs a column 'code' with CBS codes, found {list(region.columns)}")
+        return region_codes(region["code"].tolist(), year)
     if isinstance(region, str):
         text = region.strip()
         if text.upper() in NATIONAL:
@@ -268,10 +273,9 @@ def _codes_for_year(codes, year):
 
 
 def region_label(region):
-    """A short label for a region argument: its name, or ``"eigen selectie"`` for a list of codes."""
-    if isinstance(region, Path) or _looks_like_file(region):
-        table = read_region_file(region)
-        return table.attrs.get("region_name") or Path(region).stem
+    """A short label for a region argument: its name, the region file's name, or ``"eigen selectie"``."""
+    if isinstance(region, pd.DataFrame):
+        return region.attrs.get("region_name") or "eigen selectie"
     if isinstance(region, str):
         return region.strip()
     return "eigen selectie"
