@@ -40,6 +40,7 @@ dashboard: install
 	$(BIN)/voila notebooks/04_collegedag.ipynb $(VOILA_FLAGS)
 
 bench: install
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[bench]'
 	@for b in benchmarks/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 # A normal (non-editable) wheel in a fresh virtual environment runs the main job:

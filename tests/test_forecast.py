@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -282,3 +284,170 @@ def test_scenarios_named_and_by_hand():
     for bad in ("gemiddeld", -5, True, float("nan")):
         with pytest.raises(ValidationError, match="scenario"):
             F.scenario(fc, bad)
+
+
+# ----------------------------------------------------------------- conformal calibration (issue 13, issue 10)
+
+
+def test_conformal_rank_is_n_plus_one_by_hand():
+    # 10 equal-weight scores 1..10: the 80 % bound is the ceil(11 * 0.8) = 9th smallest, not the
+    # ceil(10 * 0.8) = 8th; the 95 % bound needs ceil(11 * 0.95) = 11 > 10 scores: none (inf)
+    assert F.conformal_quantile(range(1, 11), 0.8) == 9.0
+    assert F.conformal_quantile(range(10, 0, -1), 0.8) == 9.0  # order of the scores does not matter
+    assert F.conformal_quantile(range(1, 11), 0.95) == np.inf
+    assert F.conformal_quantile(range(1, 20), 0.95) == 19.0  # ceil(20 * 0.95) = 19th of 19
+
+
+def test_conformal_weights_by_hand():
+    # scores 1 and 10 with weights 0.5 and 1, plus the new point (weight 1) at +inf:
+    # cumulative 0.5 / 2.5 = 0.2 at 1 and 1.5 / 2.5 = 0.6 at 10
+    assert F.conformal_quantile([1, 10], 0.2, [0.5, 1]) == 1.0
+    assert F.conformal_quantile([1, 10], 0.3, [0.5, 1]) == 10.0
+    assert F.conformal_quantile([1, 10], 0.3) == 1.0  # unweighted: 1 / 3 >= 0.3
+    assert F.conformal_quantile([1, 10], 0.7, [0.5, 1]) == np.inf
+    with pytest.raises(ValidationError, match="weight"):
+        F.conformal_quantile([1, 2], 0.8, [1, 2])
+
+
+def test_model_interval_uses_the_n_plus_one_rank_per_horizon():
+    # seasonal naive on a series whose h=1 log errors are known: zeros for eight quarters, then
+    # log1p(y) = 0.1, 0.2, ..., 1.0 one quarter each and back to zero; each h=1 error is
+    # log1p(y[t]) - log1p(y[t-4]) with both known, and the 80 % bound is the 9th of the ten
+    # largest |errors| counted by hand below
+    z = np.zeros(30)
+    z[8:18] = np.arange(1, 11) / 10
+    y = pd.Series(np.expm1(z), index=quarters("2010Q1", 30))
+    m = F.SeasonalNaive(decay=1.0, calib_horizon=1).fit(y)
+    errors = np.abs([z[t] - z[t - 4] for t in range(8, 30)])
+    n = len(errors)
+    expected = np.sort(errors)[int(np.ceil((n + 1) * 0.8)) - 1]
+    assert m.interval_scale_[0.8][0] == pytest.approx(expected)
+    assert np.sort(errors)[int(np.ceil(n * 0.8)) - 1] != pytest.approx(expected)  # the mutant's rank differs
+
+
+def _lognormal(n, sigma, seed, shock_at=None, sigma_after=None):
+    rng = np.random.default_rng(seed)
+    s = np.full(n, sigma)
+    if shock_at is not None:
+        s[shock_at:] = sigma_after
+    return pd.Series(np.expm1(8 + s * rng.normal(size=n)), index=quarters("1990Q1", n))
+
+
+def test_interval_matches_the_known_interval_of_a_synthetic_series():
+    # log1p(y) = 8 + 0.2 * e, e iid N(0, 1): the seasonal-naive error is 0.2 * (e_t - e_{t-4}),
+    # N(0, 2 * 0.2**2), so the right 80 % half-width is 1.2816 * sqrt(2) * 0.2 = 0.3625
+    truth80, truth95 = 1.2816 * np.sqrt(2) * 0.2, 1.96 * np.sqrt(2) * 0.2
+    m = F.SeasonalNaive(decay=1.0, calib_horizon=2).fit(_lognormal(400, 0.2, seed=3))
+    assert m.interval_scale_[0.8] == pytest.approx([truth80, truth80], rel=0.1)
+    assert m.interval_scale_[0.95] == pytest.approx([truth95, truth95], rel=0.1)
+
+
+def test_default_intervals_cover_as_promised_on_synthetic_series():
+    hits80 = hits95 = 0
+    reps = 120
+    for seed in range(reps):
+        y = _lognormal(41, 0.2, seed=100 + seed)
+        f = F.SeasonalNaive(calib_horizon=1).fit(y.iloc[:40]).predict(1).iloc[0]
+        hits80 += f["lo80"] <= y.iloc[40] <= f["hi80"]
+        hits95 += f["lo95"] <= y.iloc[40] <= f["hi95"]
+    assert 0.72 <= hits80 / reps <= 0.9
+    assert hits95 / reps >= 0.88
+
+
+def test_decay_weights_follow_a_shock_to_the_known_new_interval():
+    # noise 0.1 for 50 quarters, then 0.5: after the shock the right 80 % half-width is
+    # 1.2816 * sqrt(2) * 0.5; the decayed calibration gets closer to it than equal weights
+    # (measured once: mean distance 0.19 against 0.34)
+    truth = 1.2816 * np.sqrt(2) * 0.5
+    gap_decay, gap_flat = [], []
+    for seed in range(20):
+        y = _lognormal(90, 0.1, seed=seed, shock_at=50, sigma_after=0.5)
+        gap_decay.append(abs(F.SeasonalNaive(decay=0.9, calib_horizon=1).fit(y).interval_scale_[0.8][0] - truth))
+        gap_flat.append(abs(F.SeasonalNaive(decay=1.0, calib_horizon=1).fit(y).interval_scale_[0.8][0] - truth))
+    assert np.mean(gap_decay) < 0.75 * np.mean(gap_flat)
+
+
+def test_intervals_never_narrow_with_the_horizon():
+    m = F.SeasonalLevel().fit(F.quarterly_series("eerste_aanvragen"))
+    for level in F.LEVELS:
+        assert np.all(np.diff(m.interval_scale_[level]) >= 0)
+    f = m.predict(6)
+    assert (f["hi80"] / f["y_pred"]).is_monotonic_increasing
+
+
+@pytest.mark.parametrize("params, match", [({"decay": 0.0}, "decay"), ({"decay": 1.5}, "decay"),
+                                           ({"calib_horizon": 0}, "calib_horizon")])
+def test_bad_calibration_parameters(params, match):
+    with pytest.raises(ValidationError, match=match):
+        F.SeasonalNaive(**params).fit(_lognormal(20, 0.1, seed=0))
+
+
+# ----------------------------------------------------------------- totals from simulated paths
+
+
+def test_total_range_adds_paths_of_the_same_origin():
+    # two series with opposite errors at every origin: their sum has no error at all, so the
+    # range of the total collapses on the point, which summed quarter bounds would never do
+    rng = np.random.default_rng(5)
+    e = 0.3 * rng.normal(size=24)
+    a = pd.Series(np.exp(7 + e), index=quarters("2015Q1", 24))
+    b = pd.Series(np.exp(7 - e), index=quarters("2015Q1", 24))
+    one = F.total_range(a, ["2021-Q1", "2021-Q2"], model=F.SeasonalNaive()).iloc[0]
+    both = F.total_range({"a": a, "b": b}, ["2021-Q1", "2021-Q2"], model=F.SeasonalNaive()).iloc[0]
+    assert one["hoog"] - one["laag"] > 0.2 * one["point"]
+    # exp(x) + exp(-x) >= 2 with equality at 0: the joint total varies far less than each part
+    assert (both["hoog"] - both["laag"]) < 0.5 * (one["hoog"] - one["laag"])
+    assert one["lo95"] <= one["laag"] <= one["midden"] <= one["hoog"] <= one["hi95"]
+    assert both["n_paths"] == one["n_paths"] > 0
+
+
+def test_sample_paths_are_point_times_past_error_paths():
+    y = _lognormal(30, 0.2, seed=9)
+    m = F.SeasonalNaive(decay=1.0, calib_horizon=2).fit(y)
+    paths = m.sample_paths(2)
+    pred = m.predict(2)["y_pred"].to_numpy()
+    r = m.residuals_.pivot(index="origin_pos", columns="horizon", values="log_error").dropna()
+    expected = np.expm1(np.log1p(pred)[None, :] + r.to_numpy())
+    assert np.allclose(paths[["1997-Q3", "1997-Q4"]].to_numpy(), expected)
+    assert (paths["weight"] == 1.0).all()
+    with pytest.raises(ValidationError, match="calib_horizon"):
+        m.sample_paths(3)
+
+
+def test_total_range_bad_periods():
+    y = _lognormal(30, 0.2, seed=9)
+    with pytest.raises(ValidationError, match="must come after"):
+        F.total_range(y, ["1996-Q1"])
+    with pytest.raises(ValidationError, match="quarter"):
+        F.total_range(y, ["1998"])
+
+
+# ----------------------------------------------------------------- foreign series files
+
+
+def test_foreign_file_with_only_years_gives_one_clear_line(tmp_path):
+    f = tmp_path / "jaarreeks.csv"
+    f.write_text("period,granularity,series,value,qualifier\n2015,jaar,xx,100,exact\n2016,jaar,xx,90,exact\n")
+    with pytest.raises(ValidationError) as err:
+        F.quarterly_series("xx", data=f)
+    msg = str(err.value)
+    assert "\n" not in msg and "jaarreeks.csv" in msg and "no quarter can be built" in msg and "jaar" in msg
+
+
+def test_foreign_file_with_weeks_names_the_row(tmp_path):
+    f = tmp_path / "weken.csv"
+    f.write_text("period,series,value\n2015-01,xx,100\n2015-W02,xx,90\n")
+    with pytest.raises(ValidationError, match=r"weken.csv.*'2015-W02' at row 3"):
+        F.quarterly_series("xx", data=f)
+
+
+def test_foreign_series_from_shared_build_quarters():
+    root = Path(__file__).resolve().parents[1]
+    folder = next((p for p in (root.parent / "shared" / "reference" / "foreign_asylum",
+                               root.parents[1] / "shared" / "reference" / "foreign_asylum") if p.is_dir()), None)
+    if folder is None:
+        pytest.skip("shared/reference/foreign_asylum not found (only present beside a checkout)")
+    at = F.quarterly_series("at_asylantraege", data=folder / "austria_bmi_asylantraege_monthly.csv")
+    # SOURCES.md there: Austria 2006-2015 monthly; 2015-Q3 is the peak quarter of the series
+    assert at["period"].iloc[0] == "2006-Q1" and at["value"].idxmax() == at.index[-1]
+    assert (at["built_from"] == "maand").all()

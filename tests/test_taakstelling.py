@@ -170,3 +170,96 @@ def test_chain_to_municipal_targets():
     t = municipal_targets(national.rename(columns={"estimate": "target"}), year=2016)
     utrecht = t[t["code"] == "GM0344"]
     assert utrecht["target"].item() == pytest.approx(national["estimate"].item() * UTRECHT_2016 / NL_2016)
+
+
+# ----------------------------------------------------------------- stages, grant rates, targets (issue 13)
+
+from toolkit.taakstelling import (  # noqa: E402
+    check_published_targets,
+    grant_rates,
+    national_target,
+    target_backtest,
+    target_rule,
+)
+
+
+def test_permits_stage_by_hand_with_published_grant_rates():
+    # applications 2021-Q3..2022-Q2, lag 2: decided 2022-Q1..2022-Q4; IND 2022: 78 % (grant_rates.csv)
+    apps = _q([1000, 2000, 3000, 4000], "2021Q3")
+    nar = _q([100, 200, 300, 400], "2022Q1")
+    p = permits_from_inflow(apps, nar, recognition_rate="gepubliceerd", lag=2).set_index("period")
+    assert p.loc["2022-Q1", "applications"] == 3000  # filed in the quarter
+    assert p.loc["2022-Q1", "decisions"] == 1000  # filed two quarters earlier
+    assert p.loc["2022-Q1", "grant_rate"] == 0.78 and p.loc["2022-Q1", "grant_rate_basis"] == "gepubliceerd"
+    assert p.loc["2022-Q1", "permits"] == pytest.approx(780)
+    assert p.loc["2022-Q1", "permit_holders"] == pytest.approx(880)
+    assert p.loc["2022-Q4", "permit_holders"] == pytest.approx(0.78 * 4000 + 400)
+    # lag 1: 2021-Q4 decides 1000 applications before any published rate: 0.775, an assumption
+    q = permits_from_inflow(apps, recognition_rate="gepubliceerd", lag=1).set_index("period")
+    assert q.loc["2021-Q4", "permits"] == pytest.approx(775)
+    assert q.loc["2021-Q4", "grant_rate_basis"] == "aanname: midden 70-85 %"
+
+
+def test_grant_rates_published_then_carried_forward():
+    g = grant_rates(["2021-Q4", "2023-Q2", "2024-Q3", "2025-Q1", "2026-Q1"]).set_index("period")
+    assert g["grant_rate"].tolist() == [0.775, 0.62, 0.62, 0.40, 0.40]
+    assert g["basis"].tolist() == ["aanname: midden 70-85 %", "gepubliceerd", "aanname: laatst gepubliceerd",
+                                   "gepubliceerd", "aanname: laatst gepubliceerd"]
+
+
+@pytest.mark.parametrize("rate", [pd.Series([0.5, 1.3], index=["2020-Q3", "2020-Q4"]), "soms"])
+def test_grant_rate_series_outside_0_1_or_unknown_word(rate):
+    with pytest.raises(ValidationError, match="recognition_rate") as err:
+        permits_from_inflow(_q([10, 20], "2020Q1"), recognition_rate=rate, lag=2)
+    assert "\n" not in str(err.value)
+
+
+def test_decision_series_shorter_than_the_lag():
+    with pytest.raises(ValidationError, match=r"2 observed quarter\(s\) \(2020-Q1..2020-Q2\) is shorter than the processing lag of 3"):
+        permits_from_inflow(_q([10, 20], "2020Q1"), lag=3)
+
+
+def test_published_target_contradicting_municipal_sum():
+    m = pd.DataFrame({"period": ["2025-I"] * 2, "code": ["GM0344", "GM0307"], "target": [9000, 7000]})
+    nat = pd.DataFrame({"period": ["2025-I"], "target": [15000]})
+    with pytest.raises(ValidationError, match=r"2 municipal targets add up to 16,000, more than the national target 15,000") as err:
+        check_published_targets(nat, m, source="gemeenten.csv")
+    assert str(err.value).startswith("gemeenten.csv: period 2025-I") and "\n" not in str(err.value)
+    # rounding: each municipality may be half a person off, so 15,001 from two is fine
+    ok = check_published_targets(15000, m.assign(target=[8001, 7000]).drop(columns="period"))
+    assert ok["municipal_sum"].item() == 15001
+    with pytest.raises(ValidationError, match="whole country add up to 14,000"):
+        check_published_targets(15000, m.assign(target=[7000, 7000]).drop(columns="period"), complete=True)
+
+
+def test_target_backtest_carry_forward_and_realised_chain_by_hand():
+    bt = target_backtest().set_index("period")
+    assert bt.loc["2023-I", "carry_forward"] == 13500 and bt.loc["2023-I", "carry_forward_from"] == "2022-II"
+    assert bt.loc["2025-I", "carry_forward"] == 18750  # 2024-II was not found: the last published one
+    assert bt.loc["2023-I", "origin"] == "2022-Q2"  # published 30-9-2022
+    # realised chain 2019-I: 0.775 (no rate published before 2022) x applications 2018-Q3+Q4 + nareizigers 2019-Q1+Q2
+    assert bt.loc["2019-I", "chain_realised"] == pytest.approx(0.775 * (6205 + 5835) + 845 + 890)
+    assert bt.loc["2023-I", "pct_carry_forward"] == pytest.approx(100 * (13500 - 21200) / 21200)
+
+
+def test_target_rule_picks_the_better_and_says_why():
+    bt = pd.DataFrame({"period": ["2030-I", "2030-II"], "published": [100.0, 200.0],
+                       "carry_forward": [150.0, 100.0], "chain": [110.0, 190.0]})
+    for col in ("carry_forward", "chain"):
+        bt[f"pct_{col}"] = 100 * (bt[col] - bt["published"]) / bt["published"]
+    r = target_rule(bt).iloc[0]
+    assert r["method"] == "keten" and r["mape_chain"] == pytest.approx(7.5) and r["mape_carry_forward"] == pytest.approx(50)
+    assert "de keten wint" in r["reason"]
+    shipped = target_rule().iloc[0]
+    expected = "keten" if shipped["mape_chain"] < shipped["mape_carry_forward"] else "doortrekken"
+    assert shipped["method"] == expected
+
+
+def test_national_target_published_first_then_the_rule():
+    assert national_target("2025-II")[["target", "basis"]].values.tolist() == [[13000.0, "gepubliceerd"]]
+    rule = pd.DataFrame([{"method": "doortrekken", "band80": np.log(1.5), "reason": "test"}])
+    t = national_target("2026-II", rule=rule).iloc[0]
+    assert t["target"] == 13000 and t["basis"] == "laatste taakstelling doorgetrokken"
+    assert t["lo80"] == pytest.approx(13000 / 1.5) and t["hi80"] == pytest.approx(13000 * 1.5)
+    with pytest.raises(ValidationError, match="half year"):
+        national_target("2026")

@@ -18,9 +18,16 @@ Three forecasters follow scikit-learn's estimator contract (``fit`` returns
   last observation.
 
 Each gives a point forecast plus 80 % and 95 % intervals. The intervals are
-split-conformal: at ``fit`` the model is re-fitted on every prefix of the
-series (rolling origin) and the log errors of its own forecasts, divided by
-the square root of the horizon and pooled over horizons, give the quantiles.
+weighted, studentised split-conformal per horizon: at ``fit`` the model is
+re-fitted on every prefix of the series (rolling origin); each horizon gets
+its own spread (the median absolute log error of the model's own forecasts
+at that horizon), and the errors of all horizons divided by their spread
+give one weighted conformal quantile, each error weighted by
+``decay ** age`` (age in quarters), so that after a shock (COVID 2020, the
+2022 rise) the newest errors dominate (:func:`conformal_quantile`, Barber
+et al. 2023). ``sample_paths`` turns whole past error paths into
+simulated futures; :func:`total_range` gives ranges for half-year and annual
+totals from them.
 
 Gaps: every model works on the full quarterly grid with missing quarters as
 ``NaN``. A missing quarter is never a training target; smoothing simply skips
@@ -39,8 +46,10 @@ from __future__ import annotations
 
 import math
 import numbers
+import os
 import re
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -54,6 +63,7 @@ __all__ = [
     "ShortSeriesWarning",
     "quarterly_series",
     "as_quarterly",
+    "conformal_quantile",
     "SeasonalLevel",
     "SeasonalNaive",
     "Drift",
@@ -63,6 +73,8 @@ __all__ = [
     "backtest_metrics",
     "SCENARIOS",
     "scenario",
+    "TOTAL_QUANTILES",
+    "total_range",
 ]
 
 SEASON = 4  # quarters per year
@@ -104,16 +116,20 @@ def _granularity_of(period):
     return None
 
 
-def _validate_inflow(data, source):
+def _validate_inflow(data, source, row_base=None):
     """Validate a long inflow table (shipped layout or a user's file)."""
-    df = validate_frame(data, INFLOW_INPUT, source=source)
+    df = validate_frame(data, INFLOW_INPUT, source=source, row_base=row_base)
+
+    def at(i):
+        return f"row {i + row_base}" if row_base is not None else f"index {i}"
+
     df["period"] = df["period"].astype(str).str.strip()
     inferred = df["period"].map(_granularity_of)
     bad = inferred.isna()
     if bad.any():
         raise ValidationError(
             f"{source}: column 'period': expected '2018-01', '2018-Q1' or '2018', found "
-            + ", ".join(f"{p!r} at index {i}" for i, p in df.loc[bad, "period"].head(8).items())
+            + ", ".join(f"{p!r} at {at(i)}" for i, p in df.loc[bad, "period"].head(8).items())
         )
     if "series" not in df.columns:
         df["series"] = "reeks"
@@ -132,14 +148,14 @@ def _validate_inflow(data, source):
         if wrong.any():
             raise ValidationError(
                 f"{source}: column 'granularity' does not match the period format at "
-                + ", ".join(f"index {i} ({p!r} marked {g!r})" for i, p, g in
+                + ", ".join(f"{at(i)} ({p!r} marked {g!r})" for i, p, g in
                             zip(df.index[wrong][:8], df.loc[wrong, "period"][:8], df.loc[wrong, "granularity"][:8]))
             )
     dup = df.duplicated(["series", "granularity", "period"], keep=False)
     if dup.any():
         raise ValidationError(
             f"{source}: expected each (series, granularity, period) once, found duplicates at "
-            + ", ".join(f"index {i} ({s} {p})" for i, s, p in
+            + ", ".join(f"{at(i)} ({s} {p})" for i, s, p in
                         zip(df.index[dup][:8], df.loc[dup, "series"][:8], df.loc[dup, "period"][:8]))
         )
     if "qualifier" not in df.columns:
@@ -155,11 +171,12 @@ def quarterly_series(series="eerste_aanvragen", *, data=None):
     series : str
         ``eerste_aanvragen``, ``nareizigers`` or ``totaal`` (the name in the
         ``series`` column of ``data``).
-    data : pandas.DataFrame, optional
+    data : pandas.DataFrame or path, optional
         A long table with columns period, value and optionally granularity,
-        series, qualifier. Default: the shipped table
-        (:func:`toolkit.data.load_inflow`). Without a granularity column the
-        periods of one series must all have the same format.
+        series, qualifier, or the path of such a CSV file (messages then
+        name the file and its rows, header counted). Default: the shipped
+        table (:func:`toolkit.data.load_inflow`). Without a granularity
+        column the periods of one series must all have the same format.
 
     Returns
     -------
@@ -174,7 +191,9 @@ def quarterly_series(series="eerste_aanvragen", *, data=None):
     ------
     ValidationError
         Negative or non-numeric values, duplicate periods, unknown period
-        formats, mixed granularity without a granularity column, unknown series.
+        formats, mixed granularity without a granularity column, unknown
+        series, or a series from which no quarter can be built (only yearly
+        rows, or months that never complete a quarter).
 
     Examples
     --------
@@ -183,7 +202,16 @@ def quarterly_series(series="eerste_aanvragen", *, data=None):
     11015.0
     """
     attrs = {}
-    if data is None:
+    row_base = None
+    if isinstance(data, (str, os.PathLike)):
+        path = Path(data)
+        try:
+            data = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+        except (OSError, pd.errors.ParserError, UnicodeDecodeError) as err:
+            raise ValidationError(f"{path.name}: cannot read the file as CSV ({type(err).__name__}: {err})") from None
+        data = data[[c for c in data.columns if c not in ("source", "note", "status")]]
+        source, row_base = path.name, 2
+    elif data is None:
         from .data import load_inflow
 
         raw = load_inflow()
@@ -192,7 +220,7 @@ def quarterly_series(series="eerste_aanvragen", *, data=None):
         source = "geodata/inflow.csv"
     else:
         source = "quarterly_series(data=...)"
-    df = _validate_inflow(data, source)
+    df = _validate_inflow(data, source, row_base)
     if series not in set(df["series"]):
         raise ValidationError(f"{source}: unknown series {series!r}; available: {sorted(df['series'].unique())}")
     df = df[df["series"] == series]
@@ -208,6 +236,12 @@ def quarterly_series(series="eerste_aanvragen", *, data=None):
             continue
         quals = sorted({str(q) for q in g["qualifier"] if q is not None and pd.notna(q)})
         rows[per] = (float(g["value"].sum()), "maand", ", ".join(quals) or None)
+    if not rows:
+        found = sorted(df["granularity"].unique())
+        raise ValidationError(
+            f"{source}: series {series!r}: no quarter can be built from granularity {found}; the model needs "
+            "quarterly rows or three months of the same quarter (yearly figures are not split over quarters)"
+        )
     periods = sorted(rows)
     out = pd.DataFrame(
         {
@@ -327,6 +361,56 @@ def as_quarterly(y, *, name="y"):
 # --------------------------------------------------------------------------- models
 
 
+def conformal_quantile(scores, level, weights=None):
+    """Weighted split-conformal quantile of non-conformity scores.
+
+    The bound is the ``level`` quantile of the distribution that puts weight
+    ``w_i`` on each score and weight 1 on the new point at ``+inf``
+    (Barber, Candes, Ramdas, Tibshirani 2023, "Conformal prediction beyond
+    exchangeability"): the smallest score ``s`` with
+    ``sum(w_i for s_i <= s) / (sum(w) + 1) >= level``. With equal weights
+    this is the ``ceil((n + 1) * level)``-th smallest score. Weights that
+    decay with age let the bound follow a shock (the newest errors count
+    most) at the price of a smaller effective sample.
+
+    Parameters
+    ----------
+    scores : array-like
+        Absolute errors (or any non-conformity scores).
+    level : float
+        Coverage in (0, 1).
+    weights : array-like, optional
+        One weight in (0, 1] per score; default all 1.
+
+    Returns
+    -------
+    float
+        The bound; ``inf`` when the scores are too few (too little weight) to
+        give one, ``nan`` without scores.
+
+    Examples
+    --------
+    >>> conformal_quantile(range(1, 11), 0.8)  # ceil(11 * 0.8) = 9th of 10
+    9.0
+    >>> conformal_quantile(range(1, 11), 0.95)
+    inf
+    """
+    s = np.asarray(list(scores), dtype=float)
+    if not 0 < level < 1:
+        raise ValidationError(f"conformal_quantile: 'level' must be between 0 and 1, got {level!r}")
+    if s.size == 0:
+        return float("nan")
+    w = np.ones_like(s) if weights is None else np.asarray(list(weights), dtype=float)
+    if w.shape != s.shape or (w <= 0).any() or (w > 1).any():
+        raise ValidationError("conformal_quantile: expected one weight in (0, 1] per score")
+    order = np.argsort(s, kind="stable")
+    cum = np.cumsum(w[order]) / (w.sum() + 1.0)
+    k = int(np.searchsorted(cum, level - 1e-12))
+    return float(s[order][k]) if k < s.size else float("inf")
+
+
+
+
 def _seasonal_effects(logy, quarters, years):
     """Quarter effects (sum zero) by least squares with one effect per year.
 
@@ -363,26 +447,91 @@ class _QuarterlyForecaster(BaseEstimator):
                 f"({_label(s.index[0])} to {_label(s.index[-1])})"
             )
 
+    def __init__(self, decay=0.95, calib_horizon=4):
+        self.decay = decay
+        self.calib_horizon = calib_horizon
+
     def fit(self, y):
         """Fit on a quarterly series (see :func:`as_quarterly`); returns ``self``."""
         s = as_quarterly(y, name=f"{type(self).__name__}.fit: y")
         self._check_length(s)
         self._validate_params()
+        self._validate_calibration()
         self.series_ = s
         self.n_obs_ = int(s.notna().sum())
         self.last_period_ = s.index[-1]
-        self.residuals_ = self._calibration_residuals(s)
-        self.interval_scale_ = {}
-        r = np.sort(np.abs(self.residuals_["std_error"].to_numpy()))
+        r = self._calibration_residuals(s, horizon=int(self.calib_horizon))
+        r = r.astype({"origin_pos": int, "horizon": int, "log_error": float, "std_error": float})
+        r = self.residuals_ = r[np.isfinite(r["log_error"].to_numpy())].reset_index(drop=True)
+        # weight of a residual: decay ** (quarters between its target and the last observation)
+        r["weight"] = float(self.decay) ** (len(s) - 1 - (r["origin_pos"] + r["horizon"])).astype(float)
+        self.interval_scale_, self.interval_basis_ = {}, {}
+        H = int(self.calib_horizon)
+        # scale of each horizon: the median |log error| there (never decreasing with h); the
+        # errors of all horizons, divided by their horizon's scale, are pooled for the quantile
+        spread = np.full(H, np.nan)
+        for h in range(1, H + 1):
+            e = r.loc[r["horizon"] == h, "log_error"].abs()
+            if len(e):
+                spread[h - 1] = float(e.median()) if e.median() > 0 else float(e.mean())
+        for h in range(1, H):
+            if np.isnan(spread[h]) and not np.isnan(spread[h - 1]):
+                spread[h] = spread[h - 1] * math.sqrt((h + 1) / h)
+        spread = np.fmax.accumulate(spread)
+        self.horizon_spread_ = spread
+        ok = (r["horizon"].map(lambda h: spread[int(h) - 1] > 0) == True).to_numpy(dtype=bool)  # noqa: E712
+        scores = r.loc[ok, "log_error"].abs() / spread[r.loc[ok, "horizon"].to_numpy(dtype=int) - 1]
         for level in LEVELS:
-            if len(r) == 0:
-                self.interval_scale_[level] = np.nan
-                continue
-            k = math.ceil((len(r) + 1) * level)
-            # with too few residuals the exact conformal bound is infinite;
-            # the largest residual is used instead (documented in the class)
-            self.interval_scale_[level] = float(r[min(k, len(r)) - 1])
+            q = conformal_quantile(scores, level, r.loc[ok, "weight"])
+            basis = "conformal"
+            if np.isinf(q):
+                # too few (weighted) residuals for the exact bound: the largest one, flagged
+                q, basis = float(scores.max()), "grootste fout"
+            self.interval_scale_[level] = q * spread if len(scores) else np.full(H, np.nan)
+            self.interval_basis_[level] = basis
         return self
+
+    def _validate_calibration(self):
+        d, h = self.decay, self.calib_horizon
+        if isinstance(d, bool) or not isinstance(d, numbers.Real) or not 0 < d <= 1:
+            raise ValidationError(f"{type(self).__name__}: parameter 'decay' must be in (0, 1], got {d!r}")
+        if isinstance(h, bool) or not isinstance(h, numbers.Integral) or not 1 <= h <= 12:
+            raise ValidationError(f"{type(self).__name__}: parameter 'calib_horizon' must be a whole number 1..12, got {h!r}")
+
+    def sample_paths(self, horizon=None):
+        """Simulated future paths: the point forecast times a past error path.
+
+        Each calibration origin whose errors at horizons ``1..horizon`` are
+        all observed gives one path, ``expm1(log1p(y_pred[h]) + e[h])``: the
+        errors of one origin stay together, so a path that starts high
+        stays high as the past errors did. Totals over several quarters are
+        then sums along a path, not sums of quarter bounds.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns origin (label of the calibration origin), weight (the
+            same decay weight as the intervals use), and one column per
+            forecast quarter (``'2026-Q1'``...). Empty when no origin has
+            all horizons observed.
+        """
+        check_is_fitted(self, "residuals_")
+        horizon = int(self.calib_horizon if horizon is None else horizon)
+        if horizon > self.calib_horizon:
+            raise ValidationError(
+                f"sample_paths: horizon {horizon} exceeds calib_horizon={self.calib_horizon}; "
+                f"fit with calib_horizon={horizon}"
+            )
+        r = self.residuals_[self.residuals_["horizon"] <= horizon]
+        wide = r.pivot(index="origin_pos", columns="horizon", values="log_error").reindex(columns=range(1, horizon + 1))
+        wide = wide.dropna()
+        pred = np.maximum(self._point(self.series_, horizon), 0.0)
+        periods = [_label(self.last_period_ + h) for h in range(1, horizon + 1)]
+        values = np.expm1(np.log1p(pred)[None, :] + wide.to_numpy())
+        out = pd.DataFrame(values, columns=periods)
+        out.insert(0, "weight", float(self.decay) ** (len(self.series_) - 1 - wide.index.to_numpy() - horizon).astype(float))
+        out.insert(0, "origin", [_label(self.series_.index[p]) for p in wide.index])
+        return out
 
     def _validate_params(self):
         pass
@@ -436,9 +585,12 @@ class _QuarterlyForecaster(BaseEstimator):
                 "y_pred": pred,
             }
         )
-        root = np.sqrt(out["horizon"].to_numpy(dtype=float))
+        H = int(self.calib_horizon)
+        hs = out["horizon"].to_numpy()
         for level in LEVELS:
-            q = self.interval_scale_[level] * root
+            scale = self.interval_scale_[level]
+            # beyond the calibrated horizons the last scale grows with sqrt(h / H)
+            q = np.where(hs <= H, scale[np.minimum(hs, H) - 1], scale[H - 1] * np.sqrt(hs / H))
             tag = int(round(level * 100))
             out[f"lo{tag}"] = np.expm1(np.log1p(pred) - q).clip(min=0)
             out[f"hi{tag}"] = np.expm1(np.log1p(pred) + q)
@@ -479,10 +631,19 @@ class SeasonalLevel(_QuarterlyForecaster):
         Final smoothed level and trend (log scale).
     residuals_ : pandas.DataFrame
         Calibration errors (origin_pos, horizon, log_error, std_error).
+    horizon_spread_ : numpy.ndarray
+        Per horizon 1..``calib_horizon`` the median ``|log error|`` of the
+        calibration forecasts at that horizon (never decreasing).
     interval_scale_ : dict
-        Conformal quantile of ``|log error| / sqrt(h)`` per interval level. With
-        fewer than ``1 / (1 - level) - 1`` residuals (19 for 95 %) it is the
-        largest residual, so the interval may cover less than promised.
+        Per interval level, an array over horizons: ``q * horizon_spread_``,
+        where ``q`` is the weighted conformal quantile
+        (:func:`conformal_quantile`) of all calibration errors divided by
+        their horizon's spread (studentised and pooled over horizons, so
+        each horizon gets its own width from four times the residuals).
+    interval_basis_ : dict
+        Per level ``conformal``, or ``grootste fout`` where the weighted
+        residuals were too few for the exact bound and the largest one was
+        used (the interval may then cover less than promised).
 
     Examples
     --------
@@ -495,10 +656,12 @@ class SeasonalLevel(_QuarterlyForecaster):
     label = "seizoensmodel"
     min_obs = 2
 
-    def __init__(self, alpha=0.5, beta=0.2, phi=0.8):
+    def __init__(self, alpha=0.5, beta=0.2, phi=0.8, decay=0.95, calib_horizon=4):
         self.alpha = alpha
         self.beta = beta
         self.phi = phi
+        self.decay = decay
+        self.calib_horizon = calib_horizon
 
     def _validate_params(self):
         for pname, lo, hi, lo_open in (("alpha", 0, 1, True), ("beta", 0, 1, False), ("phi", 0, 1, False)):
@@ -777,6 +940,86 @@ def backtest_metrics(bt):
             }
         )
     return pd.DataFrame(rows)
+
+
+TOTAL_QUANTILES = {"lo95": 0.025, "laag": 0.1, "midden": 0.5, "hoog": 0.9, "hi95": 0.975}
+
+
+def _weighted_quantile(values, weights, q):
+    order = np.argsort(values, kind="stable")
+    v, w = np.asarray(values, dtype=float)[order], np.asarray(weights, dtype=float)[order]
+    cum = np.cumsum(w) / w.sum()
+    return float(v[min(int(np.searchsorted(cum, q - 1e-12)), len(v) - 1)])
+
+
+def total_range(y, periods, *, model=None):
+    """Point and range of a total over several future quarters, from simulated paths.
+
+    Each series is fitted (default ``SeasonalLevel()``, calibrated up to the
+    last quarter needed) and its :meth:`sample_paths` are summed over
+    ``periods``; with several series (a dict, e.g. first applications and
+    nareizigers) the paths of the same calibration origin are added, so a
+    year that was high for both stays high for both. ``laag`` / ``midden`` /
+    ``hoog`` are the 10 / 50 / 90 % weighted quantiles of those totals, and
+    ``lo95`` / ``hi95`` the 2.5 / 97.5 % ones. With few paths (``n_paths``)
+    the outer quantiles are the extreme paths.
+
+    Parameters
+    ----------
+    y : pandas.Series or pandas.DataFrame or dict
+        One quarterly series (see :func:`as_quarterly`) or ``{name: series}``.
+    periods : list of str
+        Future quarters (``'2026-Q1'``...) after the last observation of every series.
+    model : forecaster, optional
+        Default ``SeasonalLevel()``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row: periods (``'2026-Q1..2026-Q4'``), point (sum of the point
+        forecasts), lo95, laag, midden, hoog, hi95, n_paths.
+
+    Examples
+    --------
+    >>> y = pd.Series([100.0, 200, 300, 200] * 4, index=pd.period_range("2018Q1", periods=16, freq="Q"))
+    >>> r = total_range(y, ["2022-Q1", "2022-Q2"], model=SeasonalNaive())
+    >>> r[["point", "laag", "hoog"]].round().values.tolist()
+    [[300.0, 300.0, 300.0]]
+    """
+    series = y if isinstance(y, dict) else {"y": y}
+    if not series:
+        raise ValidationError("total_range: no series given")
+    try:
+        wanted = [_to_period(p, "total_range: periods") for p in periods]
+    except TypeError:
+        raise ValidationError(f"total_range: 'periods' must be a list of quarters like ['2026-Q1'], got {periods!r}") from None
+    if not wanted:
+        raise ValidationError("total_range: 'periods' is empty")
+    base = SeasonalLevel() if model is None else model
+    paths, point = [], 0.0
+    for name, v in series.items():
+        s = as_quarterly(v, name=f"total_range: {name}")
+        ahead = [(p - s.index[-1]).n for p in wanted]
+        if min(ahead) < 1:
+            raise ValidationError(
+                f"total_range: {name} is observed up to {_label(s.index[-1])}; periods must come after it, "
+                f"found {_label(wanted[int(np.argmin(ahead))])}"
+            )
+        H = max(ahead)
+        m = clone(base).set_params(calib_horizon=max(H, base.calib_horizon)).fit(s)
+        cols = [_label(p) for p in wanted]
+        point += float(m.predict(H).set_index("period").loc[cols, "y_pred"].sum())
+        sp = m.sample_paths(H).set_index("origin")
+        paths.append(pd.DataFrame({"weight": sp["weight"], name: sp[cols].sum(axis=1)}))
+    joined = paths[0]
+    for extra in paths[1:]:
+        joined = joined.join(extra.drop(columns="weight"), how="inner")
+    totals = joined.drop(columns="weight").sum(axis=1).to_numpy()
+    row = {"periods": f"{_label(wanted[0])}..{_label(wanted[-1])}", "point": point}
+    for key, q in TOTAL_QUANTILES.items():
+        row[key] = _weighted_quantile(totals, joined["weight"], q) if len(totals) else np.nan
+    row["n_paths"] = len(totals)
+    return pd.DataFrame([row])
 
 
 def scenario(fc, which="midden"):

@@ -5,15 +5,22 @@ each municipality's share is proportional to its population (Huisvestingswet
 2014). This module turns a national target into municipal targets, and builds
 the chain from inflow to taakstelling:
 
-1. :func:`permits_from_inflow`: first applications times a recognition rate,
-   after a processing lag, plus nareizigers, per quarter;
+1. :func:`permits_from_inflow`: the route applications -> decisions (after a
+   processing lag) -> grants (the published grant rate of the decision's
+   period, :func:`grant_rates`) -> permits, plus nareizigers, per quarter;
 2. :func:`half_year_estimate`: the national half-year estimate (sum of the
    two quarters; missing when a quarter is missing, never filled);
 3. :func:`municipal_targets`: each municipality's share by population;
 4. :func:`carry_over`: the backlog (or lead) carried into the next half year,
    from published realisation where known;
 5. :func:`compare_with_published`: how close the chain gets to the published
-   national targets 2019-I..2024-I.
+   national targets 2019-I..2024-I;
+6. :func:`target_backtest` and :func:`target_rule`: the chain, fed by the
+   forecasts made when the target was set, against "last target carried
+   forward" over 2019-I..2025-II; :func:`national_target` uses the published
+   target where it exists and otherwise the rule that won, with a band;
+7. :func:`check_published_targets`: municipal targets that contradict the
+   national one.
 """
 
 from __future__ import annotations
@@ -32,11 +39,17 @@ __all__ = [
     "largest_remainder",
     "RECOGNITION_RATE",
     "PROCESSING_LAG",
+    "grant_rates",
     "permits_from_inflow",
     "half_year_estimate",
     "half_year",
     "carry_over",
     "compare_with_published",
+    "TARGET_LEAD",
+    "target_backtest",
+    "target_rule",
+    "national_target",
+    "check_published_targets",
 ]
 
 #: Share of first applications that leads to a permit. Default: the middle of
@@ -189,13 +202,67 @@ def half_year(period):
     return f"{p.year}-{'I' if p.quarter <= 2 else 'II'}"
 
 
-def permits_from_inflow(applications, nareizigers=None, *, recognition_rate=RECOGNITION_RATE, lag=PROCESSING_LAG):
-    """Permit holders per quarter from first applications and nareizigers.
+def _quarter_label(p):
+    return f"{p.year}-Q{p.quarter}"
 
-    ``permits[t] = recognition_rate * applications[t - lag]`` and
-    ``permit_holders[t] = permits[t] + nareizigers[t]`` (nareizigers receive
-    their permit on arrival). A quarter whose lagged applications or whose
-    nareizigers are missing gets ``NaN``: gaps are not filled.
+
+def grant_rates(periods):
+    """Grant rate per quarter from the published rates (``geodata/grant_rates.csv``).
+
+    A published yearly rate holds for the four quarters of that year, a
+    quarterly one for its quarter. Between and after publications the last
+    published rate is carried forward, and before the first one (2022) the
+    middle of the published 70-85 % range (:data:`RECOGNITION_RATE`) is
+    used; both are assumptions and say so in ``basis``.
+
+    Parameters
+    ----------
+    periods : iterable of quarters (``'2023-Q1'`` or ``pandas.Period``)
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns period, grant_rate (share 0..1), basis (``gepubliceerd``,
+        ``aanname: laatst gepubliceerd`` or ``aanname: midden 70-85 %``).
+
+    Examples
+    --------
+    >>> grant_rates(["2021-Q4", "2022-Q3", "2024-Q1", "2025-Q1"])["grant_rate"].tolist()
+    [0.775, 0.78, 0.62, 0.4]
+    """
+    from .data import load_grant_rates
+
+    pub = load_grant_rates()
+    known = {}
+    for period, gran, rate in zip(pub["period"], pub["granularity"], pub["grant_rate"]):
+        if gran == "jaar":
+            for q in range(1, 5):
+                known.setdefault(pd.Period(f"{period}Q{q}", freq="Q"), float(rate))
+        else:
+            known[pd.Period(period.replace("-Q", "Q"), freq="Q")] = float(rate)
+    order = sorted(known)
+    rows = []
+    for p in periods:
+        q = p if isinstance(p, pd.Period) else pd.Period(str(p).upper().replace("-Q", "Q"), freq="Q")
+        if q in known:
+            rows.append((_quarter_label(q), known[q], "gepubliceerd"))
+            continue
+        before = [k for k in order if k < q]
+        if before:
+            rows.append((_quarter_label(q), known[before[-1]], "aanname: laatst gepubliceerd"))
+        else:
+            rows.append((_quarter_label(q), RECOGNITION_RATE, "aanname: midden 70-85 %"))
+    return pd.DataFrame(rows, columns=["period", "grant_rate", "basis"])
+
+
+def permits_from_inflow(applications, nareizigers=None, *, recognition_rate=RECOGNITION_RATE, lag=PROCESSING_LAG):
+    """Permit holders per quarter, stage by stage, from first applications and nareizigers.
+
+    ``decisions[t] = applications[t - lag]`` (every application is decided
+    after the processing lag), ``permits[t] = grant_rate[t] * decisions[t]``
+    and ``permit_holders[t] = permits[t] + nareizigers[t]`` (nareizigers
+    receive their permit on arrival). A quarter whose lagged applications or
+    whose nareizigers are missing gets ``NaN``: gaps are not filled.
 
     Parameters
     ----------
@@ -207,18 +274,27 @@ def permits_from_inflow(applications, nareizigers=None, *, recognition_rate=RECO
     nareizigers : pandas.Series or pandas.DataFrame, optional
         Nareizigers per quarter; ``None`` leaves them out (column is ``NaN``
         and permit_holders equals permits).
-    recognition_rate : float
-        Share of applications that leads to a permit, 0..1 (keyword-only);
-        default :data:`RECOGNITION_RATE`.
+    recognition_rate : float or ``"gepubliceerd"`` or pandas.Series
+        The grant rate (share of decisions that grant a permit, 0..1;
+        keyword-only): one number for every quarter, ``"gepubliceerd"`` for
+        the published rate of each decision quarter (:func:`grant_rates`), or
+        a Series of rates indexed by quarter. Default :data:`RECOGNITION_RATE`.
     lag : int
-        Quarters from application to permit (keyword-only); default
+        Quarters from application to decision (keyword-only); default
         :data:`PROCESSING_LAG` (an assumption).
 
     Returns
     -------
     pandas.DataFrame
-        Columns period (``'2019-Q1'``), half_year, applications (of quarter
-        ``t - lag``), permits, nareizigers, permit_holders.
+        Columns period (``'2019-Q1'``), half_year, applications (filed in the
+        quarter), decisions (applications of quarter ``t - lag``),
+        grant_rate, grant_rate_basis, permits, nareizigers, permit_holders.
+
+    Raises
+    ------
+    ValidationError
+        A rate outside 0..1, a bad lag, or fewer observed application
+        quarters than the lag (no decision would fall inside the data).
 
     Examples
     --------
@@ -229,9 +305,15 @@ def permits_from_inflow(applications, nareizigers=None, *, recognition_rate=RECO
     """
     from .forecast import as_quarterly
 
-    rate = _check_rate(recognition_rate)
     lag = _check_lag(lag)
     apps = as_quarterly(applications, name="permits_from_inflow: applications")
+    n_obs = int(apps.notna().sum())
+    if 0 < lag and n_obs < lag:
+        raise ValidationError(
+            f"permits_from_inflow: applications: {n_obs} observed quarter(s) "
+            f"({_quarter_label(apps.index[0])}..{_quarter_label(apps.index[-1])}) is shorter than the processing "
+            f"lag of {lag} quarters, so no decision falls inside the data; give a longer series or a shorter lag"
+        )
     shifted = apps.copy()
     shifted.index = shifted.index + lag
     parts = [shifted]
@@ -239,25 +321,56 @@ def permits_from_inflow(applications, nareizigers=None, *, recognition_rate=RECO
     if nareizigers is not None:
         nar = as_quarterly(nareizigers, name="permits_from_inflow: nareizigers")
         parts.append(nar)
-    start = min(p.index[0] for p in parts)
-    end = max(p.index[-1] for p in parts)
-    grid = pd.period_range(start, end, freq="Q")
-    a = shifted.reindex(grid)
+    grid = pd.period_range(min(p.index[0] for p in parts), max(p.index[-1] for p in parts), freq="Q")
+    rates = _rates_for(recognition_rate, grid)
+    a = apps.reindex(grid)
+    d = shifted.reindex(grid)
     n = nar.reindex(grid) if nar is not None else pd.Series(np.nan, index=grid)
-    permits = rate * a
-    holders = permits + n if nar is not None else permits
+    permits = rates["grant_rate"].to_numpy() * d.to_numpy()
+    holders = permits + n.to_numpy() if nar is not None else permits
     out = pd.DataFrame(
         {
-            "period": [f"{p.year}-Q{p.quarter}" for p in grid],
+            "period": [_quarter_label(p) for p in grid],
             "half_year": [f"{p.year}-{'I' if p.quarter <= 2 else 'II'}" for p in grid],
             "applications": a.to_numpy(),
-            "permits": permits.to_numpy(),
+            "decisions": d.to_numpy(),
+            "grant_rate": rates["grant_rate"].to_numpy(),
+            "grant_rate_basis": rates["basis"].to_numpy(),
+            "permits": permits,
             "nareizigers": n.to_numpy(),
-            "permit_holders": holders.to_numpy(),
+            "permit_holders": holders,
         }
     )
-    out.attrs.update(recognition_rate=rate, lag=lag)
+    out.attrs.update(recognition_rate=recognition_rate if isinstance(recognition_rate, (str, float)) else "per kwartaal", lag=lag)
     return out
+
+
+def _rates_for(rate, grid):
+    """Per-quarter grant rates on ``grid`` from a number, 'gepubliceerd' or a Series."""
+    if isinstance(rate, str):
+        if rate != "gepubliceerd":
+            raise ValidationError(f"'recognition_rate' must be a share between 0 and 1, 'gepubliceerd' or a Series, got {rate!r}")
+        return grant_rates(grid)
+    if isinstance(rate, pd.Series):
+        from .forecast import as_quarterly
+
+        try:
+            r = as_quarterly(rate, name="recognition_rate")
+        except ValidationError as err:
+            raise ValidationError(f"'recognition_rate' as a Series: {err}") from None
+        bad = r[(r < 0) | (r > 1)]
+        if len(bad):
+            raise ValidationError(
+                f"'recognition_rate' must hold shares between 0 and 1, found {bad.iloc[0]:g} in {_quarter_label(bad.index[0])}"
+            )
+        r = r.reindex(grid)
+        if r.isna().any():
+            raise ValidationError(
+                f"'recognition_rate' as a Series has no rate for {_quarter_label(r.index[r.isna()][0])}; "
+                "give a rate for every decision quarter (or 'gepubliceerd')"
+            )
+        return pd.DataFrame({"grant_rate": r.to_numpy(), "basis": "opgegeven"})
+    return pd.DataFrame({"grant_rate": np.full(len(grid), _check_rate(rate)), "basis": "opgegeven"})
 
 
 def half_year_estimate(permits):
@@ -402,7 +515,7 @@ def compare_with_published(*, recognition_rate=RECOGNITION_RATE, lag=PROCESSING_
     -------
     pandas.DataFrame
         Columns period, published, estimate, error (estimate - published),
-        pct (error as % of published), applications (lagged first
+        pct (error as % of published), applications (decisions: lagged first
         applications in the half year), nareizigers, implied_rate (the
         recognition rate that would have hit the published target exactly:
         ``(published - nareizigers) / applications``). Half years whose
@@ -417,7 +530,7 @@ def compare_with_published(*, recognition_rate=RECOGNITION_RATE, lag=PROCESSING_
     est = half_year_estimate(p).set_index("period")["estimate"]
     g = p.groupby("half_year")
     full = g.count()["permit_holders"] == 2
-    lagged = g["applications"].sum(min_count=2).where(full)
+    lagged = g["decisions"].sum(min_count=2).where(full)
     narh = g["nareizigers"].sum(min_count=2).where(full)
     pub = load_taakstelling().set_index("period")["target"].astype(float)
     order = {q: int(q[:4]) * 2 + q.endswith("II") for q in pub.index}
@@ -432,3 +545,274 @@ def compare_with_published(*, recognition_rate=RECOGNITION_RATE, lag=PROCESSING_
     out["implied_rate"] = (out["published"] - out["nareizigers"]) / out["applications"]
     out.attrs.update(recognition_rate=recognition_rate, lag=lag)
     return out
+
+
+# --------------------------------------------------------------------------- targets beyond the published ones
+
+#: Quarters between the last quarter of data and the start of the half year
+#: whose target is being set: the target for 2023-I was published on
+#: 30-9-2022, when inflow data up to 2022-Q2 could be known.
+TARGET_LEAD = 3
+
+
+def _half_order(period):
+    return int(period[:4]) * 2 + period.endswith("II")
+
+
+def _half_quarters(period):
+    first = pd.Period(f"{period[:4]}Q{1 if period.endswith('-I') else 3}", freq="Q")
+    return first, first + 1
+
+
+def _chain_half_year(apps, nar, period, origin, *, recognition_rate, lag, model):
+    """Chain estimate of one half year from the data up to ``origin`` plus the model's forecasts."""
+    from sklearn.base import clone
+
+    from .forecast import SeasonalLevel
+
+    first, last = _half_quarters(period)
+    ext = []
+    for s in (apps, nar):
+        known = s[s.index <= origin].dropna()
+        h = (last - known.index[-1]).n
+        if h > 0:
+            m = clone(model if model is not None else SeasonalLevel()).fit(known)
+            fc = m.predict(h)
+            fut = pd.Series(fc["y_pred"].to_numpy(), index=pd.PeriodIndex(fc["period"].str.replace("-Q", "Q"), freq="Q"))
+            known = pd.concat([known, fut])
+        ext.append(known)
+    p = permits_from_inflow(ext[0], ext[1], recognition_rate=recognition_rate, lag=lag).set_index("period")
+    labels = [_quarter_label(first), _quarter_label(last)]
+    if not set(labels) <= set(p.index):
+        return np.nan
+    return float(p.loc[labels, "permit_holders"].sum(min_count=2))
+
+
+def target_backtest(start="2019-I", end="2025-II", *, lead=TARGET_LEAD, recognition_rate="gepubliceerd",
+                    lag=PROCESSING_LAG, model=None):
+    """Rolling backtest of the national half-year target: the chain against carry-forward.
+
+    For every half year from ``start`` to ``end`` with a published target:
+
+    - ``carry_forward``: the last target published before it (the simple rule);
+    - ``chain``: :func:`permits_from_inflow` fed with the inflow known
+      ``lead`` quarters before the half year starts and the model's
+      forecasts after that (what could have been computed when the target
+      was set), summed over the half year;
+    - ``chain_realised``: the chain with the realised inflow (a check of the
+      chain itself, not a forecast).
+
+    The published grant rates (``recognition_rate="gepubliceerd"``) include
+    rates published after the origin (2025-Q1's 40 % came out in September
+    2025): a small look-ahead that favours the chain.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns period, published, carry_forward, carry_forward_from, origin,
+        chain, chain_realised, and the errors err_carry_forward, err_chain
+        (estimate - published) and pct_carry_forward, pct_chain (% of published).
+    """
+    from .data import load_taakstelling
+    from .forecast import as_quarterly, quarterly_series
+
+    apps = as_quarterly(quarterly_series("eerste_aanvragen"), name="eerste_aanvragen")
+    nar = as_quarterly(quarterly_series("nareizigers"), name="nareizigers")
+    pub = load_taakstelling()[["period", "target"]]
+    pub = pub.assign(order=pub["period"].map(_half_order)).sort_values("order")
+    real = half_year_estimate(permits_from_inflow(apps, nar, recognition_rate=recognition_rate, lag=lag)).set_index("period")
+    rows = []
+    for period, target, order in zip(pub["period"], pub["target"], pub["order"]):
+        if not _half_order(start) <= order <= _half_order(end):
+            continue
+        before = pub[pub["order"] < order]
+        first, _ = _half_quarters(period)
+        origin = first - lead
+        chain = np.nan
+        if (apps.index[0] + 8) <= origin:  # two seasons of data before the origin
+            chain = _chain_half_year(apps, nar, period, origin, recognition_rate=recognition_rate, lag=lag, model=model)
+        rows.append({
+            "period": period, "published": float(target),
+            "carry_forward": float(before["target"].iloc[-1]) if len(before) else np.nan,
+            "carry_forward_from": before["period"].iloc[-1] if len(before) else None,
+            "origin": _quarter_label(origin), "chain": chain,
+            "chain_realised": float(real["estimate"].get(period, np.nan)),
+        })
+    out = pd.DataFrame(rows)
+    for col in ("carry_forward", "chain"):
+        out[f"err_{col}"] = out[col] - out["published"]
+        out[f"pct_{col}"] = 100 * out[f"err_{col}"] / out["published"]
+    out.attrs.update(lead=lead, lag=lag, recognition_rate=recognition_rate)
+    return out
+
+
+def target_rule(bt=None):
+    """Which rule sets the national target beyond the published ones, and why.
+
+    The chain must beat "last target carried forward" on the mean absolute
+    percentage error (MAPE) of :func:`target_backtest`, over the half years
+    where both exist; otherwise carry-forward is the rule. The 80 % band of
+    the rule is the conformal quantile (:func:`toolkit.forecast.conformal_quantile`)
+    of its own ``|log(published / estimate)|`` in the backtest.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row: method (``doortrekken`` or ``keten``), mape_carry_forward,
+        mape_chain, bias_carry_forward, bias_chain (mean % error), n (half
+        years compared), band80 (log factor of the chosen rule), reason (Dutch).
+    """
+    from .forecast import conformal_quantile
+
+    bt = _default_backtest() if bt is None else bt
+    both = bt.dropna(subset=["carry_forward", "chain"])
+    if both.empty:
+        raise ValidationError("target_rule: no half year has both a carry-forward and a chain estimate")
+    mape = {c: float(both[f"pct_{c}"].abs().mean()) for c in ("carry_forward", "chain")}
+    bias = {c: float(both[f"pct_{c}"].mean()) for c in ("carry_forward", "chain")}
+    method = "keten" if mape["chain"] < mape["carry_forward"] else "doortrekken"
+    col = "chain" if method == "keten" else "carry_forward"
+    band = conformal_quantile(np.abs(np.log(both["published"] / both[col])), 0.8)
+    if np.isinf(band):
+        band = float(np.abs(np.log(both["published"] / both[col])).max())
+    pct = lambda v: f"{v:.0f}".replace(".", ",")  # noqa: E731
+    if method == "keten":
+        reason = (f"De keten (instroom x inwilligingspercentage + nareizigers) zat over {len(both)} halfjaren "
+                  f"gemiddeld {pct(mape['chain'])} % naast de gepubliceerde taakstelling, doortrekken van de "
+                  f"vorige taakstelling {pct(mape['carry_forward'])} %: de keten wint.")
+    else:
+        reason = (f"Doortrekken van de laatst gepubliceerde taakstelling zat over {len(both)} halfjaren gemiddeld "
+                  f"{pct(mape['carry_forward'])} % naast, de keten (instroom x inwilligingspercentage + nareizigers, "
+                  f"met de prognose van toen) {pct(mape['chain'])} %: daarom is doortrekken de standaard, met een "
+                  f"80 %-band uit de eigen fouten van die regel.")
+    return pd.DataFrame([{
+        "method": method, "mape_carry_forward": mape["carry_forward"], "mape_chain": mape["chain"],
+        "bias_carry_forward": bias["carry_forward"], "bias_chain": bias["chain"], "n": len(both),
+        "band80": float(band), "reason": reason,
+    }])
+
+
+_BACKTEST_CACHE = {}
+
+
+def _default_backtest():
+    if "bt" not in _BACKTEST_CACHE:
+        _BACKTEST_CACHE["bt"] = target_backtest()
+    return _BACKTEST_CACHE["bt"].copy()
+
+
+def national_target(period, *, rule=None):
+    """The national target of a half year: published where it exists, else the chosen rule with a band.
+
+    Parameters
+    ----------
+    period : str
+        Half year like ``'2026-I'``.
+    rule : pandas.DataFrame, optional
+        Output of :func:`target_rule`; default the rule on the shipped data.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row: period, target, lo80, hi80 (equal to target when
+        published), basis (``gepubliceerd``, ``laatste taakstelling
+        doorgetrokken`` or ``keten``), method, reason.
+    """
+    from .data import load_taakstelling
+
+    period = str(period).strip()
+    if not pd.Series([period]).str.match(r"^\d{4}-(I|II)$").item():
+        raise ValidationError(f"national_target: 'period' must be a half year like '2026-I', got {period!r}")
+    pub = load_taakstelling().set_index("period")["target"].astype(float)
+    if period in pub.index:
+        t = float(pub[period])
+        return pd.DataFrame([{"period": period, "target": t, "lo80": t, "hi80": t, "basis": "gepubliceerd",
+                              "method": "gepubliceerd", "reason": "gepubliceerde taakstelling"}])
+    rule = target_rule() if rule is None else rule
+    method, band = rule["method"].item(), float(rule["band80"].item())
+    if method == "keten":
+        from .forecast import as_quarterly, quarterly_series
+
+        apps = as_quarterly(quarterly_series("eerste_aanvragen"), name="eerste_aanvragen")
+        nar = as_quarterly(quarterly_series("nareizigers"), name="nareizigers")
+        origin = min(apps.index[-1], nar.index[-1])
+        target = _chain_half_year(apps, nar, period, origin, recognition_rate="gepubliceerd", lag=PROCESSING_LAG, model=None)
+        basis = "keten"
+    else:
+        earlier = [p for p in pub.index if _half_order(p) < _half_order(period)]
+        if not earlier:
+            raise ValidationError(f"national_target: no published target before {period} to carry forward")
+        target = float(pub[max(earlier, key=_half_order)])
+        basis = "laatste taakstelling doorgetrokken"
+    return pd.DataFrame([{"period": period, "target": target, "lo80": target * np.exp(-band),
+                          "hi80": target * np.exp(band), "basis": basis, "method": method,
+                          "reason": rule["reason"].item()}])
+
+
+def check_published_targets(national, municipal, *, complete=False, source="municipal targets"):
+    """Raise when municipal targets contradict the published national target.
+
+    Each municipal target is the national one times a population share,
+    rounded to whole persons, so ``n`` municipalities can differ from their
+    exact share by at most ``n / 2`` persons in total. The municipal targets
+    of a period may therefore not add up to more than ``national + n / 2``;
+    with ``complete=True`` (all municipalities of the country) they must lie
+    within ``n / 2`` of it.
+
+    Parameters
+    ----------
+    national : number or pandas.DataFrame
+        One target, or a frame with columns period, target.
+    municipal : pandas.DataFrame
+        Columns period (when ``national`` is a frame), code, target.
+    complete : bool
+        The table holds every municipality (keyword-only).
+    source : str
+        Name of the table for the message (keyword-only).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Per period: period, national, municipal_sum, n.
+
+    Examples
+    --------
+    >>> m = pd.DataFrame({"code": ["GM0344", "GM0307"], "target": [300, 90]})
+    >>> check_published_targets(1000, m)["municipal_sum"].item()
+    390.0
+    """
+    if not isinstance(municipal, pd.DataFrame) or not {"code", "target"} <= set(municipal.columns):
+        raise ValidationError(f"{source}: expected a table with columns code, target")
+    m = municipal.copy()
+    m["target"] = pd.to_numeric(m["target"], errors="coerce")
+    if m["target"].isna().any() or (m["target"] < 0).any():
+        i = int(np.flatnonzero(m["target"].isna().to_numpy() | (m["target"] < 0).to_numpy())[0])
+        raise ValidationError(f"{source}: column 'target', row {i + 2}: expected a non-negative number, found {municipal['target'].iloc[i]!r}")
+    if isinstance(national, numbers.Number) and not isinstance(national, bool):
+        nat = {None: float(national)}
+        m["period"] = None
+    elif isinstance(national, pd.DataFrame) and {"period", "target"} <= set(national.columns):
+        nat = dict(zip(national["period"], pd.to_numeric(national["target"], errors="coerce").astype(float)))
+        if "period" not in m.columns:
+            raise ValidationError(f"{source}: expected a column 'period' to match the national targets per period")
+    else:
+        raise ValidationError("check_published_targets: 'national' must be a number or a frame with columns period, target")
+    rows = []
+    for period, g in m.groupby("period", dropna=False, sort=False):
+        key = None if pd.isna(period) else period
+        if key not in nat:
+            raise ValidationError(f"{source}: period {period!r} has no published national target")
+        total, n, target = float(g["target"].sum()), len(g), nat[key]
+        label = f"period {period}: " if key is not None else ""
+        if total > target + n / 2:
+            raise ValidationError(
+                f"{source}: {label}the {n} municipal targets add up to {total:,.0f}, more than the national target "
+                f"{target:,.0f} allows (at most {target + n / 2:,.0f} with rounding)"
+            )
+        if complete and abs(total - target) > n / 2:
+            raise ValidationError(
+                f"{source}: {label}the {n} municipal targets of the whole country add up to {total:,.0f}, "
+                f"but the national target is {target:,.0f} (allowed difference from rounding: {n / 2:,.0f})"
+            )
+        rows.append({"period": key, "national": target, "municipal_sum": total, "n": n})
+    return pd.DataFrame(rows)
