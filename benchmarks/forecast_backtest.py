@@ -8,7 +8,8 @@ Run: ``.venv/bin/python benchmarks/forecast_backtest.py`` (``DL_BENCH_SMOKE=1``:
    Austria BMI Asylantraege 2006-2015; skipped with a reason when absent, never copied). Models:
    ``seizoensmodel`` (toolkit.forecast.SeasonalLevel, per-horizon weighted conformal intervals),
    ``seizoensnaief``, ``drift``, and statsforecast's AutoETS, AutoTheta and AutoARIMA (season 4,
-   their own 80/95 % intervals; ``pip install -e '.[bench]'``). Every model is scored on the same
+   their own 80/95 % intervals; the ``bench`` extra, which pins pandas < 3: ``make bench`` runs this
+   script once more in ``.cache/bench-venv`` with it). Every model is scored on the same
    (origin, horizon) pairs: an origin whose training data has a gap (the Dutch 2024-Q4) is left
    out for all, because the statsforecast models cannot take gaps.
 2. The national half-year target: the chain (fed by the forecasts made when the target was set)
@@ -104,7 +105,7 @@ def backtests(series):
         bt = F.backtest(q, min_train=12, horizon=4)
         peers = _peer_rows(s, bt)
         if peers is None:
-            print("   statsforecast is not installed (pip install -e '.[bench]'): peers skipped")
+            print("   statsforecast is not installed here (make bench runs it in .cache/bench-venv): peers skipped")
         elif len(peers):
             keep = peers.set_index(["origin", "horizon"]).index.unique()
             bt = bt[bt.set_index(["origin", "horizon"]).index.isin(keep)]

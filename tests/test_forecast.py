@@ -451,3 +451,4 @@ def test_foreign_series_from_shared_build_quarters():
     # SOURCES.md there: Austria 2006-2015 monthly; 2015-Q3 is the peak quarter of the series
     assert at["period"].iloc[0] == "2006-Q1" and at["value"].idxmax() == at.index[-1]
     assert (at["built_from"] == "maand").all()
+
