@@ -79,6 +79,10 @@ def _configure_controleer(p):
     p.add_argument("soort", choices=["woningvoorraad", "coa", "caseload"], help="kind of file")
     p.add_argument("bestand", help="CSV or xlsx file")
     p.add_argument("--blad", default=None, help="Excel sheet name (default: the first sheet)")
+    p.add_argument("--regio", default=None,
+                   help="woningvoorraad: every municipality of this region (U10, U16, codes) must have rows")
+    p.add_argument("--jaar", type=int, default=None,
+                   help="woningvoorraad: municipal division of this year (default: the file's reference_year)")
 
 
 @command("controleer", "check an analyst's CSV/xlsx file against its schema")
@@ -87,8 +91,14 @@ def cmd_controleer(args):
 
     from . import io
 
-    reader = {"woningvoorraad": io.read_housing_stock, "coa": io.read_coa_occupancy, "caseload": io.read_caseload}[args.soort]
-    df = reader(args.bestand, sheet=args.blad)
+    if args.soort == "woningvoorraad":
+        region = _parse_region(args.regio) if args.regio else None
+        df = io.read_housing_stock(args.bestand, sheet=args.blad, region=region, year=args.jaar)
+    elif args.regio or args.jaar:
+        raise ValidationError(f"--regio/--jaar: only for woningvoorraad, not for {args.soort}")
+    else:
+        reader = {"coa": io.read_coa_occupancy, "caseload": io.read_caseload}[args.soort]
+        df = reader(args.bestand, sheet=args.blad)
     print(f"{Path(args.bestand).name}: {len(df)} rijen in orde; kolommen {', '.join(df.columns)}")
     return 0
 
@@ -295,7 +305,8 @@ def _matching_settings(args):
     return Settings(region=region, year=args.jaar, period=args.periode, scopes=scopes, scope=_region_setting(last),
                     reserve=args.reserve, share_permit_holders=args.aandeel, seed=args.seed,
                     caseload=io.read_caseload(args.huishoudens) if args.huishoudens else None,
-                    housing_stock=io.read_housing_stock(args.woningvoorraad) if args.woningvoorraad else None,
+                    housing_stock=(io.read_housing_stock(args.woningvoorraad, region=region, year=args.jaar)
+                                   if args.woningvoorraad else None),
                     **sharing)
 
 
@@ -320,8 +331,15 @@ def cmd_matching(args):
 cmd_matching.configure = _configure_matching
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with usage errors as one line (exit status 2), like every other user error."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {' '.join(message.split())} (see {self.prog} --help)\n")
+
+
 def build_parser():
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="doorlopende-lijn",
         description="Doorlopende Lijn: housing and integrating permit holders, from AZC to a home in the region.",
     )
@@ -334,14 +352,53 @@ def build_parser():
     return parser
 
 
+DATE_OPTIONS = ("datum", "peildatum")
+"""Options holding a date: read day-first (04-10-2016 is 4 October) or ISO, checked in :func:`main`."""
+
+
+def _os_message(exc):
+    """An OSError as a plain line: the file, what went wrong, and what to do."""
+    import errno
+
+    where = exc.filename or "a file"
+    if exc.filename2:
+        where = f"{exc.filename} -> {exc.filename2}"
+    if exc.errno == errno.ENOSPC:
+        return f"{where}: the disk is full (no space left on device); free space or choose another output folder (--out)"
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return f"{where}: permission denied; choose a folder you can write to (--out) or check the file's permissions"
+    if exc.errno in (errno.EEXIST, errno.ENOTDIR):
+        return f"{where}: a file is in the way where a folder is needed; choose another output path"
+    if isinstance(exc, FileNotFoundError):
+        return f"file not found: {where}"
+    if isinstance(exc, IsADirectoryError):
+        return f"{where}: is a folder, expected a file"
+    return f"{where}: {exc.strerror or exc}"
+
+
 def main(argv=None):
-    """Entry point of the console script."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if not getattr(args, "func", None):
-        parser.print_help()
-        return 0
+    """Entry point of the console script.
+
+    Every user error is one line on stderr and exit status 2: a
+    :class:`~toolkit.ValidationError` (bad file, row, column or option), an
+    invalid date in ``--datum``/``--peildatum``, a file that cannot be read or
+    written (permission denied, disk full). Ctrl-C prints one line and exits
+    with status 130. No traceback in any of these cases.
+    """
+    from ._validate import parse_date
+
+    prog = "doorlopende-lijn"
     try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if not getattr(args, "func", None):
+            parser.print_help()
+            return 0
+        prog = f"doorlopende-lijn {args.command}"
+        for name in DATE_OPTIONS:
+            value = getattr(args, name, None)
+            if value:
+                setattr(args, name, parse_date(value, f"--{name}").date().isoformat())
         with warnings.catch_warnings():
             warnings.simplefilter("default")
             warnings.showwarning = _show_warning
@@ -353,11 +410,14 @@ def main(argv=None):
         return status
     except ValidationError as exc:
         msg = " ".join(str(exc).split())
-        print(f"doorlopende-lijn {args.command}: error: {msg}", file=sys.stderr)
+        print(f"{prog}: error: {msg}", file=sys.stderr)
         return 2
-    except FileNotFoundError as exc:
-        print(f"doorlopende-lijn {args.command}: error: file not found: {exc.filename}", file=sys.stderr)
+    except OSError as exc:
+        print(f"{prog}: error: {' '.join(_os_message(exc).split())}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print(f"{prog}: interrupted (Ctrl-C); stopped before finishing", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -347,13 +347,10 @@ def _read_csv(name, data, schema, max_rows):
         if not m:
             raise ValidationError(f"{name}: could not read as CSV with delimiter {sep!r}: {' '.join(str(exc).split())}") from None
         want, row, saw = (int(g) for g in m.groups())
-        hint = ("decimal commas in a comma-separated file? Save it with ';' as delimiter "
-                "(Dutch Excel: CSV with list separator) or put quotes around those values"
-                if sep == "," else f"a value with {sep!r} in it needs quotes")
-        raise ValidationError(
-            f"{name}: could not read as CSV with delimiter {sep!r}: row {row} has {saw} fields, the header has "
-            f"{want}; {hint}, or name the delimiter on a first line like sep=;"
-        ) from None
+        raise _field_count(name, sep, row, saw, want) from None
+    if not isinstance(raw.index, pd.RangeIndex):
+        # the first data row has more fields than the header: pandas would take the extra ones as an index
+        raise _field_count(name, sep, 2, len(raw.columns) + raw.index.nlevels, len(raw.columns))
     if len(raw.columns) == 1 and not sep_line:
         other = next((d for d in "|:#" if d in str(raw.columns[0])), None)
         if other and str(raw.columns[0]) not in schema.names:
@@ -362,6 +359,16 @@ def _read_csv(name, data, schema, max_rows):
                 f"tab, found {other!r}: save it with ';' as delimiter or put the line sep={other} first"
             )
     return raw
+
+
+def _field_count(name, sep, row, saw, want):
+    hint = ("decimal commas in a comma-separated file? Save it with ';' as delimiter "
+            "(Dutch Excel: CSV with list separator) or put quotes around those values"
+            if sep == "," else f"a value with {sep!r} in it needs quotes")
+    return ValidationError(
+        f"{name}: could not read as CSV with delimiter {sep!r}: row {row} has {saw} fields, the header has "
+        f"{want}; {hint}, or name the delimiter on a first line like sep=;"
+    )
 
 
 _DIMENSION = re.compile(rb'<(?:\w+:)?dimension ref="[A-Z]{1,3}(\d+)(?::[A-Z]{1,3}(\d+))?"')
@@ -396,9 +403,9 @@ def _check_xlsx(path, data, schema, max_bytes, max_rows):
                 rows = _sheet_rows(z, info, max_rows + 1)
                 if rows > max_rows + 1:
                     raise ValidationError(
-                        f"{name}: sheet {info.filename.rsplit('/', 1)[-1]} has {rows - 1:,} or more rows; the limit "
-                        f"for a {schema.name} file is {max_rows:,} rows (toolkit.schemas, max_rows); split it or delete "
-                        "the empty rows below the table"
+                        f"{name}: sheet {info.filename.rsplit('/', 1)[-1]} has more than {max_rows:,} rows, the limit "
+                        f"for a {schema.name} file (toolkit.schemas, max_rows); split it or delete the empty rows "
+                        "below the table"
                     )
     except ValidationError:
         raise
