@@ -469,3 +469,23 @@ def test_every_municipality_tooltip_is_reachable_with_the_mouse_under_the_points
                                   .some(e => /Capaciteit|Vloeroppervlak/.test(e.textContent))""", timeout=5000)
     assert errors == [] and dialogs == []
     page.context.close()
+
+
+def test_council_export_has_the_scenario_box_and_the_matching_layer_on(tmp_path):
+    from toolkit.regions import region_codes
+    from toolkit.report import Section
+    from toolkit.scenario import Settings, run
+
+    result = run(Settings())
+    b = schematic_boundaries(2016, region=region_codes("U16", 2016))
+    paths = export.write_council_export(result, tmp_path, boundaries=b, prefix="x_", summary=[Section("Kop", "tekst")])
+    assert [p.name for p in paths] == ["x_kaart_overzicht.html", "x_kaart_overzicht.png", "x_samenvatting.html"]
+    text = plain(paths[0].read_text(encoding="utf-8"))
+    assert "dl-scenario" in text and "<th>Halfjaar</th><td>2017-I</td>" in text
+    housed = result.headline["households_housed"]
+    assert f"{housed} van {result.headline['households']}" in text
+    assert "Stand:" not in text  # no "made on" date: the scenario and the data's reference dates
+    assert "inwoners 1 januari 2016" in text
+    # the matching layer is switched on: its script adds it to the map at load
+    assert re.search(r"Matching: % van taakstelling", text)
+    assert "Content-Security-Policy" in paths[2].read_text(encoding="utf-8")

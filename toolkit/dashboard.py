@@ -570,10 +570,11 @@ def export_for_council(result, out_dir="out/raad", *, reference=None, boundaries
     Returns
     -------
     dict
-        ``{"kaart": Path, "samenvatting": Path}``.
+        ``{"kaart": Path, "afbeelding": Path, "samenvatting": Path}`` (written by
+        :func:`toolkit.export.write_council_export`).
     """
-    from . import export, report
-    from .scenario import DATASETS, run
+    from . import export
+    from .scenario import run
 
     s = result.settings
     if reference is None:
@@ -584,18 +585,12 @@ def export_for_council(result, out_dir="out/raad", *, reference=None, boundaries
     if stem is None:
         stem = base = "scenario_" + _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
         n = 1
-        while (out / f"{stem}_kaart.html").exists() or (out / f"{stem}_samenvatting.html").exists():
+        while (out / f"{stem}_kaart_overzicht.html").exists() or (out / f"{stem}_samenvatting.html").exists():
             n += 1
             stem = f"{base}-{n}"  # a second export in the same second does not overwrite the first
-    m = build_map(result, boundaries=boundaries, basemap="pdok")
-    kaart = export.export_map(m, out / f"{stem}_kaart.html", council=True, date=date)
-    region = s.region if isinstance(s.region, str) else f"{len(s.region)} gemeenten"
-    samenvatting = report.write_report(
-        out / f"{stem}_samenvatting.html", f"Scenario collegedag {region}", _summary_sections(result, reference),
-        datasets=DATASETS, date=date or _dt.date.today(),
-        subtitle=f"Doorlopende Lijn · matching {SCOPE_LABELS.get(_scope_key(s.scope), _scope_key(s.scope))}",
-    )
-    return {"kaart": Path(kaart), "samenvatting": Path(samenvatting)}
+    kaart, afbeelding, samenvatting = export.write_council_export(
+        result, out, boundaries=boundaries, date=date, prefix=f"{stem}_", summary=_summary_sections(result, reference))
+    return {"kaart": kaart, "afbeelding": afbeelding, "samenvatting": samenvatting}
 
 
 def _reference_settings(s):

@@ -112,9 +112,10 @@ def run_demo(out_dir="out", *, settings=None, date=None, progress=print, boundar
 
 def _write_outputs(out, settings, date, progress, boundaries_path):
     """Compute the scenario and write every output into ``out``; returns (paths written, result)."""
-    from . import boundaries, demand, export, integration, maps, registry
+    from . import boundaries, demand, export, integration, registry
     from .households import final_size_distribution
 
+    shown = None if date is None else pd.Timestamp(date)  # maps and report: the scenario's date, never "today"
     date = pd.Timestamp(date) if date is not None else pd.Timestamp.today().normalize()
     steps = 6
     year = settings.year
@@ -134,15 +135,8 @@ def _write_outputs(out, settings, date, progress, boundaries_path):
     _say(progress, f"[3/{steps}] kaarten voor de raad (HTML en PNG)")
     codes = list(result.targets["code"])
     polygons = boundaries.load_boundaries(year, path=boundaries_path, region=codes, offline=True)
-    overview = maps.overzichtskaart(region=codes, year=year, boundaries=polygons, targets=result.targets, date=date,
-                                    title=f"Doorlopende Lijn: overzicht {_label(settings.region)} ({year})")
-    overview = maps.add_matching_layer(overview, result.municipalities)
-    overview = maps.add_demand_layer(overview, dem)
-    written.append(export.export_map(overview, out / "kaart_overzicht.html", council=True, date=date))
-    png = export.export_static(overview, out / "kaart_overzicht.png", date=date)
-    written.extend(png if isinstance(png, (list, tuple)) else [png])
-    capacity = maps.capaciteitskaart(region=codes, year=year, boundaries=polygons, date=date)
-    written.append(export.export_map(capacity, out / "kaart_capaciteit.html", council=True, date=date))
+    written.extend(export.write_council_export(result, out, boundaries=polygons, date=shown, demand=dem, capacity=True,
+                                               title=f"Doorlopende Lijn: overzicht {_label(settings.region)} ({year})"))
 
     _say(progress, f"[4/{steps}] tabellen (CSV en Excel)")
     tables = _tables(result, dem, participation, needs)
@@ -156,7 +150,7 @@ def _write_outputs(out, settings, date, progress, boundaries_path):
     png_path = next(p for p in written if str(p).endswith(".png"))
     written.append(write_report(out / "rapport.html", f"Doorlopende Lijn: collegedag {_label(settings.region)}",
                                 _sections(result, dem, participation, needs, png_path),
-                                datasets=DATASETS, date=date, notes=[SMALL_NOTE],
+                                datasets=DATASETS, date=shown, notes=[SMALL_NOTE],
                                 subtitle=f"gemeentelijke indeling {year}, halfjaar {result.national['period']}"))
     return written, result
 

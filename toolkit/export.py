@@ -12,7 +12,9 @@ atomically (a temporary file then ``os.replace``).
 :func:`export_static` draws the same map with geopandas/matplotlib (PNG, and
 PDF on request) with legend and sources, without a browser.
 
-:func:`write_council_files` writes the overview and capacity maps of a region
+:func:`write_council_export` is the one writer of a scenario's council files
+(map HTML and PNG with the scenario box, one-page summary), used by the demo and
+the dashboard. :func:`write_council_files` writes the overview and capacity maps of a region
 (HTML and PNG) for the CLI ``doorlopende-lijn kaart``.
 """
 
@@ -28,7 +30,7 @@ from ._errors import ValidationError
 from ._files import atomic_write
 from ._format import suppress_counts
 
-__all__ = ["export_map", "export_static", "write_council_files", "leaflet_dir", "render_html", "inline", "disclose",
+__all__ = ["export_map", "export_static", "write_council_export", "write_council_files", "leaflet_dir", "render_html", "inline", "disclose",
            "COUNT_COLUMNS"]
 
 #: Columns of the toolkit's frames that count persons or households: every export shows their
@@ -439,6 +441,93 @@ def write_council_files(region="U16", year=2016, out_dir="out", *, date=None, re
         written.append(export_map(m, stem.with_suffix(".html"), council=True, date=date))
         written.extend(export_static(m, stem.with_suffix(".png"), pdf=pdf, date=date))
     return written
+
+
+def _scenario_box(result):
+    """Settings and headline figures of a scenario, for the box on a council map."""
+    from ._format import fmt_int, fmt_pct
+    from ._labels import scope_label
+
+    s, h = result.settings, result.headline
+    inflow = s.inflow if isinstance(s.inflow, str) else f"{fmt_int(s.inflow)} eerste aanvragen per jaar"
+    return [
+        ("Halfjaar", str(h["period"])),
+        ("Instroomscenario", inflow if s.national_target is None else f"landelijk {fmt_int(s.national_target)} personen"),
+        ("Matching", scope_label(s.scope)),
+        ("Taakstelling regio", f"{fmt_int(h['region_persons'])} personen"),
+        ("Huishoudens met woning", f"{fmt_int(h['households_housed'])} van {fmt_int(h['households'])}"),
+        ("Gehuisvest van de taakstelling", fmt_pct(h["pct_target"] / 100, 0)),
+        ("Meer dan elke gemeente alleen", f"{fmt_int(h['gain_vs_solo'])} huishoudens"),
+    ]
+
+
+def write_council_export(result, out_dir, *, boundaries=None, date=None, demand=None, prefix="", summary=None,
+                         capacity=False, pdf=False, basemap="pdok", title=None):
+    """The one writer of a scenario's council files: map HTML and PNG, and a one-page summary.
+
+    Used by ``doorlopende-lijn demo`` and the dashboard's "Exporteer voor de raad".
+
+    Parameters
+    ----------
+    result : toolkit.scenario.Result
+    out_dir : str or Path
+        Created when missing; files are written atomically.
+    boundaries : geopandas.GeoDataFrame, optional
+        Municipal polygons (default :func:`toolkit.boundaries.load_boundaries`, offline).
+    date : date-like, optional
+        The scenario's date printed beside the data's reference dates (default none).
+    demand : pandas.DataFrame, optional
+        Dwelling demand per municipality (:func:`toolkit.demand.dwelling_demand`): one more layer.
+    prefix : str
+        Start of every file name (e.g. ``"scenario_20161004-101500_"``).
+    summary : list of toolkit.report.Section, optional
+        The one-page summary, written as ``<prefix>samenvatting.html``.
+    capacity : bool
+        Also write the capacity map (``kaart_capaciteit``, HTML and PNG).
+    pdf : bool
+        Also write PDFs of the images.
+    basemap : str or None
+    title : str, optional
+
+    Returns
+    -------
+    list of pathlib.Path
+        ``<prefix>kaart_overzicht.html``, ``.png`` (``.pdf``), optionally
+        ``<prefix>kaart_capaciteit.*`` and ``<prefix>samenvatting.html``. The
+        overview has the matching layer switched on and a box with the
+        scenario's settings and headline figures.
+    """
+    from . import maps
+    from ._format import SMALL_NOTE
+    from ._labels import scope_label
+    from .report import write_report
+    from .scenario import DATASETS
+
+    s = result.settings
+    codes = list(result.targets["code"])
+    boundaries = maps._resolve_boundaries(boundaries, year=s.year, region=codes, offline=True)
+    out = Path(out_dir)
+    region = s.region if isinstance(s.region, str) else f"{len(s.region)} gemeenten"
+    m = maps.overzichtskaart(region=codes, year=s.year, boundaries=boundaries, targets=result.targets, date=date,
+                             basemap=basemap, small_counts=True,
+                             title=title or f"Doorlopende Lijn: {region} ({s.year}), matching {scope_label(s.scope)}")
+    if demand is not None:
+        m = maps.add_demand_layer(m, demand)
+    m = maps.add_matching_layer(m, result.municipalities, show=True)  # the layer the export is about
+    m = maps.add_info_box(m, _scenario_box(result))
+    written = [export_map(m, out / f"{prefix}kaart_overzicht.html", council=True, date=date)]
+    written.extend(export_static(m, out / f"{prefix}kaart_overzicht.png", pdf=pdf, date=date))
+    if capacity:
+        c = maps.capaciteitskaart(region=codes, year=s.year, boundaries=boundaries, date=date, basemap=basemap,
+                                  small_counts=True)
+        written.append(export_map(c, out / f"{prefix}kaart_capaciteit.html", council=True, date=date))
+        written.extend(export_static(c, out / f"{prefix}kaart_capaciteit.png", pdf=pdf, date=date))
+    if summary is not None:
+        written.append(write_report(out / f"{prefix}samenvatting.html", f"Scenario collegedag {region}", summary,
+                                    datasets=DATASETS, date=date, notes=[SMALL_NOTE],
+                                    subtitle=f"Doorlopende Lijn · halfjaar {result.headline['period']} · matching "
+                                             f"{scope_label(s.scope)}"))
+    return [Path(p) for p in written]
 
 
 class InlineMap:
