@@ -198,6 +198,28 @@ def _configure_demo(p):
     p.add_argument("--out", default="out", help="output folder (default out/)")
     p.add_argument("--datum", default=None, help="date printed on maps and report, e.g. 2016-10-04 (default today)")
     p.add_argument("--grenzen", default=None, help="GeoJSON/GeoPackage/Shapefile of CBS municipalities (real polygons)")
+    p.add_argument("--periode", default=None,
+                   help="half year of the national target (default: 2017-I for 2016, else the last published half year of --jaar)")
+
+
+def _default_period(year):
+    """2017-I for the collegedag year 2016; else the last published half year of ``year`` (None: the forecast)."""
+    from .data import load_taakstelling
+
+    if int(year) == 2016:
+        return "2017-I"
+    published = [p for p in load_taakstelling()["period"].astype(str) if p.startswith(f"{year}-")]
+    return published[-1] if published else None
+
+
+def _opvang(path, year):
+    """Reception locations from a COA occupancy list (``--opvang``), or None for the shipped ones."""
+    if not path:
+        return None
+    from . import io
+    from .data import locations_from_occupancy
+
+    return locations_from_occupancy(io.read_coa_occupancy(path), year)
 
 
 @command("demo", "the default collegedag scenario end to end: maps, report and tables in --out")
@@ -215,7 +237,8 @@ def cmd_demo(args):
         except ValueError:
             raise ValidationError(f"--datum: expected a date like 2016-10-04, found {args.datum!r}") from None
     region = _region_setting(_parse_region(args.regio))
-    res = run_demo(args.out, settings=Settings(region=region, year=args.jaar, scope=region), date=date,
+    period = args.periode if args.periode is not None else _default_period(args.jaar)
+    res = run_demo(args.out, settings=Settings(region=region, year=args.jaar, scope=region, period=period), date=date,
                    boundaries_path=args.grenzen)
     h = res["headline"]
     print()
@@ -243,6 +266,7 @@ def _configure_kaart(p):
     p.add_argument("--peildatum", default=None, help="show only reception locations open on this date")
     p.add_argument("--periode", default=None,
                    help="half year of the national target shown (default: the last published half year of --jaar)")
+    p.add_argument("--opvang", default=None, help="COA occupancy list CSV/xlsx for the reception layer (default: shipped locations)")
 
 
 @command("kaart", "council maps of a region: overview and capacity, self-contained HTML and PNG")
@@ -260,7 +284,7 @@ def cmd_kaart(args):
     targets = run_targets(Settings(region=_region_setting(region), year=args.jaar, period=period))
     polygons = load_boundaries(args.jaar, path=args.grenzen, region=region, offline=True) if args.grenzen else None
     paths = write_council_files(region, args.jaar, args.out, date=args.datum, pdf=args.pdf, boundaries=polygons,
-                                reference_date=args.peildatum, targets=targets)
+                                reference_date=args.peildatum, targets=targets, locations=_opvang(args.opvang, args.jaar))
     for p in paths:
         print(p)
     return 0

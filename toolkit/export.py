@@ -394,7 +394,7 @@ def _slug(text):
 
 
 def write_council_files(region="U16", year=2016, out_dir="out", *, date=None, reference_date=None, boundaries=None,
-                        offline=True, basemap="pdok", pdf=False, targets=None):
+                        offline=True, basemap="pdok", pdf=False, targets=None, locations=None):
     """Write the council files of a region: overview and capacity map, HTML and PNG.
 
     Parameters
@@ -417,6 +417,9 @@ def write_council_files(region="U16", year=2016, out_dir="out", *, date=None, re
     targets : pandas.DataFrame, optional
         Municipal targets for the overview (``toolkit.scenario.run_targets``;
         default the map's own, see :func:`toolkit.maps.overzichtskaart`).
+    locations : pandas.DataFrame, optional
+        Reception locations for both maps (e.g. a COA occupancy list through
+        :func:`toolkit.data.locations_from_occupancy`; default the shipped ones).
 
     Returns
     -------
@@ -430,9 +433,9 @@ def write_council_files(region="U16", year=2016, out_dir="out", *, date=None, re
     label = _slug(region if isinstance(region, str) else "-".join(region))
     written = []
     builders = (
-        ("overzicht", lambda: maps.overzichtskaart(region=region, year=year, boundaries=boundaries, targets=targets, date=date, reference_date=reference_date,
+        ("overzicht", lambda: maps.overzichtskaart(region=region, year=year, boundaries=boundaries, targets=targets, date=date, reference_date=reference_date, locations=locations,
                                                    basemap=basemap, small_counts=True, offline=offline)),
-        ("capaciteit", lambda: maps.capaciteitskaart(region=region, year=year, boundaries=boundaries, date=date, reference_date=reference_date,
+        ("capaciteit", lambda: maps.capaciteitskaart(region=region, year=year, boundaries=boundaries, date=date, reference_date=reference_date, locations=locations,
                                                      basemap=basemap, small_counts=True, offline=offline)),
     )
     for name, build in builders:

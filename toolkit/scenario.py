@@ -570,7 +570,7 @@ def dwelling_supply(settings):
 
     codes = region_codes(_region_arg(settings.region), settings.year)
     own = settings.housing_stock is not None
-    stock = settings.housing_stock if own else load_housing_stock()
+    stock = settings.housing_stock if own else load_housing_stock(settings.year)
     free = supply_from_stock(stock, share_permit_holders=settings.share_permit_holders)
     attrs = dict(free.attrs)
     stock = stock.assign(code=stock["code"].astype(str), size_class=stock["size_class"].astype(free["size_class"].dtype))
@@ -580,8 +580,8 @@ def dwelling_supply(settings):
     missing = sorted(set(codes) - set(base["code"]))
     if missing:
         where = (f"the housing stock file {settings.housing_stock.attrs.get('source', '')!r}" if own else
-                 "geodata/housing_stock.csv (the 2016 U16 division); pass year=2016 or load your corporations' "
-                 "figures with toolkit.io.read_housing_stock")
+                 f"the shipped housing stock for {settings.year} ({stock.attrs.get('dataset', 'housing_stock')}); load your "
+                 "corporations' figures with toolkit.io.read_housing_stock")
         raise ValidationError(f"run: no housing stock for {missing} in {where}")
     extra = settings.extra_dwellings
     per_code = extra if isinstance(extra, dict) else {c: extra for c in codes}
