@@ -80,3 +80,36 @@ def test_write_is_atomic(tmp_path, monkeypatch):
         write_report(target, "t", [Section("a", "b")])
     assert target.read_text(encoding="utf-8") == "oud"
     assert [p.name for p in tmp_path.iterdir()] == ["rapport.html"]
+
+
+# ----------------------------------------------------------------- print: A4 portrait in Chromium
+
+A4_WIDTH_PX = 210 / 25.4 * 96  # CSS pixels of an A4 sheet
+MARGIN_PX = 15 / 25.4 * 96  # the report's @page margin
+
+
+@pytest.mark.browser
+def test_the_demo_report_prints_on_a4_portrait_with_no_table_cut_off(offline_page, serve_dir, tmp_path):
+    """The real main job's report, printed by Chromium: every table within the printable width."""
+    from toolkit.demo import run_demo
+
+    with pytest.warns(Warning):  # offline: the schematic map says so
+        run_demo(tmp_path, date="2016-10-04", progress=None)
+    page, blocked = offline_page()
+    printable = A4_WIDTH_PX - 2 * MARGIN_PX
+    page.set_viewport_size({"width": int(printable), "height": 1100})
+    page.goto(serve_dir(tmp_path) + "rapport.html")
+    page.emulate_media(media="print")
+    tables = page.evaluate("""() => Array.from(document.querySelectorAll('table')).map(t => ({
+        scroll: t.scrollWidth, right: t.getBoundingClientRect().right,
+        wrap: t.parentElement.scrollWidth, head: (t.querySelector('th') || {}).textContent || ''}))""")
+    assert len(tables) >= 6  # the report really has its tables
+    too_wide = [t for t in tables if max(t["scroll"], t["right"], t["wrap"]) > printable + 1]
+    assert too_wide == [], f"tables wider than the printable {printable:.0f} px of A4 portrait: {too_wide}"
+    # and no cell whose text is cut off inside a fitting table
+    cut = page.evaluate("""() => Array.from(document.querySelectorAll('td, th'))
+        .filter(c => c.scrollWidth > c.clientWidth + 1).map(c => c.textContent)""")
+    assert cut == [], f"cells whose text does not fit their column: {cut[:10]}"
+    pdf = page.pdf(format="A4", print_background=True)
+    assert pdf[:5] == b"%PDF-" and len(pdf) > 10_000
+    assert blocked == []
