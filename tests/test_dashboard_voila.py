@@ -181,7 +181,7 @@ def test_dashboard_in_voila_at_1280x720(offline_page, voila_url, tmp_path):
 
     page.get_by_role("button", name="Exporteer voor de raad").click()
     page.wait_for_selector(".dl-export", timeout=TIMEOUT_MS)
-    maps = list(out_dir.glob("*_kaart.html"))
+    maps = list(out_dir.glob("*_kaart_overzicht.html"))
     summaries = list(out_dir.glob("*_samenvatting.html"))
     assert len(maps) == 1 and len(summaries) == 1
     shown = page.inner_text(".dl-export")
