@@ -684,3 +684,50 @@ def test_rolling_plan_balances_the_cumulative_share():
     m = plan.municipalities.set_index(["period", "code"])
     assert m.loc[("2017-II", A), "target_incl_backlog"] == 0 and m.loc[("2017-II", B), "target_incl_backlog"] == 2
     assert m.loc[("2017-II", B), "cum_pct"] == pytest.approx(50)
+
+
+def test_caseload_placement_columns_are_validated_at_the_boundary():
+    c = pd.DataFrame({
+        "household_id": ["a", "b"], "nationality_group": ["x", "y"], "referent_age": [30, 40],
+        "referent_sex": ["m", "v"], "partner_present": [True, False], "children_present": [2, 0],
+        "family_abroad": [0, 0], "months_since_permit": [1, 2],
+        "work_code": ["310", None], "needs_accessible": ["nee", "ja"], "school_children": [2, 0],
+    })
+    out = households_from_caseload(c)
+    assert out["work_code"].tolist()[0] == B and out["needs_accessible"].tolist() == [False, True]
+    m = MatchingModel.from_frames(c, supply((A, "3-4", 1), (B, "3-4", 1), (A, "1", 1)).assign(accessible=[0, 0, 1]),
+                                  targets(**{A: 4, B: 4}), scope=PAIR).solve()
+    assert placed(m) == {"a": (B, "3-4"), "b": (A, "1 toegankelijk")}  # linked to where the work is
+    with pytest.raises(ValidationError, match="work_code"):
+        households_from_caseload(c.assign(work_code=["Utrecht", None]))
+    with pytest.raises(ValidationError, match="school_children at most"):
+        households_from_caseload(c.assign(school_children=[3, 0]))
+    with pytest.raises(ValidationError, match="needs_accessible"):
+        households_from_caseload(c.assign(needs_accessible=["misschien", "ja"]))
+
+
+def test_pooling_gain_range_over_draws_and_a_heading_that_follows_from_it():
+    from toolkit.matching import _pooling_heading, pooling_gain_range
+    from toolkit.taakstelling import municipal_targets
+
+    t = municipal_targets(1500, year=2016, region="U16").drop(columns="period")
+    out = pooling_gain_range(t, seeds=[0, 1], scopes=("solo", "U16"))
+    assert out.groupby("seed")["scope"].apply(list).tolist() == [["solo", "U16"]] * 2
+    assert (out.loc[out["scope"] == "solo", "gain_persons"] == 0).all()
+    assert out["share_permit_holders"].between(0.04, 0.08).all() and out["turnover"].between(0.05, 0.06).all()
+    u16 = out[out["scope"] == "U16"]
+    r = out.attrs["range"].set_index("scope").loc["U16"]
+    assert (r["gain_persons_min"], r["gain_persons_max"]) == (u16["gain_persons"].min(), u16["gain_persons"].max())
+    assert (u16["gain_persons"] >= 0).all()  # a pool is never worse on the first priority
+    assert out.attrs["heading"].startswith("Samenwerking als U16")
+
+    def summary(lo, hi, k):
+        return pd.DataFrame({"scope": ["solo", "U16"], "draws": [5, 5], "gain_persons_min": [0, lo],
+                             "gain_persons_max": [0, hi], "draws_with_gain": [0, k]})
+
+    assert _pooling_heading(summary(0, 0, 0), None) == ("Samenwerking als U16 huisvest in geen van de 5 trekkingen "
+                                                        "meer mensen dan elke gemeente alleen")
+    assert "in alle 5 trekkingen" in _pooling_heading(summary(2, 9, 5), None)
+    assert "in 3 van de 5 trekkingen" in _pooling_heading(summary(0, 9, 3), None)
+    with pytest.raises(ValidationError, match="share_range"):
+        pooling_gain_range(t, seeds=[0], share_range=(0.2, 0.1))

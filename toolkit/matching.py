@@ -95,6 +95,7 @@ __all__ = [
     "solve_scopes",
     "scope_table",
     "pooling_gain_range",
+    "SHARE_PERMIT_HOLDERS_RANGE",
     "rolling_plan",
     "fairness_report",
     "RollingPlan",
@@ -390,7 +391,8 @@ def households_from_caseload(caseload, *, period=None):
     -------
     pandas.DataFrame
         Columns household_id, size, adults, children, final_size, and period
-        (when given) and code (when the caseload has one).
+        (when given), and code, work_code, family_code, school_children and
+        needs_accessible when the caseload has them.
     """
     from .schemas import CASELOAD
 
@@ -413,8 +415,11 @@ def households_from_caseload(caseload, *, period=None):
     )
     if period is not None:
         out["period"] = str(period)
-    if "code" in c.columns and c["code"].notna().any():
-        out["code"] = c["code"]
+    for col in ("code", "work_code", "family_code", "school_children"):
+        if col in c.columns and c[col].notna().any():
+            out[col] = c[col]
+    if "needs_accessible" in c.columns:
+        out["needs_accessible"] = c["needs_accessible"].map(lambda v: bool(v) if v is not None and not pd.isna(v) else False)
     out.attrs.update(status=caseload.attrs.get("status", ""), source=caseload.attrs.get("source", ""))
     return out
 
@@ -1795,6 +1800,116 @@ def scope_table(models, *, baselines=True):
     out.insert(len(cols), "gain_vs_first", out["households_housed"] - out["households_housed"].iloc[0])
     out.attrs["priorities"] = [label for _, label, _ in PRIORITIES]
     return out
+
+
+#: Published range of the share of social-housing lettings that went to permit holders nationally:
+#: 4-6 % in 2018-2021, almost 7 % in 2022, almost 8 % in 2023 (CBS; FACTS.md section 11). The 2016 share was not found.
+SHARE_PERMIT_HOLDERS_RANGE = (0.04, 0.08)
+
+
+def _turnover_range():
+    """U16 lettings in 2020 and 2014 (RIGO via duic.nl) over the U16 stock of 2017: the range of the turnover estimate."""
+    from .data import load_lettings
+
+    let = load_lettings().set_index(["area", "year"])
+    stock = let.loc[("U16", 2017), "stock"]
+    return float(let.loc[("U16", 2020), "lettings"] / stock), float(let.loc[("U16", 2014), "lettings"] / stock)
+
+
+def pooling_gain_range(targets, *, seeds=range(10), scopes=("solo", "U16"), region="U16", year=2016, stock=None,
+                       share_range=SHARE_PERMIT_HOLDERS_RANGE, turnover_range=None, params=None, **changes):
+    """What pooling gains over many draws of the caseload and of the supply within its estimate's range.
+
+    Per seed: synthetic households (``toolkit.households.synthetic_caseload``,
+    final size from the declared family members) in order until their final
+    size fills the targets; supply by :func:`supply_from_stock` with the
+    permit-holder share and the turnover drawn uniformly from their ranges;
+    every scope solved on the same draw.
+
+    Parameters
+    ----------
+    targets : pandas.DataFrame
+        code, target (one period), e.g. ``taakstelling.municipal_targets``.
+    seeds : iterable of int
+    share_range : (low, high)
+        Default :data:`SHARE_PERMIT_HOLDERS_RANGE` (CBS 2018-2023).
+    turnover_range : (low, high), optional
+        Default: U16 lettings 2020 and 2014 over the 2017 stock
+        (``geodata/lettings.csv``), 0.051 to 0.060.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per seed and scope: seed, share_permit_holders, turnover,
+        scope, households, persons, households_housed, persons_housed,
+        households_outside, max_shortfall, gain_persons and gain_households
+        (over the first scope in the same draw). ``attrs['range']``: per
+        scope the lowest, median and highest gain in persons and households
+        and the number of draws with a gain; ``attrs['heading']``: a Dutch
+        heading that follows from those figures.
+    """
+    from .households import synthetic_caseload
+
+    p = MatchingParams.build(params, **changes)
+    turnover_range = _turnover_range() if turnover_range is None else tuple(turnover_range)
+    for name, (lo, hi) in (("share_range", share_range), ("turnover_range", turnover_range)):
+        if not (_number(lo) and _number(hi) and 0 <= lo <= hi <= 1):
+            raise ValidationError(f"pooling_gain_range: {name} must be (low, high) with 0 <= low <= high <= 1, found {(lo, hi)!r}")
+    seeds = list(seeds)
+    if not seeds:
+        raise ValidationError("pooling_gain_range: expected at least one seed")
+    tcol = "target_int" if "target_int" in targets else "target"
+    total = float(targets[tcol].sum())
+    rows = []
+    for seed in seeds:
+        rng = np.random.default_rng(seed)
+        share, turnover = rng.uniform(*share_range), rng.uniform(*turnover_range)
+        c = synthetic_caseload(max(10, int(total)), seed=seed)
+        hh = households_from_caseload(c.drop(columns="final_size"))
+        hh = hh[hh["final_size"].cumsum() <= total]
+        sup = supply_from_stock(stock, turnover=turnover, share_permit_holders=share)
+        sup = sup[sup["code"].isin(set(targets["code"].astype(str)))]
+        models = solve_scopes(hh, sup, targets, scopes=scopes, region=region, year=year, params=p)
+        first = None
+        for label, m in models.items():
+            s = m.summary_
+            first = s if first is None else first
+            rows.append({"seed": seed, "share_permit_holders": share, "turnover": turnover, "scope": label,
+                         "households": int(s["households"]), "persons": int(s["persons"]),
+                         "households_housed": int(s["households_housed"]), "persons_housed": int(s["persons_housed"]),
+                         "households_outside": int(s["households_outside"]), "max_shortfall": float(s["max_shortfall"]),
+                         "gain_persons": int(s["persons_housed"] - first["persons_housed"]),
+                         "gain_households": int(s["households_housed"] - first["households_housed"])})
+    out = pd.DataFrame(rows)
+    summary = out.groupby("scope", sort=False).agg(
+        draws=("seed", "size"), gain_persons_min=("gain_persons", "min"), gain_persons_median=("gain_persons", "median"),
+        gain_persons_max=("gain_persons", "max"), gain_households_min=("gain_households", "min"),
+        gain_households_max=("gain_households", "max"), draws_with_gain=("gain_persons", lambda g: int((g > 0).sum())),
+    ).reset_index()
+    out.attrs.update(range=summary, heading=_pooling_heading(summary, scopes), status="synthetisch",
+                     source="toolkit.matching.pooling_gain_range: synthetische huishoudens, woningaanbod geschat "
+                            f"(aandeel statushouders {share_range[0]:.0%}-{share_range[1]:.0%}, mutatiegraad "
+                            f"{turnover_range[0]:.3f}-{turnover_range[1]:.3f})")
+    return out
+
+
+def _pooling_heading(summary, scopes):
+    """A Dutch heading that says what the figures say, no more."""
+    rows = summary.iloc[1:]
+    if rows.empty:
+        return "Eén schaal doorgerekend: geen vergelijking"
+    r = rows.iloc[-1]
+    base = summary["scope"].iloc[0]
+    base_label = "elke gemeente alleen" if base == "solo" else base
+    n, k = int(r["draws"]), int(r["draws_with_gain"])
+    lo, hi = int(r["gain_persons_min"]), int(r["gain_persons_max"])
+    if hi <= 0:
+        return f"Samenwerking als {r['scope']} huisvest in geen van de {n} trekkingen meer mensen dan {base_label}"
+    if lo > 0:
+        return (f"Samenwerking als {r['scope']} huisvest in alle {n} trekkingen meer mensen dan {base_label}: "
+                f"{lo} tot {hi} personen")
+    return (f"Samenwerking als {r['scope']} huisvest in {k} van de {n} trekkingen meer mensen dan {base_label} "
+            f"(0 tot {hi} personen): de winst hangt af van de huishoudens en het aanbod")
 
 
 def fairness_report(model):
