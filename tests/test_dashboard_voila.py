@@ -160,6 +160,8 @@ def test_dashboard_in_voila_at_1280x720(offline_page, voila_url, tmp_path):
     frame.locator(".leaflet-control-layers-overlays label", has_text="Gemeenten: taakstelling").locator("input").check()
     n = int(expected.loc["U10", "households"])
     toggle("U10")
+    page.wait_for_function("() => document.querySelector('.dl-top').innerText.includes('matching: U10')",
+                           timeout=TIMEOUT_MS)  # U10 may house as many households as U16: wait for the label
     page.wait_for_function(f"() => document.querySelector('.dl-tile .v').innerText.trim() === "
                            f"'{int(expected.loc['U10', 'households_housed'])} van {n}'", timeout=TIMEOUT_MS)
     assert "samen als U10" in page.inner_text(".dl-top")

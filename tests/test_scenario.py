@@ -64,12 +64,14 @@ def test_nareizigers_per_referent_sets_the_mean_pending_family(reference):
 
 
 def test_sharing_cost_matches_the_kostendelersnorm_by_hand(reference):
-    r = sc.run(reference.settings, share_singles_sharing=1.0, max_adults_sharing=3, national_target=8000)
+    r = sc.run(reference.settings, share_singles_sharing=1.0, max_adults_sharing=3, national_target=20000)
     saved = r.headline["dwellings_saved"]
-    assert saved > 0  # supply is short, so singles share
+    assert saved > 0  # supply is short for singles, so they share (only then: sharing is a priority of its own)
+    assert sc.run(reference.settings, share_singles_sharing=1.0, max_adults_sharing=3,
+                  national_target=8000).headline["dwellings_saved"] == 0  # nobody would wait: nobody shares
     # A adults sharing: A x 70 % alone against 40 % + A x 30 % together = 40 % of the couple norm per dwelling saved
     assert r.headline["benefit_lost"] == pytest.approx(saved * 0.40 * COUPLE_NORM_2016)
-    nobody = sc.run(reference.settings, share_singles_sharing=0.0, max_adults_sharing=3, national_target=8000)
+    nobody = sc.run(reference.settings, share_singles_sharing=0.0, max_adults_sharing=3, national_target=20000)
     assert nobody.headline["dwellings_saved"] == 0
 
 

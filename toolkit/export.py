@@ -42,7 +42,9 @@ COUNT_COLUMNS = (
     "households", "households_housed", "households_waiting", "linked_households_waiting", "households_lo",
     "households_hi", "dwellings_1", "dwellings_2", "dwellings_3-4", "dwellings_5+", "dwellings_used",
     "dwellings_needed", "under_occupation", "expected_overcrowding", "short_of_target", "over_target",
-    "shared_dwellings", "adults_sharing", "dwellings_saved", "occupancy",
+    "shared_dwellings", "adults_sharing", "dwellings_saved", "occupancy", "households_outside", "sharing_adults",
+    "practice_households_housed", "practice_persons_housed", "largest_first_households_housed",
+    "largest_first_persons_housed",
 )
 #: Figures computed from a count: hidden wherever that count is hidden.
 DERIVED_COLUMNS = {

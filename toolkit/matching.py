@@ -1,47 +1,69 @@
 """Regional matching: which municipality can best house which household.
 
-A min-cost transportation model on HiGHS (through :func:`scipy.optimize.linprog`;
-when the LP optimum is fractional, the variables it left fractional are solved
-with :func:`scipy.optimize.milp`, and the whole model with ``milp`` if that does
-not reach the LP bound). Identical households are grouped into *types*, so a
-U16 or a national instance stays small; every arc is kept (no sparsification).
-
 The model
 ---------
-- A household of ``need`` persons fits a dwelling class when ``need`` is at
-  most the class maximum (no overcrowding). ``need`` is the expected final
-  size after nareizigers when ``use_final_size`` is on, else the current size.
-- A dwelling whose class minimum exceeds the need is under-occupied; each
-  empty bed-space costs ``under_penalty``.
-- A household may wait (not housed this period); each waiting person costs
-  ``wait_penalty``, more than any under-occupation, so housing wins.
-- Singles (one adult, no children, final size 1) may share a dwelling, 2 to
-  ``sharing`` adults, at ``share_penalty`` per sharing adult: the model shares
-  only when that houses more people.
-- Every household is linked to a municipality (its ``code``, or in arrival
-  order to the municipality with the largest remaining target, like the
-  taakstelling-based linking of permit holders). The ``scope`` says which
-  municipalities pool: a household may be housed anywhere in the pool of its
-  linked municipality. ``solo``: every municipality alone.
-- Persons housed above a municipality's own target cost
-  ``over_target_penalty`` each (allocation balancing inside a pool); an
-  optional hard ``fairness_band`` keeps every municipality between a lower
-  and an upper share of its target. Only the band can make the model
-  infeasible; :class:`~toolkit.InfeasibleError` then names municipality, size
-  class and shortfall, and the parameter that relaxes it.
-- A ``reserve`` share of the dwellings is kept free.
+Households (grouped into *types* of identical households, so a U16 or a
+national instance stays small) are placed in dwellings of four size classes
+(1 / 2 / 3-4 / 5-10 persons) in the municipalities of their pool, or wait.
+A household of ``need`` persons fits a class when ``need`` is at most the
+class maximum (never overcrowding); ``need`` is the expected final size after
+nareizigers when ``use_final_size`` is on, else the current size. A
+``reserve`` share of the dwellings is kept free; an optional hard
+``fairness_band`` keeps every municipality between a lower and an upper share
+of its target; households with a hard need (``needs_<flag>``, an accessible
+dwelling) are only placed where that need is met.
+
+Priorities, in order (:data:`PRIORITIES`, Dutch labels in every result)
+-------------------------------------------------------------------------
+The solve is lexicographic on HiGHS (:func:`scipy.optimize.milp`): it
+optimises priority 1, fixes that optimum as a constraint, optimises priority
+2, and so on; a lower priority can never buy a worse value of a higher one.
+
+1. most persons housed, counted at their *final* size (nareizigers included:
+   they count towards the taakstelling);
+2. most households housed;
+3. fewest adults sharing a dwelling (kostendelersnorm): singles share only
+   when that houses someone who would otherwise wait;
+4. first come, first served: the most seniority housed (a household's
+   seniority is its rank from the end of the arrival order, so an earlier
+   household outweighs any later one of the same kind);
+5. fewest households placed outside the municipality they are linked to;
+6. the smallest largest shortfall against target (as a share of target);
+7. best fit of dwelling size: fewest empty bed-spaces;
+8. preferences (optional caseload columns, :data:`PREFERENCE_WEIGHTS`):
+   work or study in a municipality, family there, newcomer education for
+   school-age children.
+
+What the priorities leave open (equal optima) is shown, per municipality,
+by :meth:`MatchingModel.persons_range`.
+
+Linking
+-------
+Every household is linked to a municipality: its ``code``, or, in arrival
+order, the municipality with the largest remaining target, either among
+those with a fitting dwelling still free (``linking="aanbod"``, the default:
+supply-aware) or blind to dwellings (``linking="taakstelling"``, today's
+practice). The ``scope`` says which municipalities pool: a household may be
+housed anywhere in the pool of its linked municipality; ``solo``: every
+municipality alone. Scope resolution is :func:`resolve_scope`.
+
+Baselines (:meth:`MatchingModel.solve` ``method``): ``"arrival"`` takes
+households in the order COA offers them, ``"largest_first"`` the largest
+(final size) first; each goes to its linked municipality when it has a
+fitting dwelling, else to the pool member with the largest remaining target
+that has one, in the smallest fitting class. Today's practice is
+``"arrival"`` with every municipality alone and blind linking
+(:func:`practice_model`).
 
 Nationality and sex are never inputs: the frame adapter does not read them.
-
-Default parameters are assumptions (``aanname``) of this toolkit, not
-published figures: class limits 1 / 2 / 3-4 / 5-10 persons, under-occupation
-1 per empty bed-space, waiting 10 per person, over-target 0.5 per person,
-sharing 1 per sharing adult.
+Class limits, preference weights and the linking rules are assumptions
+(``aanname``) of this toolkit, not published figures.
 """
 
 from __future__ import annotations
 
-import inspect
+import copy
+import dataclasses
 import math
 from dataclasses import dataclass
 
@@ -56,15 +78,24 @@ from .schemas import SIZE_CLASSES
 
 __all__ = [
     "MatchingModel",
+    "MatchingParams",
+    "Scope",
+    "PRIORITIES",
+    "PREFERENCE_WEIGHTS",
     "HOUSEHOLDS",
     "SUPPLY",
     "TARGETS",
+    "resolve_scope",
+    "link_households",
     "households_from_caseload",
     "supply_from_stock",
     "default_supply_rates",
+    "practice_model",
     "compare_scopes",
     "solve_scopes",
     "scope_table",
+    "pooling_gain_range",
+    "SHARE_PERMIT_HOLDERS_RANGE",
     "rolling_plan",
     "fairness_report",
     "RollingPlan",
@@ -72,7 +103,25 @@ __all__ = [
 
 CLASS_MIN = {"1": 1, "2": 2, "3-4": 3, "5+": 5}
 CLASS_MAX = {"1": 1, "2": 2, "3-4": 4, "5+": 10}
-INTEGRAL_TOL = 1e-6
+
+#: The priorities of the lexicographic solve, in order: (key, Dutch label, sense).
+PRIORITIES = (
+    ("persons", "1. zoveel mogelijk personen een woning (eindgrootte, nareizigers meegeteld)", "max"),
+    ("households", "2. zoveel mogelijk huishoudens een woning", "max"),
+    ("sharing", "3. alleen delen (kostendelersnorm) als iemand anders zou wachten", "min"),
+    ("seniority", "4. wie het eerst kwam, gaat voor (wachttijd)", "max"),
+    ("outside", "5. zo weinig mogelijk plaatsingen buiten de gekoppelde gemeente", "min"),
+    ("shortfall", "6. het grootste tekort ten opzichte van de taakstelling zo klein mogelijk", "min"),
+    ("fit", "7. best passende woninggrootte (zo min mogelijk lege bedplaatsen)", "min"),
+    ("preferences", "8. voorkeuren: werk of studie, familie, nieuwkomersonderwijs", "max"),
+)
+
+#: Default weights of the preference priority (aanname), per household:
+#: housed in the municipality of its work or study place, in the municipality
+#: where family lives, and per school-age child in a municipality with
+#: newcomer education (``school_codes``). Only the order among placements of
+#: the same higher priorities depends on them.
+PREFERENCE_WEIGHTS = {"work": 3.0, "family": 2.0, "school": 1.0}
 
 HOUSEHOLDS = Schema(
     "matching_households",
@@ -86,9 +135,15 @@ HOUSEHOLDS = Schema(
                description="expected size after nareizigers (default: size)"),
         Column("code", "code", required=False, nullable=True,
                description="municipality the household is linked to (optional)"),
+        Column("work_code", "code", required=False, nullable=True,
+               description="municipality of a job offer or study place (optional, preference)"),
+        Column("family_code", "code", required=False, nullable=True,
+               description="municipality where family already lives (optional, preference)"),
+        Column("school_children", "int", required=False, nullable=True, min=0,
+               description="children of school age (optional, preference for newcomer education)"),
     ),
     key=("household_id",),
-    description="Households to house; optional boolean needs_<flag> columns.",
+    description="Households to house; optional boolean needs_<flag> columns (needs_accessible: only accessible dwellings).",
 )
 
 SUPPLY = Schema(
@@ -98,6 +153,8 @@ SUPPLY = Schema(
         Column("size_class", allowed=SIZE_CLASSES, aliases=("grootteklasse", "klasse")),
         Column("dwellings", "int", min=0, aliases=("woningen", "aantal"),
                description="dwellings free for permit holders"),
+        Column("accessible", "int", required=False, nullable=True, min=0, aliases=("toegankelijk",),
+               description="of which accessible (optional; default 0)"),
         Column("period", required=False, nullable=True),
     ),
 )
@@ -116,6 +173,195 @@ TARGETS = Schema(
 
 _STATUS_HOUSED = "gehuisvest"
 _STATUS_WAITING = "wachtend"
+_METHODS = ("optimal", "arrival", "largest_first")
+_LINKING = ("aanbod", "taakstelling")
+
+
+# --------------------------------------------------------------------------
+# parameters and scope
+# --------------------------------------------------------------------------
+
+
+def _number(v):
+    return not isinstance(v, bool) and isinstance(v, (int, float, np.number))
+
+
+@dataclass(frozen=True)
+class MatchingParams:
+    """The options of a matching model, checked once.
+
+    Parameters
+    ----------
+    use_final_size : bool
+        Families waiting for nareizigers get a dwelling for the final size.
+    sharing : int
+        Maximum adults per dwelling for singles (one adult, no children, final
+        size 1, no needs flags, no preference columns) linked to the same
+        municipality; 1 = nobody shares. Sharing is priority 3: only where it
+        houses someone who would otherwise wait.
+    reserve : float
+        Share of the dwellings kept free: per municipality ``reserve`` x its
+        dwellings, rounded half up; the model chooses which stay free.
+    fairness_band : tuple (low, high), optional
+        Hard band: each municipality houses between ``floor(low x target)``
+        and ``ceil(high x target)`` persons; either may be None.
+    max_persons : dict, optional
+        Class maximum persons, default ``CLASS_MAX`` (5+ up to 10).
+    max_under_occupation : int, optional
+        Most empty bed-spaces allowed in a dwelling.
+    needs_places : dict, optional
+        ``{flag: [codes]}``: households with ``needs_<flag>`` true may only be
+        housed in those municipalities.
+    linking : {"aanbod", "taakstelling"}
+        How households without a ``code`` are linked (module docstring).
+    school_codes : list of str, optional
+        Municipalities with newcomer education (preference for households
+        with school-age children); without, that preference is off.
+    weights : dict, optional
+        Preference weights, keys of :data:`PREFERENCE_WEIGHTS`.
+    mip_rel_gap, time_limit : float
+        HiGHS options per priority (the gap is tightened so that whole-number
+        priorities are solved exactly).
+    """
+
+    use_final_size: bool = True
+    sharing: int = 1
+    reserve: float = 0.0
+    fairness_band: tuple | None = None
+    max_persons: dict | None = None
+    max_under_occupation: int | None = None
+    needs_places: dict | None = None
+    linking: str = "aanbod"
+    school_codes: tuple | None = None
+    weights: dict | None = None
+    mip_rel_gap: float = 1e-6
+    time_limit: float | None = None
+
+    def __post_init__(self):
+        problems = []
+        if not isinstance(self.use_final_size, (bool, np.bool_)):
+            problems.append(f"use_final_size: expected True or False, found {self.use_final_size!r}")
+        if isinstance(self.sharing, bool) or not isinstance(self.sharing, (int, np.integer)) or self.sharing < 1:
+            problems.append(f"sharing: expected a whole number of adults per dwelling of at least 1, found {self.sharing!r}")
+        if not _number(self.reserve) or not 0 <= self.reserve < 1:
+            problems.append(f"reserve: expected a share between 0 and 1 (e.g. 0.1), found {self.reserve!r}")
+        if self.linking not in _LINKING:
+            problems.append(f"linking: expected one of {list(_LINKING)}, found {self.linking!r}")
+        if self.max_under_occupation is not None and (not _number(self.max_under_occupation) or self.max_under_occupation < 0):
+            problems.append(f"max_under_occupation: expected a number of at least 0 or None, found {self.max_under_occupation!r}")
+        if self.max_persons is not None:
+            unknown = sorted(set(self.max_persons) - set(SIZE_CLASSES))
+            if unknown:
+                problems.append(f"max_persons: expected keys among {list(SIZE_CLASSES)}, found {unknown}")
+            else:
+                bad = [k for k, v in self.max_persons.items() if not _number(v) or v < CLASS_MIN[k]]
+                if bad:
+                    problems.append(f"max_persons: class maximum below the class minimum {CLASS_MIN} for {bad}")
+        if self.weights is not None:
+            unknown = sorted(set(self.weights) - set(PREFERENCE_WEIGHTS))
+            bad = [k for k, v in self.weights.items() if not _number(v) or v < 0]
+            if unknown or bad:
+                problems.append(f"weights: expected non-negative numbers for keys among {list(PREFERENCE_WEIGHTS)}, "
+                                f"found {dict(self.weights)!r}")
+        if not _number(self.mip_rel_gap) or self.mip_rel_gap < 0:
+            problems.append(f"mip_rel_gap: expected a number of at least 0, found {self.mip_rel_gap!r}")
+        if self.time_limit is not None and (not _number(self.time_limit) or self.time_limit <= 0):
+            problems.append(f"time_limit: expected seconds (a positive number) or None, found {self.time_limit!r}")
+        if problems:
+            raise ValidationError("MatchingParams: " + "; ".join(problems), problems)
+        object.__setattr__(self, "fairness_band", _check_band(self.fairness_band))
+
+    @classmethod
+    def build(cls, params=None, /, **changes):
+        """``params`` (or the defaults) with ``changes``; unknown names are one clear error."""
+        known = [f.name for f in dataclasses.fields(cls)]
+        unknown = sorted(set(changes) - set(known))
+        if unknown:
+            raise ValidationError(f"MatchingParams: unknown parameter(s) {unknown}; known: {known}")
+        if params is not None and not isinstance(params, cls):
+            raise ValidationError(f"params: expected a MatchingParams, found {type(params).__name__}")
+        return dataclasses.replace(params or cls(), **changes)
+
+    @property
+    def class_max(self):
+        out = dict(CLASS_MAX)
+        out.update({k: int(v) for k, v in (self.max_persons or {}).items()})
+        return out
+
+    @property
+    def preference_weights(self):
+        return {**PREFERENCE_WEIGHTS, **(self.weights or {})}
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which municipalities take part and which of them pool.
+
+    ``codes`` (the universe, in order), ``names``, ``blocks`` (pool id per
+    municipality: equal ids pool), ``labels`` (the scope label or ``"solo"``
+    per municipality), ``label`` (``"solo"``, the region name or
+    ``"eigen selectie"``) and ``pool`` (codes that pool).
+    """
+
+    codes: tuple
+    names: tuple
+    blocks: tuple
+    labels: tuple
+    label: str
+    pool: tuple
+    year: int
+
+
+def resolve_scope(scope="U16", *, region=None, year=2016, target_codes=None, target_names=None):
+    """The :class:`Scope` for a scope name or list of codes within ``region``.
+
+    Parameters
+    ----------
+    scope : str or list
+        ``"solo"``, a region name (``"U10"``, ``"U16"``) or a list of codes.
+    region : str or list, optional
+        The municipalities taking part; default the scope's members (the
+        ``target_codes`` for ``solo``).
+    year : int
+        Municipal division and region composition.
+    target_codes, target_names : list, optional
+        The codes with a target (the universe of a solo scope without
+        region) and their names.
+
+    >>> s = resolve_scope("U10", region="U16"); len(s.codes), len(s.pool), s.labels[:1]
+    (16, 10, ('U10',))
+    """
+    from .regions import municipalities, region_codes
+
+    known = municipalities(year)
+    known_codes = set(known["code"])
+    names = dict(zip(known["code"], known["name"]))
+    names.update({c: n for c, n in zip(target_codes or [], target_names or []) if n is not None and not pd.isna(n)})
+    if isinstance(scope, str) and scope.strip().lower() == "solo":
+        pool, label = [], "solo"
+    else:
+        if scope is None or (not isinstance(scope, str) and len(scope) == 0):
+            raise ValidationError("scope: expected 'solo', 'U10', 'U16' or a non-empty list of CBS codes, found an empty scope")
+        pool = region_codes(scope, year)
+        label = scope if isinstance(scope, str) else "eigen selectie"
+    if region is not None:
+        universe = region_codes(region, year)
+    elif pool:
+        universe = list(pool)
+    else:
+        universe = list(dict.fromkeys(target_codes or []))
+    unknown = sorted(set(universe) - known_codes)
+    if unknown:
+        raise ValidationError(f"region: unknown municipality codes for {year}: {unknown}; known: {sorted(known_codes)}")
+    outside = sorted(set(pool) - set(universe))
+    if outside:
+        raise ValidationError(f"scope: codes {outside} are not in the region {region!r}; add them to region")
+    M = len(universe)
+    members = set(pool)
+    blocks = [M if c in members else i for i, c in enumerate(universe)]
+    return Scope(codes=tuple(universe), names=tuple(str(names.get(c, c)) for c in universe), blocks=tuple(blocks),
+                 labels=tuple(label if c in members else "solo" for c in universe), label=label,
+                 pool=tuple(pool), year=int(year))
 
 
 # --------------------------------------------------------------------------
@@ -145,7 +391,8 @@ def households_from_caseload(caseload, *, period=None):
     -------
     pandas.DataFrame
         Columns household_id, size, adults, children, final_size, and period
-        (when given) and code (when the caseload has one).
+        (when given), and code, work_code, family_code, school_children and
+        needs_accessible when the caseload has them.
     """
     from .schemas import CASELOAD
 
@@ -168,8 +415,11 @@ def households_from_caseload(caseload, *, period=None):
     )
     if period is not None:
         out["period"] = str(period)
-    if "code" in c.columns and c["code"].notna().any():
-        out["code"] = c["code"]
+    for col in ("code", "work_code", "family_code", "school_children"):
+        if col in c.columns and c[col].notna().any():
+            out[col] = c[col]
+    if "needs_accessible" in c.columns:
+        out["needs_accessible"] = c["needs_accessible"].map(lambda v: bool(v) if v is not None and not pd.isna(v) else False)
     out.attrs.update(status=caseload.attrs.get("status", ""), source=caseload.attrs.get("source", ""))
     return out
 
@@ -253,8 +503,7 @@ def supply_from_stock(stock=None, *, turnover=None, share_permit_holders=None, p
     return base
 
 
-# --------------------------------------------------------------------------
-# the model
+
 # --------------------------------------------------------------------------
 
 
@@ -268,105 +517,119 @@ class RollingPlan:
 
 
 class MatchingModel:
-    """Min-cost matching of dwelling units to municipalities and size classes.
+    """Lexicographic matching of households to municipalities and dwelling classes.
 
     Build it with :meth:`from_arrays` (household types, supply and targets as
-    arrays) or :meth:`from_frames` (households, supply and targets as
-    frames), then call :meth:`solve`. After solving:
+    arrays; the core) or :meth:`from_frames` (households, supply and targets
+    as frames; the adapter), then call :meth:`solve`, which returns ``self``.
+    Both constructors give the same result attributes and columns:
 
+    - ``priorities_``: one row per priority (:data:`PRIORITIES`): key,
+      priority (Dutch label), value (housed persons, households, sharing
+      adults, seniority, households outside, largest shortfall as a share of
+      target, empty bed-spaces, preference score);
     - ``flows_``: dwellings per arc, columns type, municipality (index),
       size_class, units (dwellings), under_occupation (per dwelling);
     - ``waiting_``: waiting households per type (array);
-    - ``objective_``, ``lp_bound_`` (LP relaxation), ``gap_`` (relative gap
-      of the objective to the LP bound), ``method_``;
-    - ``summary_``: regional figures (Series: households, households_housed,
-      households_waiting, persons, persons_housed, persons_waiting, target,
-      pct_target, dwellings_used, under_occupation, expected_overcrowding,
-      mismatch, over_target, objective, lp_bound, gap, method; from frames
-      also scope, shared_dwellings, reserve_dwellings);
-    - ``municipalities_``: one row per municipality. From frames: code,
-      name, scope, target, persons_housed, pct_target, households_housed,
-      dwellings_available, reserve_dwellings, dwellings_1, dwellings_2,
-      dwellings_3-4, dwellings_5+ (used), dwellings_free, shared_dwellings,
-      under_occupation, expected_overcrowding, over_target, short_of_target,
-      linked_households_waiting, band_low, band_high;
-    - from frames also ``assignment_``, one row per household: household_id,
-      (period), size, adults, children, final_size, need, linked_code, code,
-      name, size_class, status (gehuisvest / wachtend), dwelling_id, shared,
+    - ``objective_``: the first priority as a cost (persons, at final size,
+      left waiting), ``lp_bound_`` (a lower bound on it: the objective less
+      what HiGHS's MIP gap leaves open), ``gap_`` (largest relative MIP gap
+      over the priorities), ``method_``, ``groups_`` (the priorities solved
+      together, see :meth:`_groups`);
+    - ``summary_``: regional figures (Series: households,
+      households_housed, households_waiting, persons, persons_housed,
+      persons_waiting (persons at final size), target, pct_target,
+      dwellings_used, under_occupation, expected_overcrowding, mismatch,
+      over_target, households_outside, sharing_adults, max_shortfall,
+      objective, lp_bound, gap, method, scope, shared_dwellings,
+      reserve_dwellings);
+    - ``municipalities_``: one row per municipality: code, name, scope,
+      target, persons_housed, pct_target, households_housed,
+      dwellings_available, reserve_dwellings, dwellings_<class> (used),
+      dwellings_free, shared_dwellings, under_occupation,
+      expected_overcrowding, over_target, short_of_target,
+      linked_households_waiting, households_outside (placed here, linked
+      elsewhere), band_low, band_high;
+    - ``assignment_``, one row per household: household_id, (period), size,
+      adults, children, final_size, need, linked_code, code, name,
+      size_class, status (gehuisvest / wachtend), dwelling_id, shared,
       adults_in_dwelling, under_occupation and expected_overcrowding (of the
-      dwelling), cost_under_occupation, cost_sharing, cost_waiting,
-      cost_total (its share of the objective; the over-target part is per
-      municipality) and reason (Dutch); and
+      dwelling), outside (placed outside the linked municipality),
+      preference (its score), reason (Dutch; each component named); and
       ``dwellings_``, one row per occupied dwelling: dwelling_id, code, name,
       size_class, households, persons, adults, shared, under_occupation,
       expected_overcrowding.
 
-    Parameters are stored by ``__init__``; the constructors fill them.
+    From arrays the households are anonymous (household_id ``E1``, ...;
+    adults and children unknown).
     """
 
-    def __init__(self, need, persons, count, origin, supply, targets, *, blocks=None, class_min=None,
-                 class_max=None, allowed=None, under_penalty=1.0, wait_penalty=10.0, over_target_penalty=0.5,
-                 fairness_band=None, max_under_occupation=None, base=None, multiplier=None, type_cost=None,
-                 mip_rel_gap=1e-6, time_limit=None):
+    def __init__(self, need, persons, count, origin, supply, targets, *, params=None, blocks=None, class_min=None,
+                 class_max=None, class_names=None, allowed=None, class_allowed=None, base=None, multiplier=None,
+                 preference=None, unit_type=None, scope=None):
         self.need = need
         self.persons = persons
         self.count = count
         self.origin = origin
         self.supply = supply
         self.targets = targets
+        self.params = params
         self.blocks = blocks
         self.class_min = class_min
         self.class_max = class_max
+        self.class_names = class_names
         self.allowed = allowed
-        self.under_penalty = under_penalty
-        self.wait_penalty = wait_penalty
-        self.over_target_penalty = over_target_penalty
-        self.fairness_band = fairness_band
-        self.max_under_occupation = max_under_occupation
+        self.class_allowed = class_allowed
         self.base = base
         self.multiplier = multiplier
-        self.type_cost = type_cost
-        self.mip_rel_gap = mip_rel_gap
-        self.time_limit = time_limit
+        self.preference = preference
+        self.unit_type = unit_type
+        self.scope = scope
         self._meta = None
+        self._x = None
+        self._frames = None
+        self._assignment = None
 
     # ---- constructors ----------------------------------------------------
 
     @classmethod
-    def from_arrays(cls, need, persons, count, origin, supply, targets, **params):
-        """Build the model from plain arrays.
+    def from_arrays(cls, need, persons, count, origin, supply, targets, *, params=None, **arrays):
+        """Build the model from plain arrays (the core constructor).
 
         Parameters
         ----------
         need : array of int, shape (T,)
             Persons the dwelling must fit, per unit type.
         persons : array of int, shape (T,)
-            Persons counted towards the target, per unit type.
+            Persons counted towards the target (final size), per unit type.
         count : array of int, shape (T,)
             Units of each type.
-        origin : array of int, shape (T,)
-            Index of the municipality each type is linked to.
+        origin : array of int, shape (T,), or None
+            Index of the municipality each type is linked to; None: no
+            linking, every type may go anywhere (one pool).
         supply : array of int, shape (M, C)
-            Dwellings available per municipality and size class (after reserve).
+            Dwellings per municipality and class (the reserve share of
+            ``params`` is kept free).
         targets : array of float, shape (M,)
             Persons to house per municipality.
-        **params
-            ``blocks`` (array (M,) of pool ids; default: all in one pool),
-            ``class_min``/``class_max`` (C,), ``allowed`` (T, M) bool,
-            ``under_penalty``, ``wait_penalty``, ``over_target_penalty``,
-            ``fairness_band`` ((low, high) shares of target or None),
-            ``max_under_occupation``, ``mip_rel_gap``, ``time_limit``.
-            Shared dwellings: a type with ``base[t] = b`` and
+        params : MatchingParams, optional
+            ``reserve``, ``fairness_band``, ``max_under_occupation`` and the
+            solver options apply here; the others belong to the frame adapter.
+        **arrays
+            ``blocks`` (M,) pool ids (default: all in one pool);
+            ``class_min``/``class_max``/``class_names`` (C,); ``allowed``
+            (T, M) and ``class_allowed`` (T, C) bool (hard needs);
+            ``preference`` (T, M) score per household; ``unit_type`` (U,):
+            the type of each household in arrival order (default: types in
+            index order). Shared dwellings: a type with ``base[t] = b`` and
             ``multiplier[t] = k`` is a group of ``k`` units of type ``b``
-            sharing one dwelling (its own ``count`` is 0); ``type_cost`` (T,)
-            is an extra cost per unit of each type (e.g. for sharing).
+            sharing one dwelling (its own ``count`` is 0).
         """
-        model = cls(need, persons, count, origin, supply, targets, **params)
+        model = cls(need, persons, count, origin, supply, targets, params=MatchingParams.build(params), **arrays)
         model._check_arrays()
         return model
 
     def _check_arrays(self):
-        self.fairness_band = _check_band(self.fairness_band)
         need = np.asarray(self.need, dtype=np.int64)
         T = len(need)
         supply = np.asarray(self.supply)
@@ -379,7 +642,7 @@ class MatchingModel:
         if (supply < 0).any():
             m, c = np.argwhere(supply < 0)[0]
             problems.append(f"supply: dwellings must be at least 0, found {supply[m, c]} (municipality {m}, class {c})")
-        for name in ("persons", "count", "origin"):
+        for name in ("persons", "count") + (("origin",) if self.origin is not None else ()):
             if len(np.atleast_1d(getattr(self, name))) != T:
                 problems.append(f"{name}: expected {T} values (one per type), found {len(np.atleast_1d(getattr(self, name)))}")
         if len(np.atleast_1d(self.targets)) != M:
@@ -394,337 +657,249 @@ class MatchingModel:
                 f"need: {int((need > cmax.max()).sum())} unit type(s) larger than any dwelling class "
                 f"(largest fits {int(cmax.max())} persons), found {sorted(set(need[need > cmax.max()].tolist()))}"
             )
+        if self.unit_type is not None:
+            ut = np.asarray(self.unit_type, dtype=np.int64)
+            if not np.array_equal(np.bincount(ut, minlength=T)[:T], np.asarray(self.count, dtype=np.int64)):
+                problems.append("unit_type: expected each type as often as its count")
         if problems:
             raise ValidationError("MatchingModel: " + "; ".join(problems), problems)
 
     @classmethod
     def from_frames(cls, households, supply, targets, *, scope="U16", region=None, year=2016, period=None,
-                    use_final_size=True, sharing=1, reserve=0.0, fairness_band=None, under_penalty=1.0,
-                    wait_penalty=10.0, over_target_penalty=0.5, share_penalty=1.0, max_persons=None,
-                    max_under_occupation=None, needs_places=None, mip_rel_gap=1e-6, time_limit=None):
-        """Build the model from households, supply and targets frames.
+                    params=None, **changes):
+        """Build the model from households, supply and targets frames (the adapter).
 
         Parameters
         ----------
         households : pandas.DataFrame
             Columns household_id, size, adults, children, and optional period,
-            final_size, code (linked municipality) and boolean ``needs_<flag>``
-            columns (see :data:`HOUSEHOLDS`); rows are in arrival order and may
-            come from several periods (households still waiting). A
-            ``schemas.CASELOAD`` frame is converted with
-            :func:`households_from_caseload`. Other columns are not read.
+            final_size, code (linked municipality), work_code, family_code,
+            school_children and boolean ``needs_<flag>`` columns (see
+            :data:`HOUSEHOLDS`; ``needs_accessible``: only accessible
+            dwellings); rows are in arrival order and may come from several
+            periods (households still waiting). A ``schemas.CASELOAD`` frame
+            is converted with :func:`households_from_caseload`. Other columns
+            are not read.
         supply : pandas.DataFrame
             Columns code, size_class ('1', '2', '3-4', '5+'), dwellings, and
-            optional period (:func:`supply_from_stock`).
+            optional accessible (of which accessible) and period
+            (:func:`supply_from_stock`).
         targets : pandas.DataFrame
             Columns code, target (persons) and optional target_int, period,
             name (``toolkit.taakstelling.municipal_targets``).
-        scope : str or list
-            ``"solo"``, a region name (``"U10"``, ``"U16"``) or a list of codes:
-            the municipalities that pool. The others in ``region`` stay solo.
-        region : str or list, optional
-            The municipalities taking part; default the scope's members (all
-            target codes for ``solo``). Targets outside it are an error.
-        year : int
-            Municipal division and region composition.
+        scope, region, year
+            See :func:`resolve_scope`. Targets, supply and households outside
+            the region are an error.
         period : str, optional
             Select this period from frames with a ``period`` column.
-        use_final_size : bool
-            Families waiting for nareizigers get a dwelling for the final size.
-        sharing : int
-            Maximum adults per dwelling for singles (one adult, no children,
-            final size 1, no needs flags): the model may put 2 to ``sharing``
-            of them in one dwelling, at ``share_penalty`` per sharing adult,
-            when that lets more people be housed. 1 = nobody shares.
-        reserve : float
-            Share of the dwellings kept free: ``reserve`` x all dwellings,
-            rounded, spread over municipalities and classes by largest
-            remainder.
-        fairness_band : tuple (low, high), optional
-            Hard band: each municipality houses between ``low`` and ``high``
-            times its target in persons (``floor(low x target)`` to
-            ``ceil(high x target)``); either may be None.
-        max_persons : dict, optional
-            Class maximum persons, default ``CLASS_MAX`` (5+ up to 10).
-        needs_places : dict, optional
-            ``{flag: [codes]}``: households with ``needs_<flag>`` true may only
-            be housed in those municipalities.
-        under_penalty, wait_penalty, over_target_penalty, share_penalty, max_under_occupation,
-        mip_rel_gap, time_limit
-            See the module docstring and :meth:`from_arrays`.
+        params : MatchingParams, optional
+        **changes
+            Fields of :class:`MatchingParams` to change, e.g. ``sharing=2``.
         """
+        params = MatchingParams.build(params, **changes)
         hh, sup, tgt = _valid_inputs(households, supply, targets, period)
-        return cls._from_valid(hh, sup, tgt, scope=scope, region=region, year=year, period=period,
-                               use_final_size=use_final_size,
-                               sharing=sharing, reserve=reserve, fairness_band=fairness_band,
-                               under_penalty=under_penalty, wait_penalty=wait_penalty,
-                               over_target_penalty=over_target_penalty, share_penalty=share_penalty,
-                               max_persons=max_persons, max_under_occupation=max_under_occupation,
-                               needs_places=needs_places, mip_rel_gap=mip_rel_gap, time_limit=time_limit)
+        return cls._from_valid(hh, sup, tgt, scope=scope, region=region, year=year, period=period, params=params)
 
     @classmethod
-    def _from_valid(cls, hh, sup, tgt, *, scope, region, year, period, use_final_size, sharing, reserve, fairness_band,
-                    under_penalty, wait_penalty, over_target_penalty, share_penalty, max_persons,
-                    max_under_occupation, needs_places, mip_rel_gap, time_limit):
+    def _from_valid(cls, hh, sup, tgt, *, scope, region, year, period, params):
         """:meth:`from_frames` on inputs already checked by :func:`_valid_inputs`."""
-        from .regions import municipalities, region_codes
-
-        # --- parameters
-        if not isinstance(share_penalty, (int, float, np.number)) or share_penalty < 0:
-            raise ValidationError(f"share_penalty: expected a number of at least 0, found {share_penalty!r}")
-        if isinstance(sharing, bool) or not isinstance(sharing, (int, np.integer)) or sharing < 1:
-            raise ValidationError(f"sharing: expected a whole number of adults per dwelling of at least 1, found {sharing!r}")
-        if not isinstance(reserve, (int, float, np.number)) or not 0 <= reserve < 1:
-            raise ValidationError(f"reserve: expected a share between 0 and 1 (e.g. 0.1), found {reserve!r}")
-        band = _check_band(fairness_band)
-        cmax = dict(CLASS_MAX)
-        if max_persons is not None:
-            unknown = sorted(set(max_persons) - set(SIZE_CLASSES))
-            if unknown:
-                raise ValidationError(f"max_persons: expected keys among {list(SIZE_CLASSES)}, found {unknown}")
-            cmax.update({k: int(v) for k, v in max_persons.items()})
-        bad = [k for k in SIZE_CLASSES if cmax[k] < CLASS_MIN[k]]
-        if bad:
-            raise ValidationError(f"max_persons: class maximum below the class minimum {CLASS_MIN} for {bad}")
-
-        # --- municipalities: scope, region, known codes
-        known = municipalities(year)
-        known_codes = set(known["code"])
-        names = dict(zip(known["code"], known["name"]))
-        if isinstance(scope, str) and scope.strip().lower() == "solo":
-            pool, scope_label = [], "solo"
-        else:
-            if scope is None or (not isinstance(scope, str) and len(scope) == 0):
-                raise ValidationError("scope: expected 'solo', 'U10', 'U16' or a non-empty list of CBS codes, found an empty scope")
-            pool = region_codes(scope, year)
-            scope_label = scope if isinstance(scope, str) else "eigen selectie"
         target_codes = list(dict.fromkeys(tgt["code"].astype(str)))
-        if region is not None:
-            universe = region_codes(region, year)
-        elif pool:
-            universe = list(pool)
-        else:
-            universe = target_codes
-        problems = []
-        for what, codes in (("scope", pool), ("region", universe), ("targets", target_codes),
-                            ("supply", sup["code"].astype(str).unique()),
-                            ("households", hh["code"].dropna().astype(str).unique() if "code" in hh else [])):
-            unknown = sorted(set(codes) - known_codes)
-            if unknown:
-                problems.append(f"{what}: unknown municipality codes for {year}: {unknown}; known: {sorted(known_codes)}")
-        if problems:
-            raise ValidationError("; ".join(problems), problems)
-        outside = sorted(set(pool) - set(universe))
-        if outside:
-            raise ValidationError(f"scope: codes {outside} are not in the region {region!r}; add them to region")
-        for what, codes in (("targets", target_codes), ("supply", sup["code"].astype(str).unique()),
-                            ("households", hh["code"].dropna().astype(str).unique() if "code" in hh else [])):
-            outside = sorted(set(codes) - set(universe))
-            if outside:
-                raise ValidationError(
-                    f"{what}: municipalities outside the scope {scope_label!r}: {outside}; the scope holds "
-                    f"{universe}. Pass region= to let them take part alone (solo), or drop those rows"
-                )
-        missing = sorted(set(universe) - set(target_codes))
-        if missing:
-            raise ValidationError(f"targets: no target for municipalities {missing} of the scope; give a target (0 is allowed)")
-        if tgt.duplicated("code").any():
-            raise ValidationError(f"targets: each municipality once per period, found duplicates {sorted(tgt.loc[tgt.duplicated('code'), 'code'].unique())}")
-        dup = sup.duplicated(["code", "size_class"])
-        if dup.any():
-            raise ValidationError(f"supply: each (code, size_class) once per period, found duplicates in rows {sup.index[dup].tolist()[:8]}")
-
-        # --- households: consistency and need
-        hh = hh.reset_index(drop=True)
-        final = hh["final_size"] if "final_size" in hh else hh["size"]
-        final = pd.to_numeric(final, errors="coerce").fillna(hh["size"]).astype("int64")
-        hh["final_size"] = final
-        problems = []
-        wrong = hh.index[hh["adults"] + hh["children"] != hh["size"]]
-        if len(wrong):
-            problems.append("column 'size': expected adults + children, found " + ", ".join(
-                f"{hh.loc[i, 'size']} for household {hh.loc[i, 'household_id']!r} (adults {hh.loc[i, 'adults']}, children {hh.loc[i, 'children']})" for i in wrong[:8]))
-        short = hh.index[hh["final_size"] < hh["size"]]
-        if len(short):
-            problems.append("column 'final_size': expected at least the current size, found " + ", ".join(
-                f"{hh.loc[i, 'final_size']} < {hh.loc[i, 'size']} for household {hh.loc[i, 'household_id']!r}" for i in short[:8]))
-        hh["need"] = hh["final_size"] if use_final_size else hh["size"]
-        largest = max(cmax.values())
-        big = hh.index[hh["need"] > largest]
-        if len(big):
-            problems.append(
-                f"household larger than any dwelling class (largest '5+' fits {largest} persons, see max_persons): "
-                + ", ".join(f"{hh.loc[i, 'household_id']!r} needs {hh.loc[i, 'need']}" for i in big[:8]))
-        flags = sorted(c for c in hh.columns if str(c).startswith("needs_"))
-        for f in flags:
-            vals = hh[f].map(lambda v: {"true": True, "1": True, "ja": True, "false": False, "0": False, "nee": False}.get(str(v).strip().lower()) if pd.notna(v) else False)
-            if vals.isna().any():
-                problems.append(f"column {f!r}: expected ja/nee or true/false, found {hh.loc[vals.isna(), f].tolist()[:5]}")
-            hh[f] = vals.fillna(False).astype(bool)
-        needs_places = dict(needs_places or {})
-        for f in needs_places:
-            if f"needs_{f}" not in flags:
-                problems.append(f"needs_places: flag {f!r} has no column 'needs_{f}' in households (found {flags})")
-        if problems:
-            raise ValidationError("households: " + "; ".join(problems), problems)
-
-        # --- arrays over the universe
+        sc = resolve_scope(scope, region=region, year=year, target_codes=target_codes,
+                           target_names=list(tgt["name"]) if "name" in tgt else None)
+        _check_codes(sc, hh, sup, tgt, region)
+        hh, flags = _household_needs(hh, params)
+        universe = list(sc.codes)
         M = len(universe)
         midx = {c: i for i, c in enumerate(universe)}
-        cidx = {c: i for i, c in enumerate(SIZE_CLASSES)}
-        raw = np.zeros((M, len(SIZE_CLASSES)), dtype=np.int64)
-        for c, k, d in zip(sup["code"].astype(str), sup["size_class"], sup["dwellings"]):
-            raw[midx[c], cidx[k]] += int(d)
-        from .taakstelling import largest_remainder
-
-        share = raw.reshape(-1) * float(reserve)
-        kept = largest_remainder(share, math.floor(share.sum() + 0.5)).reshape(raw.shape).astype(np.int64)
-        available = raw - kept
+        accessible = "accessible" in sup and sup["accessible"].notna().any()
+        classes = list(SIZE_CLASSES) + ([f"{k} toegankelijk" for k in SIZE_CLASSES] if accessible else [])
+        K0 = len(SIZE_CLASSES)
+        raw = np.zeros((M, len(classes)), dtype=np.int64)
+        for c, k, d, a in zip(sup["code"].astype(str), sup["size_class"], sup["dwellings"],
+                              sup["accessible"] if accessible else [0] * len(sup)):
+            a = 0 if pd.isna(a) else int(a)
+            if a > int(d):
+                raise ValidationError(f"supply: accessible dwellings ({a}) above all dwellings ({int(d)}) for {c}, class {k}")
+            ci = SIZE_CLASSES.index(k)
+            raw[midx[c], ci] += int(d) - a
+            if accessible:
+                raw[midx[c], K0 + ci] += a
+        cmax = params.class_max
         tcol = "target_int" if "target_int" in tgt and tgt["target_int"].notna().all() else "target"
         tmap = dict(zip(tgt["code"].astype(str), tgt[tcol].astype(float)))
         target = np.array([tmap[c] for c in universe], dtype=float)
-        tnames = dict(zip(tgt["code"].astype(str), tgt["name"])) if "name" in tgt else {}
-        mun_names = [str(tnames.get(c) or names.get(c, c)) for c in universe]
-        blocks = np.arange(M)
-        if pool:
-            blocks[[midx[c] for c in pool]] = M  # one shared id for the pool
-        block_label = [scope_label if pool and c in set(pool) else "solo" for c in universe]
+        blocks = np.asarray(sc.blocks)
 
         units = _make_units(hh, flags=flags)
-        units = _link_units(units, target, midx)
-        allowed_by_flag = {f: np.isin(universe, region_codes(codes, year)) for f, codes in needs_places.items()}
-        key_cols = ["block", "need", "persons", "sole"] + flags
-        units["block"] = blocks[units["origin"].to_numpy()]
-        types = units.drop_duplicates(key_cols)[key_cols + ["origin"]].reset_index(drop=True)
-        units = units.merge(types[key_cols].reset_index().rename(columns={"index": "type"}), on=key_cols, how="left")
+        pref_cols = [c for c in ("work_code", "family_code", "school_children") if c in hh]
+        units = _link_units(units, target, midx, raw if params.linking == "aanbod" else None,
+                            np.array([cmax[k] for k in SIZE_CLASSES] * (len(classes) // K0)), params.reserve,
+                            _preference(units, universe, params) if pref_cols else None)
+        key_cols = ["origin", "need", "persons", "sole"] + flags + pref_cols
+        types = units.drop_duplicates(key_cols)[key_cols].reset_index(drop=True)
+        units = units.merge(types.reset_index().rename(columns={"index": "type"}), on=key_cols, how="left")
         units = units.sort_values("order", kind="stable").reset_index(drop=True)
         count = np.bincount(units["type"], minlength=len(types))
         types["base"] = np.arange(len(types))
         types["mult"] = 1
-        types["type_cost"] = 0.0
-        if sharing > 1:
+        if params.sharing > 1:
             groups = [
-                {**row, "need": k, "persons": k, "base": i, "mult": k, "type_cost": float(share_penalty) * k}
-                for i, row in types[types["sole"]].iterrows() for k in range(2, sharing + 1)
+                {**row, "need": k, "persons": k, "base": i, "mult": k}
+                for i, row in types[types["sole"]].iterrows() for k in range(2, params.sharing + 1)
             ]
             if groups:
                 types = pd.concat([types, pd.DataFrame(groups)], ignore_index=True)
                 count = np.concatenate([count, np.zeros(len(groups), dtype=np.int64)])
-        allowed = np.ones((len(types), M), dtype=bool)
-        for f, mask in allowed_by_flag.items():
-            allowed[types[f"needs_{f}"].to_numpy(bool)] &= mask
+        T = len(types)
+        allowed = np.ones((T, M), dtype=bool)
+        for f, codes in (params.needs_places or {}).items():
+            from .regions import region_codes
+
+            allowed[types[f"needs_{f}"].to_numpy(bool)] &= np.isin(universe, region_codes(codes, year))
+        class_allowed = np.ones((T, len(classes)), dtype=bool)
+        if "needs_accessible" in types:
+            class_allowed[types["needs_accessible"].to_numpy(bool), :K0] = False
+        preference = _preference(types, universe, params) if pref_cols else None
         model = cls.from_arrays(
             types["need"].to_numpy(np.int64), types["persons"].to_numpy(np.int64), count,
-            types["origin"].to_numpy(np.int64), available, target, blocks=blocks,
-            class_min=[CLASS_MIN[k] for k in SIZE_CLASSES], class_max=[cmax[k] for k in SIZE_CLASSES],
-            allowed=allowed, under_penalty=under_penalty, wait_penalty=wait_penalty,
-            over_target_penalty=over_target_penalty, fairness_band=band,
-            max_under_occupation=max_under_occupation, base=types["base"].to_numpy(np.int64),
-            multiplier=types["mult"].to_numpy(np.int64), type_cost=types["type_cost"].to_numpy(float),
-            mip_rel_gap=mip_rel_gap, time_limit=time_limit,
+            types["origin"].to_numpy(np.int64), raw, target, params=params, blocks=blocks,
+            class_min=[CLASS_MIN[k] for k in SIZE_CLASSES] * (len(classes) // K0),
+            class_max=[cmax[k] for k in SIZE_CLASSES] * (len(classes) // K0), class_names=classes,
+            allowed=allowed, class_allowed=class_allowed, base=types["base"].to_numpy(np.int64),
+            multiplier=types["mult"].to_numpy(np.int64), preference=preference,
+            unit_type=units["type"].to_numpy(np.int64), scope=sc,
         )
         model._meta = {
-            "codes": universe, "names": mun_names, "block_label": block_label, "raw_supply": raw,
-            "reserve_kept": kept, "units": units, "households": hh, "scope": scope_label,
-            "reserve": float(reserve), "sharing": int(sharing), "use_final_size": bool(use_final_size),
-            "share_penalty": float(share_penalty), "households_status": hh.attrs.get("status", ""),
-            "period": period, "class_max": cmax,
+            "units": units, "households": hh, "use_final_size": bool(params.use_final_size),
+            "households_status": hh.attrs.get("status", ""), "period": period,
             "supply_status": sup.attrs.get("status", ""), "targets_status": tgt.attrs.get("status", ""),
+            "inputs": (hh, sup, tgt, region, year, period),
         }
         return model
 
-    # ---- solving -----------------------------------------------------------
+    # ---- arrays ------------------------------------------------------------
 
     def _get(self, *names):
         """The model's arrays by name, as numpy arrays with their defaults filled in."""
         need = np.asarray(self.need, dtype=np.int64)
         T = len(need)
-        supply = np.asarray(self.supply, dtype=np.int64)
-        M = supply.shape[0]
+        raw = np.asarray(self.supply, dtype=np.int64)
+        M, C = raw.shape
         arrays = {
             "need": lambda: need,
             "persons": lambda: np.asarray(self.persons, dtype=np.int64),
             "count": lambda: np.asarray(self.count, dtype=np.int64),
-            "origin": lambda: np.asarray(self.origin, dtype=np.int64),
-            "supply": lambda: supply,
+            "origin": lambda: None if self.origin is None else np.asarray(self.origin, dtype=np.int64),
+            "raw": lambda: raw,
+            "kept": lambda: self._reserve_kept(raw),
+            "supply": lambda: raw,
+            "budget": lambda: raw.sum(axis=1) - self._reserve_kept(raw),
             "targets": lambda: np.asarray(self.targets, dtype=float),
             "blocks": lambda: np.zeros(M, dtype=np.int64) if self.blocks is None else np.asarray(self.blocks),
             "cmin": lambda: np.asarray(list(CLASS_MIN.values()) if self.class_min is None else self.class_min, dtype=np.int64),
             "cmax": lambda: np.asarray(list(CLASS_MAX.values()) if self.class_max is None else self.class_max, dtype=np.int64),
             "allowed": lambda: np.ones((T, M), dtype=bool) if self.allowed is None else np.asarray(self.allowed, dtype=bool),
+            "class_allowed": lambda: (np.ones((T, C), dtype=bool) if self.class_allowed is None
+                                      else np.asarray(self.class_allowed, dtype=bool)),
             "base": lambda: np.arange(T) if self.base is None else np.asarray(self.base, dtype=np.int64),
             "mult": lambda: np.ones(T, dtype=np.int64) if self.multiplier is None else np.asarray(self.multiplier, dtype=np.int64),
-            "tcost": lambda: np.zeros(T) if self.type_cost is None else np.asarray(self.type_cost, dtype=float),
+            "pref": lambda: np.zeros((T, M)) if self.preference is None else np.asarray(self.preference, dtype=float),
+            "unit_type": lambda: (np.repeat(np.arange(T), np.asarray(self.count, dtype=np.int64)) if self.unit_type is None
+                                  else np.asarray(self.unit_type, dtype=np.int64)),
         }
         return tuple(arrays[n]() for n in names)
 
+    def _reserve_kept(self, raw):
+        """Dwellings kept free per municipality: ``reserve`` x its dwellings, rounded half up.
+
+        The model chooses which ones stay free. Per municipality and rounded
+        this way, one more dwelling never means one fewer to use, and a larger
+        reserve never one more.
+        """
+        return np.floor(raw.sum(axis=1) * float(self.params.reserve) + 0.5).astype(np.int64)
+
     def _build_arcs(self, *, every_class=False):
         """Arcs (type, municipality, class) that fit; ``every_class`` also where no dwelling is free."""
-        need, count, origin, supply, blocks, cmin, cmax, allowed = self._get("need", "count", "origin", "supply", "blocks", "cmin", "cmax", "allowed")
-        base, mult = self._get("base", "mult")
+        need, count, origin, supply, blocks, cmin, cmax, allowed, callowed, base, mult = self._get(
+            "need", "count", "origin", "supply", "blocks", "cmin", "cmax", "allowed", "class_allowed", "base", "mult")
         under = np.maximum(cmin[None, :] - need[:, None], 0)  # (T, C)
-        fits = need[:, None] <= cmax[None, :]
-        if self.max_under_occupation is not None:
-            fits &= under <= int(self.max_under_occupation)
-        reach = allowed & (blocks[None, :] == blocks[origin][:, None])  # (T, M)
-        mask = reach[:, :, None] & fits[:, None, :] & ((supply[None, :, :] > 0) | every_class) & (count[base] // mult > 0)[:, None, None]
+        fits = (need[:, None] <= cmax[None, :]) & callowed
+        if self.params.max_under_occupation is not None:
+            fits &= under <= int(self.params.max_under_occupation)
+        reach = allowed if origin is None else allowed & (blocks[None, :] == blocks[origin][:, None])  # (T, M)
+        mask = (reach[:, :, None] & fits[:, None, :] & ((supply[None, :, :] > 0) | every_class)
+                & (count[base] // mult > 0)[:, None, None])
         t, m, c = np.nonzero(mask)
         return t, m, c, under[t, c]
 
-    def _lp(self, t, m, c, under, *, extra_supply=False, residual=None):
-        """Return cost, A_ub, b_ub, A_eq, b_eq, bounds, n_int (integer variables first).
+    def _system(self, t, m, c, *, extra_supply=False):
+        """Constraints over the variables [x (arcs), y (households, arrival order), z (largest shortfall)].
 
-        ``residual`` (count, supply, targets, low, high) replaces the right-hand
-        sides, for the remainder left after fixing the integral part of an LP.
+        Returns (constraints, bounds, integrality, n_x, n_y); with ``extra_supply``
+        also variables e (M x C, extra dwellings) after z.
         """
-        need, persons, count, supply, targets = self._get("need", "persons", "count", "supply", "targets")
-        base, mult, tcost = self._get("base", "mult", "tcost")
-        low, high = self._band_limits(targets)
-        if residual is not None:
-            count, supply, targets, low, high = residual
-        T, (M, C), K = len(need), supply.shape, len(t)
-        n_x, n_w, n_o = K, T, M
+        persons, supply, targets, base, mult, unit_type = self._get("persons", "supply", "targets", "base", "mult", "unit_type")
+        count, = self._get("count")
+        M, C = supply.shape
+        K, U, T = len(t), len(unit_type), len(persons)
         n_e = M * C if extra_supply else 0
-        nvar = n_x + n_w + n_o + n_e
-        cost = np.concatenate([
-            float(self.under_penalty) * under + tcost[t],
-            float(self.wait_penalty) * persons,
-            np.full(M, float(self.over_target_penalty)),
-            np.zeros(n_e),
-        ]).astype(float)
-        rows_eq = sparse.hstack([
-            sparse.csr_matrix((mult[t].astype(float), (base[t], np.arange(K))), shape=(T, K)),
-            sparse.identity(T, format="csr"),
-            sparse.csr_matrix((T, n_o + n_e)),
-        ], format="csr")
-        b_eq = count.astype(float)
-        mc = m * C + c
-        sup_rows = sparse.csr_matrix((np.ones(K), (mc, np.arange(K))), shape=(M * C, K))
-        sup_block = [sup_rows, sparse.csr_matrix((M * C, n_w + n_o))]
-        if extra_supply:
-            sup_block.append(-sparse.identity(M * C, format="csr"))
-        A_sup = sparse.hstack(sup_block, format="csr")
-        b_sup = supply.reshape(-1).astype(float)
-        pm = sparse.csr_matrix((persons[t].astype(float), (m, np.arange(K))), shape=(M, K))
-        A_over = sparse.hstack([pm, sparse.csr_matrix((M, n_w)), -sparse.identity(M, format="csr"),
-                                sparse.csr_matrix((M, n_e))], format="csr")
-        blocks_ub = [A_sup, A_over]
-        b_ub = [b_sup, targets]
-        zeros = sparse.csr_matrix((M, n_w + n_o + n_e))
-        if low is not None:
-            blocks_ub.append(sparse.hstack([-pm, zeros], format="csr"))
-            b_ub.append(-low)
-        if high is not None:
-            blocks_ub.append(sparse.hstack([pm, zeros], format="csr"))
-            b_ub.append(high)
-        A_ub = sparse.vstack(blocks_ub, format="csr")
-        b_ub = np.concatenate(b_ub)
-        ub = np.concatenate([count[base[t]] // mult[t], count, np.full(n_o + n_e, np.inf)]).astype(float)
-        bounds = np.column_stack([np.zeros(nvar), ub])
-        return cost, A_ub, b_ub, rows_eq, b_eq, bounds, n_x + n_w
+        nvar = K + U + 1 + n_e
+        arcs = np.arange(K)
+
+        def block(*parts):
+            return sparse.hstack(parts, format="csr")
+
+        zero = lambda rows, cols: sparse.csr_matrix((rows, cols))  # noqa: E731
+        sup = sparse.csr_matrix((np.ones(K), (m * C + c, arcs)), shape=(M * C, K))
+        e_part = [-sparse.identity(n_e, format="csr")] if extra_supply else []
+        cons = [LinearConstraint(block(sup, zero(M * C, U + 1), *e_part), -np.inf, supply.reshape(-1).astype(float))]
+        budget, = self._get("budget")
+        if (budget < supply.sum(axis=1)).any():  # the reserve: at most budget dwellings used per municipality
+            e_sum = [sparse.kron(sparse.identity(M), np.ones((1, C)), format="csr") * -1] if extra_supply else []
+            cons.append(LinearConstraint(block(sparse.csr_matrix((np.ones(K), (m, arcs)), shape=(M, K)),
+                                               zero(M, U + 1), *e_sum), -np.inf, budget.astype(float)))
+        # households housed of each type = its earliest units' y (sum y - sum mult x = 0)
+        link = block(sparse.csr_matrix((-mult[t].astype(float), (base[t], arcs)), shape=(T, K)),
+                     sparse.csr_matrix((np.ones(U), (unit_type, np.arange(U))), shape=(T, U)), zero(T, 1 + n_e))
+        cons.append(LinearConstraint(link, 0, 0))
+        pm = sparse.csr_matrix((persons[t].astype(float), (m, arcs)), shape=(M, K))
+        low, high = self._band_limits(targets)
+        if low is not None or high is not None:
+            cons.append(LinearConstraint(block(pm, zero(M, U + 1 + n_e)),
+                                         -np.inf if low is None else low, np.inf if high is None else high))
+        pos = np.nonzero(targets > 0)[0]
+        if len(pos):
+            rel = sparse.diags(1 / targets[pos]) @ pm[pos]
+            cons.append(LinearConstraint(block(rel, zero(len(pos), U), sparse.csr_matrix(np.ones((len(pos), 1))),
+                                               zero(len(pos), n_e)), 1, np.inf))
+        ub = np.concatenate([count[base[t]] // mult[t], np.ones(U), [1.0], np.full(n_e, np.inf)]).astype(float)
+        integrality = np.zeros(nvar)
+        integrality[:K] = 1
+        return cons, Bounds(np.zeros(nvar), ub), integrality, K, U
+
+    def _level_costs(self, t, m, under):
+        """Cost vectors (to minimise) over [x, y, z] per priority, in the order of :data:`PRIORITIES`."""
+        persons, origin, base, mult, pref, unit_type = self._get("persons", "origin", "base", "mult", "pref", "unit_type")
+        K, U = len(t), len(unit_type)
+
+        def vec(x=None, y=None, z=0.0):
+            return np.concatenate([np.zeros(K) if x is None else x, np.zeros(U) if y is None else y, [z]]).astype(float)
+
+        seniority = (U - np.arange(U)).astype(float)
+        outside = np.zeros(K) if origin is None else (mult[t] * (m != origin[t])).astype(float)
+        return {
+            "persons": vec(-persons[t]),
+            "households": vec(-mult[t]),
+            "sharing": vec(mult[t] * (mult[t] > 1)),
+            "seniority": vec(y=-seniority),
+            "outside": vec(outside),
+            "shortfall": vec(z=1.0),
+            "fit": vec(under),
+            "preferences": vec(-mult[t] * pref[base[t], m]),
+        }
 
     def _band_limits(self, targets):
-        band = self.fairness_band
+        band = self.params.fairness_band
         if band is None:
             return None, None
         lo, hi = band
@@ -732,17 +907,21 @@ class MatchingModel:
         high = None if hi is None else np.ceil(hi * targets - 1e-9)
         return low, high
 
-    def solve(self, *, method="optimal"):
+    # ---- solving -----------------------------------------------------------
+
+    def solve(self, *, method="optimal", merge=True):
         """Solve and fill the result attributes; returns ``self``.
 
         Parameters
         ----------
-        method : {"optimal", "greedy"}
-            ``optimal``: the min-cost model (LP on HiGHS, ``milp`` when the LP
-            optimum is fractional). ``greedy``: the baseline that takes units in
-            arrival order and gives each to the municipality in its pool with
-            the largest remaining target that has a fitting dwelling (smallest
-            fitting class); it ignores the fairness band.
+        method : {"optimal", "arrival", "largest_first"}
+            ``optimal``: the lexicographic solve over :data:`PRIORITIES`.
+            ``arrival`` and ``largest_first``: the baseline rules of the
+            module docstring (no sharing; they ignore the fairness band).
+        merge : bool
+            Solve consecutive whole-valued priorities as one with weights that
+            provably keep their order (fewer HiGHS runs); ``False`` solves one
+            priority at a time (the same optimum, slower).
 
         Raises
         ------
@@ -750,116 +929,157 @@ class MatchingModel:
             When the hard fairness band cannot be met; the message names the
             municipality, size class and shortfall, and what would relax it.
         """
-        if method not in ("optimal", "greedy"):
-            raise ValidationError(f"solve: method must be 'optimal' or 'greedy', found {method!r}")
+        if method not in _METHODS:
+            raise ValidationError(f"solve: method must be one of {list(_METHODS)}, found {method!r}")
         t, m, c, under = self._build_arcs()
         self.arcs_ = (t, m, c, under)
-        if method == "greedy":
-            x, w = self._greedy(t, m, c)
-            self.lp_bound_ = np.nan
-            self.method_ = "greedy"
+        if method == "optimal":
+            x = self._lexicographic(t, m, c, under, merge=merge)
         else:
-            x, w = self._optimal(t, m, c, under)
-        self._finish(x, w)
+            x = self._rule(t, m, c, order=method)
+            self._open, self.gap_, self.method_ = np.nan, np.nan, method
+        self._finish(x)
         return self
 
-    def _optimal(self, t, m, c, under):
-        cost, A_ub, b_ub, A_eq, b_eq, bounds, n_int = self._lp(t, m, c, under)
-        res = linprog(cost, A_ub=A_ub, b_ub=b_ub, A_eq=A_eq, b_eq=b_eq, bounds=bounds, method="highs")
-        if res.status == 2:
-            raise self._infeasible()
-        if res.status != 0:
-            raise InfeasibleError(f"MatchingModel: the solver stopped without an optimum ({res.message})")
-        self.lp_bound_ = float(res.fun)
-        z = res.x
-        K = len(t)
-        if np.abs(z[:n_int] - np.round(z[:n_int])).max(initial=0) <= INTEGRAL_TOL:
-            self.method_ = "linprog-highs (integral)"
-            return np.round(z[:K]).astype(np.int64), np.round(z[K:n_int]).astype(np.int64)
-        # fractional: fix the variables the LP left integral, solve the small remainder as a MIP
-        whole = np.abs(z[:n_int] - np.round(z[:n_int])) <= INTEGRAL_TOL
-        fixed = np.where(whole, np.round(z[:n_int]), 0).astype(np.int64)
-        x_f, w_f = fixed[:K], fixed[K:]
-        rest = self._residual(t, m, c, x_f, w_f)
-        r = self._milp(*self._lp(t, m, c, under, residual=rest))
-        if r is not None:
-            x, w = x_f + np.round(r[:K]).astype(np.int64), w_f + np.round(r[K:n_int]).astype(np.int64)
-            obj = self._objective(x, w)
-            if obj - self.lp_bound_ <= self.mip_rel_gap * max(abs(obj), 1.0):
-                self.method_ = "linprog-highs + milp on the fractional remainder"
-                return x, w
-        z = self._milp(cost, A_ub, b_ub, A_eq, b_eq, bounds, n_int, full=True)
-        self.method_ = "milp-highs"
-        return np.round(z[:K]).astype(np.int64), np.round(z[K:n_int]).astype(np.int64)
+    #: Largest bound on a merged priority's value: weights stay exact in double precision and HiGHS's gap.
+    MERGE_LIMIT = 1e6
 
-    def _residual(self, t, m, c, x_f, w_f):
-        persons, count, supply, targets = self._get("persons", "count", "supply", "targets")
-        base, mult = self._get("base", "mult")
-        M, C = supply.shape
-        placed = np.bincount(m, weights=persons[t] * x_f, minlength=M)
-        used = np.zeros((M, C), dtype=np.int64)
-        np.add.at(used, (m, c), x_f)
-        low, high = self._band_limits(targets)
-        return (
-            count - np.bincount(base[t], weights=mult[t] * x_f, minlength=len(count)).astype(np.int64) - w_f,
-            supply - used,
-            targets - placed,
-            None if low is None else low - placed,
-            None if high is None else high - placed,
-        )
+    def _ranges(self):
+        """Upper bounds on the (absolute) value of each priority, from the counts."""
+        persons, count, cmin, pref, unit_type = self._get("persons", "count", "cmin", "pref", "unit_type")
+        U = len(unit_type)
+        return {"persons": float((persons * count).sum()), "households": U, "sharing": U, "seniority": U * (U + 1) / 2,
+                "outside": U, "shortfall": 1.0, "fit": float((cmin.max(initial=1) - 1) * U),
+                "preferences": float(pref.max(axis=1, initial=0)[unit_type].sum())}
 
-    def _milp(self, cost, A_ub, b_ub, A_eq, b_eq, bounds, n_int, *, full=False):
-        integrality = np.zeros(len(cost))
-        integrality[:n_int] = 1
-        options = {"mip_rel_gap": self.mip_rel_gap}
-        if self.time_limit is not None:
-            options["time_limit"] = self.time_limit
-        res = milp(cost, integrality=integrality, bounds=Bounds(bounds[:, 0], bounds[:, 1]),
-                   constraints=[LinearConstraint(A_ub, -np.inf, b_ub), LinearConstraint(A_eq, b_eq, b_eq)],
-                   options=options)
-        if res.x is not None or not full:
-            return res.x
-        if res.status == 2:
-            raise self._infeasible()
-        raise InfeasibleError(f"MatchingModel: milp found no integer solution ({res.message})")
+    def _groups(self, costs, *, merge=True):
+        """Consecutive priorities solved as one, with weights that provably keep their order.
 
-    def _objective(self, x, w):
+        Within a group, priority i gets weight ``w_i = 1 + sum_{j>i} w_j R_j``
+        (``R_j``: the range of priority j, last weight 1). Every priority but
+        the last of a group is whole-valued, so one unit better on it outweighs
+        anything the later ones can gain. A group grows while its value stays
+        below :attr:`MERGE_LIMIT`; the shortfall (a share) stands alone;
+        preferences join the fit priority as its last member.
+        """
+        ranges = self._ranges()
+        active = [k for k, _, _ in PRIORITIES if costs[k].any()]
+        groups, current = [], []
+
+        def bound(keys):
+            w, total = 1.0, 0.0
+            for k in reversed(keys):
+                total += w * ranges[k]
+                w = 1 + total
+            return total
+
+        for k in active:
+            whole = k not in ("shortfall", "preferences")
+            if merge and current and current[-1] not in ("shortfall", "preferences") and (whole or k == "preferences") \
+                    and k != "shortfall" and bound(current + [k]) <= self.MERGE_LIMIT:
+                current.append(k)
+            else:
+                if current:
+                    groups.append(current)
+                current = [k]
+        if current:
+            groups.append(current)
+        out = []
+        for keys in groups:
+            w, total, cost = 1.0, 0.0, np.zeros_like(costs[keys[0]])
+            for k in reversed(keys):
+                cost = cost + w * costs[k]
+                total += w * ranges[k]
+                top, w = w, 1 + total
+            out.append((keys, cost, all(k not in ("shortfall", "preferences") for k in keys), total, top))
+        return out
+
+    def _lexicographic(self, t, m, c, under, *, merge=True):
+        cons, bounds, integrality, K, U = self._system(t, m, c)
+        costs = self._level_costs(t, m, under)
+        options = {} if self.params.time_limit is None else {"time_limit": float(self.params.time_limit)}
+        z, gaps, self._open = None, [], 0.0
+        groups = self._groups(costs, merge=merge)
+        for i, (keys, cost, whole, scale, top) in enumerate(groups):
+            gap = min(float(self.params.mip_rel_gap), 0.25 / max(scale, 1.0)) if whole else self.params.mip_rel_gap
+            res = self._level(cost, integrality, bounds, cons, K, {**options, "mip_rel_gap": gap})
+            if res.x is None:
+                if res.status == 2 or i == 0:
+                    raise self._infeasible()
+                raise InfeasibleError(f"MatchingModel: the solver stopped without a solution at priorities {keys} ({res.message})")
+            if i == 0:  # what the MIP gap leaves open on the first priority, in persons
+                bound = getattr(res, "mip_dual_bound", None)
+                bound = float(bound) if bound is not None and np.isfinite(bound) else float(res.fun)
+                self._open = max(0.0, float(res.fun) - bound) / top
+            gaps.append(float(getattr(res, "mip_gap", 0.0) or 0.0))
+            z = res.x
+            if i < len(groups) - 1:
+                cons.append(self._fix(keys, cost, float(res.fun), whole, t, m, res.x))
+        self.gap_ = max(gaps, default=0.0)
+        self.method_ = "lexicografisch, milp-highs"
+        self.groups_ = [keys for keys, *_ in groups]
+        if z is None:  # nothing to place
+            return np.zeros(K, dtype=np.int64)
+        return np.round(z[:K]).astype(np.int64)
+
+    @staticmethod
+    def _level(cost, integrality, bounds, cons, K, options):
+        """One group of priorities on HiGHS (again without presolve after a numerical failure)."""
+        res = milp(cost, integrality=integrality, bounds=bounds, constraints=cons, options=options)
+        if res.status == 4:
+            res = milp(cost, integrality=integrality, bounds=bounds, constraints=cons, options={**options, "presolve": False})
+        return res
+
+    def _fix(self, keys, cost, value, whole, t, m, x=None):
+        """The constraint that keeps a solved group at its optimum.
+
+        A whole-valued group: its cost at most the optimum + 0.5. The largest
+        shortfall ``z*``: every municipality houses at least
+        ``ceil(target x (1 - z*))`` persons (whole numbers, so no tolerance
+        on a share is needed).
+        """
+        if whole:
+            return LinearConstraint(sparse.csr_matrix(cost), -np.inf, value + 0.5)
         persons, targets = self._get("persons", "targets")
-        tcost, = self._get("tcost")
-        t, m, _, under = self.arcs_
-        housed = np.bincount(m, weights=persons[t] * x, minlength=len(targets))
-        return float(
-            (self.under_penalty * under * x).sum() + (tcost[t] * x).sum() + self.wait_penalty * (persons * w).sum()
-            + self.over_target_penalty * np.maximum(housed - targets, 0).sum()
-        )
+        K, M = len(t), len(targets)
+        pm = sparse.csr_matrix((persons[t].astype(float), (m, np.arange(K))), shape=(M, len(cost)))
+        if x is not None:  # the share from whole persons, not from the solver's z (within its tolerance)
+            housed = np.bincount(m, weights=persons[t] * np.round(x[:K]), minlength=M)
+            pos = targets > 0
+            value = float(np.max(np.maximum(1 - housed[pos] / targets[pos], 0), initial=0.0))
+        low = np.where(targets > 0, np.ceil(targets * (1 - value) - 1e-6), -np.inf)
+        return LinearConstraint(pm, low, np.inf)
 
-    def _greedy(self, t, m, c):
-        need, persons, supply, targets = self._get("need", "persons", "supply", "targets")
-        T, (M, C) = len(need), supply.shape
+    def _rule(self, t, m, c, *, order):
+        """A baseline rule: units one by one, own municipality first, smallest fitting class."""
+        need, persons, supply, targets, origin, base, mult, unit_type = self._get(
+            "need", "persons", "supply", "targets", "origin", "base", "mult", "unit_type")
         avail = supply.copy()
+        budget, = self._get("budget")
+        budget = budget.copy()
         remaining = targets.astype(float).copy()
-        order = self._unit_order()
-        x_dense = np.zeros((T, M, C), dtype=np.int64)
-        w = np.zeros(T, dtype=np.int64)
-        arc_mask = np.zeros((T, M, C), dtype=bool)
-        arc_mask[t, m, c] = True
-        for ty in order:
-            ok = arc_mask[ty] & (avail > 0)  # (M, C)
-            cand = ok.any(axis=1)
-            if not cand.any():
-                w[ty] += 1
+        sole = mult[t] == 1
+        arc_of = {}
+        for k in np.nonzero(sole)[0]:
+            arc_of.setdefault(int(t[k]), []).append(k)
+        units = unit_type if order == "arrival" else unit_type[np.argsort(-persons[unit_type], kind="stable")]
+        x = np.zeros(len(t), dtype=np.int64)
+        for ty in units:
+            ks = [k for k in arc_of.get(int(ty), []) if avail[m[k], c[k]] > 0 and budget[m[k]] > 0]
+            if not ks:
                 continue
-            mi = int(np.argmax(np.where(cand, remaining, -np.inf)))
-            ci = int(np.argmax(ok[mi]))  # smallest fitting class with a free dwelling
-            avail[mi, ci] -= 1
-            remaining[mi] -= persons[ty]
-            x_dense[ty, mi, ci] += 1
-        return x_dense[t, m, c], w
-
-    def _unit_order(self):
-        if self._meta is not None:
-            return self._meta["units"]["type"].to_numpy()
-        return np.repeat(np.arange(len(np.atleast_1d(self.count))), np.asarray(self.count, dtype=np.int64))
+            home = [k for k in ks if origin is not None and m[k] == origin[ty]]
+            if home:
+                ks = home
+            else:
+                best = max(remaining[m[k]] for k in ks)
+                ks = [k for k in ks if remaining[m[k]] == best]
+            k = min(ks, key=lambda k: (c[k] % len(SIZE_CLASSES), m[k]))  # smallest fitting class
+            avail[m[k], c[k]] -= 1
+            budget[m[k]] -= 1
+            remaining[m[k]] -= persons[ty]
+            x[k] += 1
+        return x
 
     def _infeasible(self):
         """An InfeasibleError whose message explains the shortfall; ``.shortfalls`` holds it as a frame.
@@ -870,27 +1090,27 @@ class MatchingModel:
         lower_bound, max_alone (persons the municipality could house with its
         own dwellings), size_class, dwellings_short, dwellings_available.
         """
-        need, persons, count, supply, targets, cmin = self._get("need", "persons", "count", "supply", "targets", "cmin")
+        persons, count, supply, targets, cmin, kept = self._get("persons", "count", "supply", "targets", "cmin", "kept")
         M, C = supply.shape
-        # arcs to every class that fits, also where no dwelling is free now
         tt, mm, cc, uu = self._build_arcs(every_class=True)
-        cost, A_ub, b_ub, A_eq, b_eq, bounds, _ = self._lp(tt, mm, cc, uu, extra_supply=True)
-        # fewest extra dwellings first; the usual costs (scaled down) pick the best-fitting class
-        cost = cost * 1e-4 / max(1.0, float(self.wait_penalty) * float(np.max(persons, initial=1)))
-        cost[-M * C:] = np.tile(cmin.astype(float), M)
-        res = linprog(cost, A_ub=A_ub, b_ub=b_ub, A_eq=A_eq, b_eq=b_eq, bounds=bounds, method="highs")
-        names = self._meta["names"] if self._meta else [f"municipality {i}" for i in range(M)]
-        codes = self._meta["codes"] if self._meta else [str(i) for i in range(M)]
-        classes = list(SIZE_CLASSES) if C == len(SIZE_CLASSES) else [str(i) for i in range(C)]
+        cons, bounds, _, K, U = self._system(tt, mm, cc, extra_supply=True)
+        cost = np.concatenate([1e-4 * uu / (1.0 + uu.max(initial=0)), np.zeros(U + 1), np.tile(cmin.astype(float), M)])
+        A = sparse.vstack([k.A for k in cons], format="csr")
+        lo = np.concatenate([np.broadcast_to(k.lb, k.A.shape[0]) for k in cons])
+        hi = np.concatenate([np.broadcast_to(k.ub, k.A.shape[0]) for k in cons])
+        res = linprog(cost, A_ub=sparse.vstack([A, -A], format="csr"),
+                      b_ub=np.concatenate([np.where(np.isfinite(hi), hi, 1e18), np.where(np.isfinite(lo), -lo, 1e18)]),
+                      bounds=np.column_stack([bounds.lb, bounds.ub]), method="highs")
+        codes, names, _ = self._labels()
+        classes = self._classes()
         low, _ = self._band_limits(targets)
-        band = self.fairness_band
+        band = self.params.fairness_band
         lines = [f"MatchingModel: the fairness band {band} cannot be met (fewest extra bed-spaces shown)."]
         rows = []
         if res.status != 0:
-            pool = np.array([persons[i] * count[i] for i in range(len(need))])
             lines.append(
                 f"Even with unlimited dwellings the households cannot reach every lower bound "
-                f"({int(low.sum()) if low is not None else 0} persons needed, {int(pool.sum())} persons to house). "
+                f"({int(low.sum()) if low is not None else 0} persons needed, {int((persons * count).sum())} persons to house). "
                 "Relax: lower fairness_band[0], or widen the scope so more households may be placed"
             )
         else:
@@ -911,11 +1131,10 @@ class MatchingModel:
                 else:
                     lines.append(f"{head}; it could alone, but not together with the other lower bounds "
                                  f"from the same households and dwellings: {short}.")
-            kept = self._meta["reserve_kept"] if self._meta else None
             tips = ["add dwellings in the classes named (supply)"]
-            if kept is not None and kept.sum() > 0:
-                tips.insert(0, f"lower reserve (now {self._meta['reserve']:.0%}, keeps {int(kept.sum())} dwellings free)")
-            if self._meta and self._meta["scope"] == "solo":
+            if kept.sum() > 0:
+                tips.insert(0, f"lower reserve (now {self.params.reserve:.0%}, keeps {int(kept.sum())} dwellings free)")
+            if self.scope is not None and self.scope.label == "solo":
                 tips.append("use a regional scope (U10, U16)")
             lines.append("Other ways to relax: " + "; ".join(tips) + ".")
         err = InfeasibleError(" ".join(lines))
@@ -925,8 +1144,7 @@ class MatchingModel:
 
     def _max_persons(self, mi):
         """Most persons municipality ``mi`` can house with its own dwellings (band ignored)."""
-        need, persons, count, supply = self._get("need", "persons", "count", "supply")
-        base, mult = self._get("base", "mult")
+        need, persons, count, supply, base, mult = self._get("need", "persons", "count", "supply", "base", "mult")
         t, m, c, _ = self._build_arcs()
         keep = m == mi
         t, c = t[keep], c[keep]
@@ -937,133 +1155,201 @@ class MatchingModel:
             sparse.csr_matrix((np.ones(len(t)), (c, np.arange(len(t)))), shape=(C, len(t))),
             sparse.csr_matrix((mult[t].astype(float), (base[t], np.arange(len(t)))), shape=(len(need), len(t))),
         ], format="csr")
-        b = np.concatenate([supply[mi], count]).astype(float)
+        budget, = self._get("budget")
+        A = sparse.vstack([A, sparse.csr_matrix(np.ones((1, len(t))))], format="csr")
+        b = np.concatenate([supply[mi], count, [budget[mi]]]).astype(float)
         res = milp(-persons[t].astype(float), integrality=np.ones(len(t)), constraints=[LinearConstraint(A, -np.inf, b)],
                    bounds=Bounds(0, np.inf))
         return int(round(-res.fun)) if res.x is not None else 0
 
+    def persons_range(self):
+        """Per municipality, the fewest and most persons it houses over all equal optima.
+
+        Solves, with every priority fixed at its optimum, two extra problems
+        per municipality (min and max persons housed there). The figures of
+        :attr:`municipalities_` are one point of this range.
+
+        Returns
+        -------
+        pandas.DataFrame
+            code, name, persons_housed, persons_min, persons_max, pct_min, pct_max.
+        """
+        if getattr(self, "method_", None) != "lexicografisch, milp-highs":
+            raise ValidationError("persons_range: solve() the model with method='optimal' first")
+        t, m, c, under = self.arcs_
+        persons, targets = self._get("persons", "targets")
+        cons, bounds, integrality, K, U = self._system(t, m, c)
+        costs = self._level_costs(t, m, under)
+        values = self.priorities_.set_index("key")["cost"]
+        for key, cost in costs.items():
+            if cost.any():
+                if key == "preferences":
+                    cons.append(LinearConstraint(sparse.csr_matrix(cost), -np.inf, values[key] + 1e-6 * max(1.0, abs(values[key]))))
+                else:
+                    cons.append(self._fix([key], cost, float(values[key]), key != "shortfall", t, m))
+        lo, hi = [], []
+        for mi in range(len(targets)):
+            cost = np.zeros(K + U + 1)
+            cost[:K] = persons[t] * (m == mi)
+            out = []
+            for sign in (1, -1):
+                res = milp(sign * cost, integrality=integrality, bounds=bounds, constraints=cons)
+                out.append(sign * res.fun if res.x is not None else np.nan)
+            lo.append(out[0])
+            hi.append(out[1])
+        mun = self.municipalities_
+        tg = mun["target"].where(mun["target"] > 0)
+        return pd.DataFrame({"code": mun["code"], "name": mun["name"], "persons_housed": mun["persons_housed"],
+                             "persons_min": np.round(lo).astype(np.int64), "persons_max": np.round(hi).astype(np.int64),
+                             "pct_min": 100 * np.asarray(lo) / tg, "pct_max": 100 * np.asarray(hi) / tg})
+
     # ---- results -------------------------------------------------------------
 
-    def _finish(self, x, w):
-        persons, count, supply, targets = self._get("persons", "count", "supply", "targets")
+    def _labels(self):
+        M = np.asarray(self.supply).shape[0]
+        if self.scope is not None:
+            return list(self.scope.codes), list(self.scope.names), list(self.scope.labels)
+        blocks, = self._get("blocks")
+        shared = pd.Series(blocks).map(pd.Series(blocks).value_counts()) > 1
+        codes = [str(i) for i in range(M)]
+        return codes, codes, ["samen" if s else "solo" for s in shared]
+
+    def _classes(self):
+        C = np.asarray(self.supply).shape[1]
+        if self.class_names is not None:
+            return list(self.class_names)
+        return list(SIZE_CLASSES) if C == len(SIZE_CLASSES) else [str(i) for i in range(C)]
+
+    def _households(self):
+        """The households frame in arrival order (anonymous from arrays)."""
+        if self._meta is not None:
+            return self._meta["households"], self._meta["units"]
+        need, persons, unit_type = self._get("need", "persons", "unit_type")
+        U = len(unit_type)
+        hh = pd.DataFrame({"household_id": [f"E{i + 1}" for i in range(U)], "size": persons[unit_type],
+                           "adults": pd.array([pd.NA] * U, dtype="Int64"),
+                           "children": pd.array([pd.NA] * U, dtype="Int64"),
+                           "final_size": persons[unit_type], "need": need[unit_type]})
+        units = pd.DataFrame({"row": np.arange(U), "order": np.arange(U), "type": unit_type,
+                              "persons": persons[unit_type], "final_size": persons[unit_type],
+                              "need": need[unit_type], "adults": pd.array([pd.NA] * U, dtype="Int64")})
+        return hh, units
+
+    def _finish(self, x):
+        """Regional and municipal figures and the priorities from the arc flows ``x`` (per-household frames on first use)."""
+        persons, count, supply, raw, kept, targets, cmin, cmax, base, mult, origin, pref, unit_type = self._get(
+            "persons", "count", "supply", "raw", "kept", "targets", "cmin", "cmax", "base", "mult", "origin", "pref",
+            "unit_type")
         t, m, c, under = self.arcs_
         M, C = supply.shape
-        classes = list(SIZE_CLASSES) if C == len(SIZE_CLASSES) else [str(i) for i in range(C)]
-        housed_persons = np.bincount(m, weights=persons[t] * x, minlength=M)
-        over = np.maximum(housed_persons - targets, 0)
-        self.objective_ = self._objective(x, w)
-        if self.method_ == "greedy":
-            self.gap_ = np.nan
-        else:
-            self.gap_ = max(0.0, (self.objective_ - self.lp_bound_) / max(abs(self.objective_), 1e-9))
+        classes = self._classes()
+        codes, names, labels = self._labels()
+        self._x = x
+        self._frames = None
+        housed_by_type = np.bincount(base[t], weights=mult[t] * x, minlength=len(count)).astype(np.int64)
+        self.waiting_ = count - housed_by_type
         keep = x > 0
-        self.flows_ = pd.DataFrame({
-            "type": t[keep], "municipality": m[keep], "size_class": np.asarray(classes)[c[keep]],
-            "units": x[keep], "under_occupation": under[keep],
-        })
-        self.waiting_ = w
+        self.flows_ = pd.DataFrame({"type": t[keep], "municipality": m[keep],
+                                    "size_class": np.asarray(classes, dtype=object)[c[keep]],
+                                    "units": x[keep], "under_occupation": under[keep]})
+        group = mult[t] > 1
+        over_c = np.maximum(persons[t] - cmax[c], 0)  # expected overcrowding of the dwelling (final size)
+        outside = np.zeros(len(t), dtype=bool) if origin is None else m != origin[t]
+        per_m = lambda w: np.bincount(m, weights=w * x, minlength=M)  # noqa: E731
+        housed_persons = per_m(persons[t])
         used = np.zeros((M, C), dtype=np.int64)
         np.add.at(used, (m, c), x)
-        if self._meta is not None:
-            self._frames(x, w, used)
-            return
-        mun = pd.DataFrame({"municipality": np.arange(M), "target": targets, "persons_housed": housed_persons})
-        mun["pct_target"] = 100 * mun["persons_housed"] / mun["target"].where(mun["target"] > 0)
-        for ci, k in enumerate(classes):
-            mun[f"dwellings_{k}"] = used[:, ci]
-        mun["under_occupation"] = np.bincount(m, weights=under * x, minlength=M)
-        mun["over_target"] = over
-        self.municipalities_ = mun
-        self.summary_ = self._summary(
-            units=int(count.sum()), units_housed=int((self._get("mult")[0][t] * x).sum()),
-            persons=int((persons * count).sum()),
-            persons_housed=int(housed_persons.sum()), target=float(targets.sum()),
-            under=int((under * x).sum()), overcrowding=0, over=float(over.sum()), dwellings=int(x.sum()),
-        )
+        # the earliest households of each type are the ones housed
+        U = len(unit_type)
+        position = np.zeros(U, dtype=np.int64)
+        order = np.argsort(unit_type, kind="stable")
+        starts = np.concatenate([[0], np.cumsum(np.bincount(unit_type, minlength=len(count)))[:-1]])
+        position[order] = np.arange(U) - starts[unit_type[order]]
+        housed_unit = position < housed_by_type[unit_type]
 
-    def _summary(self, *, units, units_housed, persons, persons_housed, target, under, overcrowding, over, dwellings):
-        return pd.Series({
-            "households": units,
-            "households_housed": units_housed,
-            "households_waiting": units - units_housed,
-            "persons": persons,
-            "persons_housed": persons_housed,
-            "persons_waiting": persons - persons_housed,
-            "target": target,
-            "pct_target": 100 * persons_housed / target if target > 0 else np.nan,
-            "dwellings_used": dwellings,
-            "under_occupation": under,
-            "expected_overcrowding": overcrowding,
-            "mismatch": under + overcrowding,
-            "over_target": over,
+        low, high = self._band_limits(targets)
+        mun = pd.DataFrame({"code": codes, "name": names, "scope": labels, "target": targets})
+        mun["persons_housed"] = housed_persons.astype(np.int64)
+        mun["pct_target"] = 100 * mun["persons_housed"] / mun["target"].where(mun["target"] > 0)
+        mun["households_housed"] = per_m(mult[t]).astype(np.int64)
+        mun["dwellings_available"] = raw.sum(axis=1)
+        mun["reserve_dwellings"] = kept
+        for ci, kname in enumerate(classes):
+            mun[f"dwellings_{kname}"] = used[:, ci]
+        mun["dwellings_free"] = supply.sum(axis=1) - kept - used.sum(axis=1)
+        mun["shared_dwellings"] = per_m(group).astype(np.int64)
+        mun["under_occupation"] = per_m(under).astype(np.int64)
+        mun["expected_overcrowding"] = per_m(over_c).astype(np.int64)
+        mun["over_target"] = np.maximum(mun["persons_housed"] - mun["target"], 0)
+        mun["short_of_target"] = np.maximum(mun["target"] - mun["persons_housed"], 0)
+        waiting_origin = np.zeros(M, dtype=np.int64) if origin is None else np.bincount(
+            origin[unit_type[~housed_unit]], minlength=M).astype(np.int64)
+        mun["linked_households_waiting"] = waiting_origin
+        mun["households_outside"] = per_m(mult[t] * outside).astype(np.int64)
+        mun["band_low"] = low if low is not None else np.nan
+        mun["band_high"] = high if high is not None else np.nan
+        self.municipalities_ = mun
+
+        pos = targets > 0
+        shortfall = float(np.max(np.maximum(1 - housed_persons[pos] / targets[pos], 0), initial=0.0))
+        value = {
+            "persons": float(housed_persons.sum()), "households": float((mult[t] * x).sum()),
+            "sharing": float((mult[t] * group * x).sum()), "seniority": float((U - np.arange(U))[housed_unit].sum()),
+            "outside": float((mult[t] * outside * x).sum()), "shortfall": shortfall, "fit": float((under * x).sum()),
+            "preferences": float((mult[t] * pref[base[t], m] * x).sum()),
+        }
+        sign = {k: (-1 if s == "max" else 1) for k, _, s in PRIORITIES}
+        self.priorities_ = pd.DataFrame({"key": [k for k, _, _ in PRIORITIES], "priority": [lb for _, lb, _ in PRIORITIES],
+                                         "value": [value[k] for k, _, _ in PRIORITIES],
+                                         "cost": [sign[k] * value[k] for k, _, _ in PRIORITIES]})
+        total_persons = int((persons * count).sum())
+        self.objective_ = float(total_persons - housed_persons.sum())
+        self.lp_bound_ = self.objective_ - self._open
+        self.summary_ = pd.Series({
+            "households": U,
+            "households_housed": int(housed_unit.sum()),
+            "households_waiting": int(U - housed_unit.sum()),
+            "persons": total_persons,
+            "persons_housed": int(housed_persons.sum()),
+            "persons_waiting": int(total_persons - housed_persons.sum()),
+            "target": float(targets.sum()),
+            "pct_target": 100 * housed_persons.sum() / targets.sum() if targets.sum() > 0 else np.nan,
+            "dwellings_used": int(used.sum()),
+            "under_occupation": int(value["fit"]),
+            "expected_overcrowding": int((over_c * x).sum()),
+            "mismatch": int(value["fit"] + (over_c * x).sum()),
+            "over_target": float(mun["over_target"].sum()),
+            "households_outside": int(value["outside"]),
+            "sharing_adults": int(value["sharing"]),
+            "max_shortfall": shortfall,
             "objective": self.objective_,
             "lp_bound": self.lp_bound_,
             "gap": self.gap_,
             "method": self.method_,
+            "scope": self.scope.label if self.scope is not None else ("solo" if set(labels) == {"solo"} else "samen"),
+            "shared_dwellings": int((group * x).sum()),
+            "reserve_dwellings": int(kept.sum()),
         })
 
-    @property
-    def assignment_(self):
-        """One row per household (built on first use; see the class docstring)."""
-        if getattr(self, "_assignment", None) is None:
-            if getattr(self, "_assignment_inputs", None) is None:
-                raise AttributeError("assignment_: solve() a model built with from_frames first")
-            self._assignment = self._assignment_frame()
-        return self._assignment
-
-    def _assignment_frame(self):
-        meta = self._meta
-        targets = self._get("targets")[0]
-        units, dw, housed, place_m, place_c, housed_persons = self._assignment_inputs
-        codes, names = np.asarray(meta["codes"], dtype=object), np.asarray(meta["names"], dtype=object)
-        classes = np.asarray(SIZE_CLASSES, dtype=object)
-        per = dw.reindex(units["dwelling"].to_numpy())
-        k = per["households"].fillna(1).to_numpy()
-        hh = meta["households"]
-        a = hh.loc[units["row"].to_numpy(), ["household_id", "size", "adults", "children", "final_size", "need"]]
-        a = a.reset_index(drop=True)
-        if "period" in hh:
-            a.insert(1, "period", hh.loc[units["row"].to_numpy(), "period"].to_numpy())
-        a["linked_code"] = codes[units["origin"].to_numpy()]
-        a["code"] = np.where(housed, codes[np.maximum(place_m, 0)], None)
-        a["name"] = np.where(housed, names[np.maximum(place_m, 0)], None)
-        a["size_class"] = np.where(housed, classes[np.maximum(place_c, 0)], None)
-        a["status"] = np.where(housed, _STATUS_HOUSED, _STATUS_WAITING)
-        a["dwelling_id"] = np.where(housed, per["dwelling_id"].to_numpy(), None)
-        a["shared"] = np.where(housed, per["shared"].fillna(False).to_numpy(bool), False)
-        a["adults_in_dwelling"] = np.where(housed, per["adults"].fillna(0).to_numpy(), 0).astype(np.int64)
-        a["under_occupation"] = np.where(housed, per["under_occupation"].fillna(0).to_numpy(), 0).astype(np.int64)
-        a["expected_overcrowding"] = np.where(housed, per["expected_overcrowding"].fillna(0).to_numpy(), 0).astype(np.int64)
-        a["cost_under_occupation"] = self.under_penalty * a["under_occupation"] / k
-        a["cost_sharing"] = np.where(a["shared"], self._share_cost_per_adult(), 0.0)
-        a["cost_waiting"] = np.where(housed, 0.0, self.wait_penalty * a["size"])
-        a["cost_total"] = a["cost_under_occupation"] + a["cost_sharing"] + a["cost_waiting"]
-        over_m = housed_persons > targets + 1e-9
-        a["reason"] = [
-            _reason(r, over_m[pm] if pm >= 0 else False, meta) for r, pm in zip(a.itertuples(index=False), place_m)
-        ]
-        a.attrs.update(status="synthetisch" if "synthetisch" in (meta["households_status"], meta["supply_status"])
-                       else "schatting")
-        return a
-
-    def _frames(self, x, w, used):
-        meta = self._meta
-        supply, targets, cmin, cmax = self._get("supply", "targets", "cmin", "cmax")
-        base, mult = self._get("base", "mult")
+    def _placement(self):
+        """Per household: municipality, class and dwelling (earliest of each type first); the dwellings frame."""
+        if self._frames is not None:
+            return self._frames
+        x = self._x
+        cmin, cmax, base, mult, origin, pref = self._get("cmin", "cmax", "base", "mult", "origin", "pref")
         t, m, c, _ = self.arcs_
-        units = meta["units"].copy()
-        codes, names = np.asarray(meta["codes"], dtype=object), np.asarray(meta["names"], dtype=object)
-        M = supply.shape[0]
+        codes, names, _ = self._labels()
+        codes, names = np.asarray(codes, dtype=object), np.asarray(names, dtype=object)
+        classes = np.asarray(self._classes(), dtype=object)
+        _, units = self._households()
+        units = units.copy()
         n = len(units)
-        # hand out each type's dwellings to its households in arrival order (earliest first):
         # own dwellings first, then shared ones, each sorted by municipality and class
         slots = {}
         for k in np.lexsort((c, m, mult[t], base[t])):
             if x[k] > 0:
                 slots.setdefault(int(base[t[k]]), []).extend([(int(m[k]), int(c[k]), int(mult[t[k]]))] * int(x[k]))
-        place_m = np.full(n, -1)
-        place_c = np.full(n, -1)
-        dwelling = np.full(n, -1)
+        place_m, place_c, dwelling = np.full(n, -1), np.full(n, -1), np.full(n, -1)
         next_id = 0
         for ty, idx in units.groupby("type", sort=False).indices.items():
             pos = 0
@@ -1073,83 +1359,113 @@ class MatchingModel:
                 place_m[members], place_c[members], dwelling[members] = mi, ci, next_id
                 next_id += 1
         housed = place_m >= 0
-        classes = np.asarray(SIZE_CLASSES, dtype=object)
-        units["dwelling"] = dwelling
-        units["m"] = place_m
-        units["c"] = place_c
-
-        # one row per occupied dwelling
+        units["dwelling"], units["m"], units["c"] = dwelling, place_m, place_c
+        units["origin"] = -1 if origin is None else origin[units["type"].to_numpy()]
+        units["pref"] = np.where(housed, pref[units["type"].to_numpy(), np.maximum(place_m, 0)], 0.0)
         h = units[housed]
         dw = h.groupby("dwelling", sort=True).agg(
             m=("m", "first"), c=("c", "first"), persons=("persons", "sum"), need=("need", "sum"),
-            final_size=("final_size", "sum"), adults=("adults", "sum"), households=("row", "size"),
-        )
+            final_size=("final_size", "sum"), adults=("adults", "sum"), households=("row", "size"))
         dw["under_occupation"] = np.maximum(cmin[dw["c"]] - dw["need"], 0)
         dw["expected_overcrowding"] = np.maximum(dw["final_size"] - cmax[dw["c"]], 0)
         dw["shared"] = dw["households"] > 1
         dw["dwelling_id"] = [f"W{i + 1:05d}" for i in range(len(dw))]
-        self.dwellings_ = pd.DataFrame({
+        dwellings = pd.DataFrame({
             "dwelling_id": dw["dwelling_id"].to_numpy(), "code": codes[dw["m"]], "name": names[dw["m"]],
             "size_class": classes[dw["c"]], "households": dw["households"].to_numpy(),
             "persons": dw["persons"].to_numpy(), "adults": dw["adults"].to_numpy(), "shared": dw["shared"].to_numpy(),
             "under_occupation": dw["under_occupation"].to_numpy(),
             "expected_overcrowding": dw["expected_overcrowding"].to_numpy(),
         })
+        outside = housed & (units["origin"].to_numpy() >= 0) & (place_m != units["origin"].to_numpy())
+        self._frames = (units, dw, housed, place_m, place_c, outside, dwellings)
+        return self._frames
 
-        housed_persons = np.bincount(place_m[housed], weights=units.loc[housed, "persons"], minlength=M)
-        self._assignment_inputs = (units, dw, housed, place_m, place_c, housed_persons)
-        self._assignment = None
+    @property
+    def dwellings_(self):
+        """One row per occupied dwelling (built on first use; see the class docstring)."""
+        if getattr(self, "_x", None) is None:
+            raise AttributeError("dwellings_: solve() the model first")
+        return self._placement()[-1]
 
-        low, high = self._band_limits(targets)
-        mun = pd.DataFrame({"code": codes, "name": names, "scope": meta["block_label"], "target": targets})
-        mun["persons_housed"] = housed_persons.astype(np.int64)
-        mun["pct_target"] = 100 * mun["persons_housed"] / mun["target"].where(mun["target"] > 0)
-        mun["households_housed"] = np.bincount(place_m[housed], minlength=M).astype(np.int64)
-        mun["dwellings_available"] = meta["raw_supply"].sum(axis=1)
-        mun["reserve_dwellings"] = meta["reserve_kept"].sum(axis=1)
-        for ci, kname in enumerate(SIZE_CLASSES):
-            mun[f"dwellings_{kname}"] = used[:, ci]
-        mun["dwellings_free"] = supply.sum(axis=1) - used.sum(axis=1)
-        mun["shared_dwellings"] = np.bincount(dw["m"], weights=dw["shared"], minlength=M).astype(np.int64)
-        mun["under_occupation"] = np.bincount(dw["m"], weights=dw["under_occupation"], minlength=M).astype(np.int64)
-        mun["expected_overcrowding"] = np.bincount(dw["m"], weights=dw["expected_overcrowding"], minlength=M).astype(np.int64)
-        mun["over_target"] = np.maximum(mun["persons_housed"] - mun["target"], 0)
-        mun["short_of_target"] = np.maximum(mun["target"] - mun["persons_housed"], 0)
-        mun["linked_households_waiting"] = np.bincount(units.loc[~housed, "origin"], minlength=M).astype(np.int64)
-        mun["band_low"] = low if low is not None else np.nan
-        mun["band_high"] = high if high is not None else np.nan
-        self.municipalities_ = mun
+    @property
+    def assignment_(self):
+        """One row per household (built on first use; see the class docstring)."""
+        if getattr(self, "_x", None) is None:
+            raise AttributeError("assignment_: solve() the model first")
+        if getattr(self, "_assignment", None) is None or self._assignment[0] is not self._x:
+            self._assignment = (self._x, self._assignment_frame())
+        return self._assignment[1]
 
-        self.summary_ = self._summary(
-            units=n, units_housed=int(housed.sum()), persons=int(units["persons"].sum()),
-            persons_housed=int(housed_persons.sum()), target=float(targets.sum()),
-            under=int(dw["under_occupation"].sum()), overcrowding=int(dw["expected_overcrowding"].sum()),
-            over=float(mun["over_target"].sum()), dwellings=int(used.sum()),
-        )
-        self.summary_["scope"] = meta["scope"]
-        self.summary_["shared_dwellings"] = int(dw["shared"].sum())
-        self.summary_["reserve_dwellings"] = int(meta["reserve_kept"].sum())
+    def _assignment_frame(self):
+        units, dw, housed, place_m, place_c, outside, _ = self._placement()
+        targets, persons = self._get("targets", "persons")
+        t, m, _, _ = self.arcs_
+        housed_persons = np.bincount(m, weights=persons[t] * self._x, minlength=len(targets))
+        codes, names, _ = self._labels()
+        codes, names = np.asarray(codes, dtype=object), np.asarray(names, dtype=object)
+        classes = np.asarray(self._classes(), dtype=object)
+        per = dw.reindex(units["dwelling"].to_numpy())
+        hh, _ = self._households()
+        a = hh.loc[units["row"].to_numpy(), ["household_id", "size", "adults", "children", "final_size", "need"]]
+        a = a.reset_index(drop=True)
+        if "period" in hh:
+            a.insert(1, "period", hh.loc[units["row"].to_numpy(), "period"].to_numpy())
+        origin = units["origin"].to_numpy()
+        a["linked_code"] = np.where(origin >= 0, codes[np.maximum(origin, 0)], None)
+        a["code"] = np.where(housed, codes[np.maximum(place_m, 0)], None)
+        a["name"] = np.where(housed, names[np.maximum(place_m, 0)], None)
+        a["size_class"] = np.where(housed, classes[np.maximum(place_c, 0)], None)
+        a["status"] = np.where(housed, _STATUS_HOUSED, _STATUS_WAITING)
+        a["dwelling_id"] = np.where(housed, per["dwelling_id"].to_numpy(), None)
+        a["shared"] = np.where(housed, per["shared"].fillna(False).to_numpy(bool), False)
+        a["adults_in_dwelling"] = np.where(housed, per["adults"].fillna(0).to_numpy(), 0).astype(np.int64)
+        a["under_occupation"] = np.where(housed, per["under_occupation"].fillna(0).to_numpy(), 0).astype(np.int64)
+        a["expected_overcrowding"] = np.where(housed, per["expected_overcrowding"].fillna(0).to_numpy(), 0).astype(np.int64)
+        a["outside"] = outside
+        a["preference"] = units["pref"].to_numpy()
+        over_m = housed_persons > targets + 1e-9
+        meta_hh = self._meta["households"] if self._meta is not None else None
+        extra = meta_hh.loc[units["row"].to_numpy()].reset_index(drop=True) if meta_hh is not None else None
+        weights = self.params.preference_weights
+        schools = set(self.params.school_codes or ())
+        a["reason"] = [
+            _reason(r, over_m[pm] if pm >= 0 else False, self._meta is not None and self._meta["use_final_size"],
+                    None if extra is None else extra.iloc[i], weights, schools)
+            for i, (r, pm) in enumerate(zip(a.itertuples(index=False), place_m))
+        ]
+        status = (self._meta or {}).get("households_status", ""), (self._meta or {}).get("supply_status", "")
+        a.attrs.update(status="synthetisch" if "synthetisch" in status else "schatting")
+        return a
 
-    def _share_cost_per_adult(self):
-        return float(self._meta["share_penalty"]) if self._meta else 0.0
 
-
-def _reason(u, over, meta):
-    """Dutch explanation of one household's placement."""
+def _reason(u, over, final_size_used, extra, weights, schools):
+    """Dutch explanation of one household's placement, naming each component."""
     wie = f"{u.size} pers." + (f", eindgrootte {u.final_size}" if u.final_size != u.size else "")
     if u.status == _STATUS_WAITING:
-        return (f"wacht ({wie}): geen passende woning vrij binnen het samenwerkingsverband, "
-                f"of gelijke huishoudens die eerder kwamen gingen voor")
+        return (f"wacht ({wie}): geen passende woning vrij binnen het samenwerkingsverband zonder dat "
+                "meer personen, meer huishoudens of wie eerder kwam moeten wachten")
     if u.shared:
-        parts = [f"deelt een woning van klasse {u.size_class} met {u.adults_in_dwelling - 1} andere alleenstaande(n)"]
+        parts = [f"deelt een woning van klasse {u.size_class} met {u.adults_in_dwelling - 1} andere alleenstaande(n), "
+                 "omdat anders iemand zou wachten"]
     else:
         parts = [f"klasse {u.size_class} past bij {u.need} pers."]
-    if meta["use_final_size"] and u.final_size > u.size:
+    if final_size_used and u.final_size > u.size:
         parts.append("woning voor de verwachte gezinsgrootte na nareis")
     if u.under_occupation:
         parts.append(f"onderbezetting {u.under_occupation} (geen kleinere passende woning vrij)")
-    if u.code != u.linked_code:
+    if u.linked_code is not None and u.code != u.linked_code:
         parts.append(f"regionaal geplaatst (gekoppeld aan {u.linked_code})")
+    if extra is not None:
+        if "needs_accessible" in extra and bool(extra["needs_accessible"]):
+            parts.append("toegankelijke woning (harde eis)")
+        if "work_code" in extra and isinstance(extra["work_code"], str) and extra["work_code"] == u.code:
+            parts.append(f"werk of studie in deze gemeente (+{weights['work']:g})")
+        if "family_code" in extra and isinstance(extra["family_code"], str) and extra["family_code"] == u.code:
+            parts.append(f"familie in deze gemeente (+{weights['family']:g})")
+        kids = extra.get("school_children") if "school_children" in extra else None
+        if kids is not None and not pd.isna(kids) and int(kids) > 0 and u.code in schools:
+            parts.append(f"nieuwkomersonderwijs voor {int(kids)} schoolgaand(e) kind(eren) (+{weights['school'] * int(kids):g})")
     if over:
         parts.append("gemeente komt boven haar taakstelling")
     return "; ".join(parts)
@@ -1170,7 +1486,7 @@ def _check_band(band):
     except (TypeError, ValueError) as exc:
         raise ValidationError(f"fairness_band: expected (low, high) shares of the target such as (0.8, 1.2), found {band!r}") from exc
     for v in (lo, hi):
-        if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float, np.number)) or v < 0):
+        if v is not None and (not _number(v) or v < 0):
             raise ValidationError(f"fairness_band: expected non-negative shares such as (0.8, 1.2), found {band!r}")
     if lo is not None and hi is not None and lo > hi:
         raise ValidationError(f"fairness_band: the low share {lo} is above the high share {hi}")
@@ -1193,12 +1509,91 @@ def _select_period(frame, period, name):
     return frame
 
 
+def _check_codes(sc, hh, sup, tgt, region):
+    """Every code known for the year and inside the scope's universe; one target per municipality."""
+    from .regions import municipalities
+
+    known_codes = set(municipalities(sc.year)["code"])
+    universe = set(sc.codes)
+    given = {"targets": list(dict.fromkeys(tgt["code"].astype(str))), "supply": sup["code"].astype(str).unique()}
+    for col in ("code", "work_code", "family_code"):
+        if col in hh:
+            given[f"households ({col})" if col != "code" else "households"] = hh[col].dropna().astype(str).unique()
+    problems = []
+    for what, codes in (("scope", sc.pool), *given.items()):
+        unknown = sorted(set(codes) - known_codes)
+        if unknown:
+            problems.append(f"{what}: unknown municipality codes for {sc.year}: {unknown}; known: {sorted(known_codes)}")
+    if problems:
+        raise ValidationError("; ".join(problems), problems)
+    for what in ("targets", "supply", "households"):
+        outside = sorted(set(given.get(what, [])) - universe)
+        if outside:
+            raise ValidationError(
+                f"{what}: municipalities outside the scope {sc.label!r}: {outside}; the scope holds "
+                f"{list(sc.codes)}. Pass region= to let them take part alone (solo), or drop those rows"
+            )
+    missing = sorted(universe - set(given["targets"]))
+    if missing:
+        raise ValidationError(f"targets: no target for municipalities {missing} of the scope; give a target (0 is allowed)")
+    if tgt.duplicated("code").any():
+        raise ValidationError(f"targets: each municipality once per period, found duplicates {sorted(tgt.loc[tgt.duplicated('code'), 'code'].unique())}")
+    dup = sup.duplicated(["code", "size_class"])
+    if dup.any():
+        raise ValidationError(f"supply: each (code, size_class) once per period, found duplicates in rows {sup.index[dup].tolist()[:8]}")
+
+
+def _household_needs(hh, params):
+    """Households with final_size, need and boolean needs flags; every problem in one error."""
+    hh = hh.reset_index(drop=True)
+    final = hh["final_size"] if "final_size" in hh else hh["size"]
+    hh["final_size"] = pd.to_numeric(final, errors="coerce").fillna(hh["size"]).astype("int64")
+    problems = []
+    wrong = hh.index[hh["adults"] + hh["children"] != hh["size"]]
+    if len(wrong):
+        problems.append("column 'size': expected adults + children, found " + ", ".join(
+            f"{hh.loc[i, 'size']} for household {hh.loc[i, 'household_id']!r} (adults {hh.loc[i, 'adults']}, children {hh.loc[i, 'children']})" for i in wrong[:8]))
+    short = hh.index[hh["final_size"] < hh["size"]]
+    if len(short):
+        problems.append("column 'final_size': expected at least the current size, found " + ", ".join(
+            f"{hh.loc[i, 'final_size']} < {hh.loc[i, 'size']} for household {hh.loc[i, 'household_id']!r}" for i in short[:8]))
+    hh["need"] = hh["final_size"] if params.use_final_size else hh["size"]
+    largest = max(params.class_max.values())
+    big = hh.index[hh["need"] > largest]
+    if len(big):
+        problems.append(
+            f"household larger than any dwelling class (largest '5+' fits {largest} persons, see max_persons): "
+            + ", ".join(f"{hh.loc[i, 'household_id']!r} needs {hh.loc[i, 'need']}" for i in big[:8]))
+    flags = sorted(c for c in hh.columns if str(c).startswith("needs_"))
+    for f in flags:
+        vals = hh[f].map(lambda v: {"true": True, "1": True, "ja": True, "false": False, "0": False, "nee": False}.get(str(v).strip().lower()) if pd.notna(v) else False)
+        if vals.isna().any():
+            problems.append(f"column {f!r}: expected ja/nee or true/false, found {hh.loc[vals.isna(), f].tolist()[:5]}")
+        hh[f] = vals.fillna(False).astype(bool)
+    for f in params.needs_places or {}:
+        if f"needs_{f}" not in flags:
+            problems.append(f"needs_places: flag {f!r} has no column 'needs_{f}' in households (found {flags})")
+    if "school_children" in hh:
+        kids = pd.to_numeric(hh["school_children"], errors="coerce").fillna(0).astype("int64")
+        over = hh.index[kids > hh["children"] + (hh["final_size"] - hh["size"])]
+        if len(over):
+            problems.append("column 'school_children': expected at most the children (now and expected), found "
+                            + ", ".join(f"{kids[i]} for household {hh.loc[i, 'household_id']!r}" for i in over[:8]))
+        hh["school_children"] = kids
+    for col in ("work_code", "family_code"):
+        if col in hh:
+            hh[col] = hh[col].where(hh[col].notna(), None)
+    if problems:
+        raise ValidationError("households: " + "; ".join(problems), problems)
+    return hh, flags
+
+
 def _make_units(hh, *, flags):
-    """One row per household in arrival order, with what the model needs."""
+    """One row per household in arrival order, with what the model needs (persons = final size)."""
     units = pd.DataFrame({
         "row": np.arange(len(hh)),
         "order": np.arange(len(hh)),
-        "persons": hh["size"].to_numpy(np.int64),
+        "persons": hh["final_size"].to_numpy(np.int64),
         "final_size": hh["final_size"].to_numpy(np.int64),
         "need": hh["need"].to_numpy(np.int64),
         "adults": hh["adults"].to_numpy(np.int64),
@@ -1207,27 +1602,94 @@ def _make_units(hh, *, flags):
     for f in flags:
         units[f] = hh[f].to_numpy(bool)
         sole &= ~hh[f]
+    for col in ("work_code", "family_code", "school_children"):
+        if col in hh:
+            units[col] = hh[col].to_numpy(object if col != "school_children" else np.int64)
+            sole &= hh[col].isna() if col != "school_children" else hh[col] == 0
     units["sole"] = sole.to_numpy(bool)
     if "code" in hh:
         units["code_given"] = hh["code"].to_numpy(object)
     return units
 
 
-def _link_units(units, target, midx):
-    """Link units without a municipality, in arrival order, to the largest remaining target."""
+def link_households(need, persons, targets, *, supply=None, class_max=None, reserve=0.0, origin=None, preference=None):
+    """Link households, in arrival order, to a municipality (index): the largest remaining target.
+
+    Parameters
+    ----------
+    need, persons : array of int, shape (U,)
+        Persons the dwelling must fit and persons counted (final size), per
+        household in arrival order.
+    targets : array of float, shape (M,)
+    supply : array of int, shape (M, C), optional
+        Supply-aware linking (``linking="aanbod"``): the choice is among
+        municipalities with a fitting dwelling still free, first those still
+        short of their target, then the best-fitting free dwelling (the
+        smallest fitting class, which the household then takes), then the
+        largest remaining target; blind to dwellings when none has one.
+        Without: blind linking (``"taakstelling"``, today's practice).
+    class_max : array of int, shape (C,)
+        Default: 1, 2, 4, 10.
+    reserve : float
+        Share of the dwellings not counted as free.
+    origin : array of int, shape (U,), optional
+        Households already linked (index >= 0) keep their municipality.
+    preference : array, shape (U, M), optional
+        A municipality of work, study or family first among those still short.
+
+    >>> link_households([2, 3], [2, 3], [2.0, 3.0], supply=[[0, 1, 0, 0], [0, 0, 1, 0]]).tolist()
+    [0, 1]
+    >>> link_households([2, 3], [2, 3], [2.0, 3.0]).tolist()
+    [1, 0]
+    """
+    need, persons = np.asarray(need, dtype=np.int64), np.asarray(persons, dtype=np.int64)
+    origin = np.full(len(need), -1) if origin is None else np.asarray(origin, dtype=np.int64).copy()
+    remaining = np.asarray(targets, dtype=float).copy()
+    cmax = np.asarray(list(CLASS_MAX.values()) if class_max is None else class_max)
+    for i in np.nonzero(origin >= 0)[0]:
+        remaining[origin[i]] -= persons[i]
+    free = None if supply is None else np.floor(np.asarray(supply, dtype=float) * (1 - reserve) + 1e-9)
+    for i in np.nonzero(origin < 0)[0]:
+        j = int(np.argmax(remaining))
+        if free is not None:
+            fits = (cmax[None, :] >= need[i]) & (free > 0)
+            if fits.any():
+                best = np.where(fits, cmax[None, :], np.inf).min(axis=1)  # smallest fitting class per municipality
+                cand = np.nonzero(np.isfinite(best))[0]
+                pref = np.zeros(len(remaining)) if preference is None else preference[i]
+                j = int(min(cand, key=lambda q: (remaining[q] <= 0, -pref[q], best[q], -remaining[q], q)))
+                free[j, int(np.argmin(np.where(fits[j], cmax, np.inf)))] -= 1
+        origin[i] = j
+        remaining[j] -= persons[i]
+    return origin
+
+
+def _link_units(units, target, midx, supply, cmax, reserve, preference=None):
+    """:func:`link_households` on the units frame (a given ``code`` keeps its municipality)."""
     origin = np.full(len(units), -1)
-    remaining = np.asarray(target, dtype=float).copy()
     if "code_given" in units:
         for i, cd in enumerate(units["code_given"]):
             if cd is not None and not pd.isna(cd):
                 origin[i] = midx[str(cd)]
-                remaining[origin[i]] -= units["persons"].iat[i]
-    persons = units["persons"].to_numpy()
-    for i in np.nonzero(origin < 0)[0]:
-        j = int(np.argmax(remaining))
-        origin[i] = j
-        remaining[j] -= persons[i]
+    origin = link_households(units["need"].to_numpy(), units["persons"].to_numpy(), target, supply=supply,
+                             class_max=cmax, reserve=reserve, origin=origin, preference=preference)
     return units.assign(origin=origin)
+
+
+def _preference(types, universe, params):
+    """Preference score (T, M) per household of each type (weights of :data:`PREFERENCE_WEIGHTS`)."""
+    w = params.preference_weights
+    codes = np.asarray(universe, dtype=object)
+    score = np.zeros((len(types), len(codes)))
+    for col, key in (("work_code", "work"), ("family_code", "family")):
+        if col in types:
+            score += w[key] * (types[col].to_numpy(object)[:, None] == codes[None, :])
+    if "school_children" in types and params.school_codes:
+        from ._validate import normalise_code
+
+        schools = np.isin(codes, [normalise_code(c) for c in params.school_codes])
+        score += w["school"] * types["school_children"].to_numpy(float)[:, None] * schools[None, :]
+    return score
 
 
 # --------------------------------------------------------------------------
@@ -1235,62 +1697,219 @@ def _link_units(units, target, midx):
 # --------------------------------------------------------------------------
 
 
+def practice_model(model):
+    """Today's practice for the input of ``model``: each municipality alone, blind linking, in arrival order.
+
+    Households are linked in arrival order to the municipality with the
+    largest remaining target (blind to dwellings), and each municipality
+    houses its own in the order COA offers them, in the smallest fitting
+    free dwelling. Returns the solved model (method ``arrival``).
+    """
+    if model._meta is None:
+        solo = copy.copy(model)
+        solo.blocks = np.arange(len(np.atleast_1d(model.targets)))
+        return solo.solve(method="arrival")
+    hh, sup, tgt, _, year, period = model._meta["inputs"]
+    params = dataclasses.replace(model.params, linking="taakstelling", sharing=1)
+    return MatchingModel._from_valid(hh, sup, tgt, scope="solo", region=list(model.scope.codes), year=year,
+                                     period=period, params=params).solve(method="arrival")
+
+
 def compare_scopes(households, supply, targets, *, scopes=("solo", "U10", "U16"), region="U16", year=2016, **params):
     """The gains-from-cooperation table: the same input solved for each scope.
 
     Every scope is solved over the same ``region`` (the municipalities outside
-    a scope stay solo), so the rows compare like with like and the objective
-    can only fall as the pool grows.
+    a scope stay solo) with the same linking, so the rows compare like with
+    like and a larger pool is never lexicographically worse.
 
     Returns
     -------
     pandas.DataFrame
-        One row per scope: scope, households, households_housed,
-        households_waiting, persons_housed, persons_waiting, target,
-        pct_target, under_occupation, expected_overcrowding, mismatch,
-        over_target, municipalities_below_90pct, objective, gap,
-        gain_vs_first (households housed more than in the first scope, solo
-        by default).
+        See :func:`scope_table`.
     """
     models = solve_scopes(households, supply, targets, scopes=scopes, region=region, year=year, **params)
     return scope_table(models)
 
 
-def solve_scopes(households, supply, targets, *, scopes=("solo", "U10", "U16"), region="U16", year=2016, **params):
+def solve_scopes(households, supply, targets, *, scopes=("solo", "U10", "U16"), region="U16", year=2016, period=None,
+                 params=None, **changes):
     """Solve the same input for each scope; returns ``{label: solved MatchingModel}`` in scope order.
 
     The label is the scope name, or ``"eigen selectie"`` for a list of codes.
-    :func:`scope_table` turns the models into the comparison table.
+    ``params``/``changes``: :class:`MatchingParams`. :func:`scope_table`
+    turns the models into the comparison table.
     """
-    hh, sup, tgt = _valid_inputs(households, supply, targets, params.get("period"))  # once, not once per scope
-    defaults = {k: v.default for k, v in inspect.signature(MatchingModel.from_frames).parameters.items()
-                if v.kind is inspect.Parameter.KEYWORD_ONLY}
-    unknown = sorted(set(params) - set(defaults))
-    if unknown:
-        raise ValidationError(f"solve_scopes: unknown parameter(s) {unknown}; known: {sorted(defaults)}")
+    p = MatchingParams.build(params, **changes)
+    hh, sup, tgt = _valid_inputs(households, supply, targets, period)  # once, not once per scope
     models = {}
     for s in scopes:
         label = s if isinstance(s, str) else "eigen selectie"
-        kw = {**defaults, **params, "scope": s, "region": region, "year": year}
-        models[label] = MatchingModel._from_valid(hh, sup, tgt, **kw).solve()
+        models[label] = MatchingModel._from_valid(hh, sup, tgt, scope=s, region=region, year=year, period=period,
+                                                  params=p).solve()
     return models
 
 
-def scope_table(models):
-    """The comparison table of :func:`compare_scopes` from ``{label: solved model}``."""
+_RULES = {"practice": "huidige praktijk (elke gemeente alleen, volgorde van COA)",
+          "largest_first": "grootste huishouden eerst"}
+
+
+def scope_table(models, *, baselines=True):
+    """The comparison table of :func:`compare_scopes` from ``{label: solved model}``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per scope: scope, households, households_housed,
+        households_waiting, persons_housed, persons_waiting (final size),
+        target, pct_target, under_occupation, expected_overcrowding, mismatch,
+        over_target, households_outside, sharing_adults, max_shortfall,
+        municipalities_below_90pct, objective (persons waiting), gap,
+        gain_vs_first (households housed more than in the first scope). With
+        ``baselines`` also the rules side by side: practice_households_housed,
+        practice_persons_housed (today's practice, the same for every row),
+        largest_first_households_housed, largest_first_persons_housed (that
+        rule in the row's scope), best_rule, gain_vs_best_rule (persons) and
+        gain_vs_best_rule_households: the optimum against the better of the
+        two rules (more persons, then more households). ``attrs['priorities']``:
+        the Dutch priorities in order.
+    """
     rows = []
+    practice = None
     for label, model in models.items():
         r = model.summary_.copy()
         r["scope"] = label
         r["municipalities_below_90pct"] = int((model.municipalities_["pct_target"] < 90).sum())
+        if baselines:
+            practice = practice if practice is not None else practice_model(model).summary_
+            lf = copy.copy(model).solve(method="largest_first").summary_
+            rules = {"practice": practice, "largest_first": lf}
+            for key, s in rules.items():
+                r[f"{key}_households_housed"] = int(s["households_housed"])
+                r[f"{key}_persons_housed"] = int(s["persons_housed"])
+            best = max(rules, key=lambda k: (rules[k]["persons_housed"], rules[k]["households_housed"]))
+            r["best_rule"] = _RULES[best]
+            r["gain_vs_best_rule"] = int(r["persons_housed"] - rules[best]["persons_housed"])
+            r["gain_vs_best_rule_households"] = int(r["households_housed"] - rules[best]["households_housed"])
         rows.append(r)
     out = pd.DataFrame(rows).reset_index(drop=True)
     cols = ["scope", "households", "households_housed", "households_waiting", "persons_housed", "persons_waiting",
             "target", "pct_target", "under_occupation", "expected_overcrowding", "mismatch", "over_target",
-            "municipalities_below_90pct", "objective", "gap"]
-    out = out[cols]
-    out["gain_vs_first"] = out["households_housed"] - out["households_housed"].iloc[0]
+            "households_outside", "sharing_adults", "max_shortfall", "municipalities_below_90pct", "objective", "gap"]
+    extra = [c for c in out.columns if c.startswith(("practice_", "largest_first_", "best_rule", "gain_vs_best"))]
+    out = out[cols + extra]
+    out.insert(len(cols), "gain_vs_first", out["households_housed"] - out["households_housed"].iloc[0])
+    out.attrs["priorities"] = [label for _, label, _ in PRIORITIES]
     return out
+
+
+#: Published range of the share of social-housing lettings that went to permit holders nationally:
+#: 4-6 % in 2018-2021, almost 7 % in 2022, almost 8 % in 2023 (CBS; FACTS.md section 11). The 2016 share was not found.
+SHARE_PERMIT_HOLDERS_RANGE = (0.04, 0.08)
+
+
+def _turnover_range():
+    """U16 lettings in 2020 and 2014 (RIGO via duic.nl) over the U16 stock of 2017: the range of the turnover estimate."""
+    from .data import load_lettings
+
+    let = load_lettings().set_index(["area", "year"])
+    stock = let.loc[("U16", 2017), "stock"]
+    return float(let.loc[("U16", 2020), "lettings"] / stock), float(let.loc[("U16", 2014), "lettings"] / stock)
+
+
+def pooling_gain_range(targets, *, seeds=range(10), scopes=("solo", "U16"), region="U16", year=2016, stock=None,
+                       share_range=SHARE_PERMIT_HOLDERS_RANGE, turnover_range=None, params=None, **changes):
+    """What pooling gains over many draws of the caseload and of the supply within its estimate's range.
+
+    Per seed: synthetic households (``toolkit.households.synthetic_caseload``,
+    final size from the declared family members) in order until their final
+    size fills the targets; supply by :func:`supply_from_stock` with the
+    permit-holder share and the turnover drawn uniformly from their ranges;
+    every scope solved on the same draw.
+
+    Parameters
+    ----------
+    targets : pandas.DataFrame
+        code, target (one period), e.g. ``taakstelling.municipal_targets``.
+    seeds : iterable of int
+    share_range : (low, high)
+        Default :data:`SHARE_PERMIT_HOLDERS_RANGE` (CBS 2018-2023).
+    turnover_range : (low, high), optional
+        Default: U16 lettings 2020 and 2014 over the 2017 stock
+        (``geodata/lettings.csv``), 0.051 to 0.060.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per seed and scope: seed, share_permit_holders, turnover,
+        scope, households, persons, households_housed, persons_housed,
+        households_outside, max_shortfall, gain_persons and gain_households
+        (over the first scope in the same draw). ``attrs['range']``: per
+        scope the lowest, median and highest gain in persons and households
+        and the number of draws with a gain; ``attrs['heading']``: a Dutch
+        heading that follows from those figures.
+    """
+    from .households import synthetic_caseload
+
+    p = MatchingParams.build(params, **changes)
+    turnover_range = _turnover_range() if turnover_range is None else tuple(turnover_range)
+    for name, (lo, hi) in (("share_range", share_range), ("turnover_range", turnover_range)):
+        if not (_number(lo) and _number(hi) and 0 <= lo <= hi <= 1):
+            raise ValidationError(f"pooling_gain_range: {name} must be (low, high) with 0 <= low <= high <= 1, found {(lo, hi)!r}")
+    seeds = list(seeds)
+    if not seeds:
+        raise ValidationError("pooling_gain_range: expected at least one seed")
+    tcol = "target_int" if "target_int" in targets else "target"
+    total = float(targets[tcol].sum())
+    rows = []
+    for seed in seeds:
+        rng = np.random.default_rng(seed)
+        share, turnover = rng.uniform(*share_range), rng.uniform(*turnover_range)
+        c = synthetic_caseload(max(10, int(total)), seed=seed)
+        hh = households_from_caseload(c.drop(columns="final_size"))
+        hh = hh[hh["final_size"].cumsum() <= total]
+        sup = supply_from_stock(stock, turnover=turnover, share_permit_holders=share)
+        sup = sup[sup["code"].isin(set(targets["code"].astype(str)))]
+        models = solve_scopes(hh, sup, targets, scopes=scopes, region=region, year=year, params=p)
+        first = None
+        for label, m in models.items():
+            s = m.summary_
+            first = s if first is None else first
+            rows.append({"seed": seed, "share_permit_holders": share, "turnover": turnover, "scope": label,
+                         "households": int(s["households"]), "persons": int(s["persons"]),
+                         "households_housed": int(s["households_housed"]), "persons_housed": int(s["persons_housed"]),
+                         "households_outside": int(s["households_outside"]), "max_shortfall": float(s["max_shortfall"]),
+                         "gain_persons": int(s["persons_housed"] - first["persons_housed"]),
+                         "gain_households": int(s["households_housed"] - first["households_housed"])})
+    out = pd.DataFrame(rows)
+    summary = out.groupby("scope", sort=False).agg(
+        draws=("seed", "size"), gain_persons_min=("gain_persons", "min"), gain_persons_median=("gain_persons", "median"),
+        gain_persons_max=("gain_persons", "max"), gain_households_min=("gain_households", "min"),
+        gain_households_max=("gain_households", "max"), draws_with_gain=("gain_persons", lambda g: int((g > 0).sum())),
+    ).reset_index()
+    out.attrs.update(range=summary, heading=_pooling_heading(summary, scopes), status="synthetisch",
+                     source="toolkit.matching.pooling_gain_range: synthetische huishoudens, woningaanbod geschat "
+                            f"(aandeel statushouders {share_range[0]:.0%}-{share_range[1]:.0%}, mutatiegraad "
+                            f"{turnover_range[0]:.3f}-{turnover_range[1]:.3f})")
+    return out
+
+
+def _pooling_heading(summary, scopes):
+    """A Dutch heading that says what the figures say, no more."""
+    rows = summary.iloc[1:]
+    if rows.empty:
+        return "Eén schaal doorgerekend: geen vergelijking"
+    r = rows.iloc[-1]
+    base = summary["scope"].iloc[0]
+    base_label = "elke gemeente alleen" if base == "solo" else base
+    n, k = int(r["draws"]), int(r["draws_with_gain"])
+    lo, hi = int(r["gain_persons_min"]), int(r["gain_persons_max"])
+    if hi <= 0:
+        return f"Samenwerking als {r['scope']} huisvest in geen van de {n} trekkingen meer mensen dan {base_label}"
+    if lo > 0:
+        return (f"Samenwerking als {r['scope']} huisvest in alle {n} trekkingen meer mensen dan {base_label}: "
+                f"{lo} tot {hi} personen")
+    return (f"Samenwerking als {r['scope']} huisvest in {k} van de {n} trekkingen meer mensen dan {base_label} "
+            f"(0 tot {hi} personen): de winst hangt af van de huishoudens en het aanbod")
 
 
 def fairness_report(model):

@@ -295,9 +295,21 @@ CASELOAD = Schema(
         C("family_abroad", "int", min=0, max=MAX_HOUSEHOLD - 1, aliases=("gezinsleden_buitenland",)),
         C("months_since_permit", "int", min=0, max=600, aliases=("maanden_sinds_vergunning",)),
         C("final_size", "int", required=False, nullable=True, min=1, max=MAX_HOUSEHOLD, aliases=("eindgrootte",)),
+        # optional placement needs (toolkit.matching: preferences with PREFERENCE_WEIGHTS; accessible is hard)
+        C("work_code", "code", required=False, nullable=True, aliases=("gemeente_werk",),
+          description="municipality of a job offer or study place"),
+        C("family_code", "code", required=False, nullable=True, aliases=("gemeente_familie",),
+          description="municipality where family already lives"),
+        C("needs_accessible", "bool", required=False, nullable=True, aliases=("toegankelijke_woning",),
+          description="needs an accessible dwelling (a hard need)"),
+        C("school_children", "int", required=False, nullable=True, min=0, max=MAX_HOUSEHOLD - 1,
+          aliases=("schoolgaande_kinderen",), description="children of school age (now and expected)"),
     ),
     key=("household_id",),
     rules=(
+        Rule(("school_children", "children_present", "family_abroad"),
+             "school_children at most children_present + family_abroad",
+             lambda f: f["school_children"].fillna(0) > f["children_present"] + f["family_abroad"]),
         Rule(("partner_present", "children_present"), f"a household of at most {MAX_HOUSEHOLD} persons "
              "(1 + partner_present + children_present)",
              lambda f: 1 + f["partner_present"].astype(bool).astype(int) + f["children_present"] > MAX_HOUSEHOLD),
