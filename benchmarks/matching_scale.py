@@ -66,7 +66,8 @@ def u16_instance(n=1000, seed=0):
     # scale the targets to the generated persons (final size) so the region has a full task
     t["target"] = t["target"] * h["final_size"].sum() / t["target"].sum()
     t = t.drop(columns="target_int")
-    s = supply_from_stock(share_permit_holders=0.30)
+    s = supply_from_stock(share_permit_holders=0.30)  # the shipped stock is national: keep the U16
+    s = s[s["code"].isin(t["code"])].reset_index(drop=True)
     return h, s, t
 
 

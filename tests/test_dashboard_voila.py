@@ -160,7 +160,7 @@ def test_dashboard_in_voila_at_1280x720(offline_page, voila_url, tmp_path):
     frame.locator(".leaflet-control-layers-overlays label", has_text="Gemeenten: taakstelling").locator("input").check()
     n = int(expected.loc["U10", "households"])
     toggle("U10")
-    page.wait_for_function("() => document.querySelector('.dl-top').innerText.includes('matching: U10')",
+    page.wait_for_function("() => document.querySelector('.dl-top').innerText.includes('samen als U10')",
                            timeout=TIMEOUT_MS)  # U10 may house as many households as U16: wait for the label
     page.wait_for_function(f"() => document.querySelector('.dl-tile .v').innerText.trim() === "
                            f"'{int(expected.loc['U10', 'households_housed'])} van {n}'", timeout=TIMEOUT_MS)
@@ -170,6 +170,8 @@ def test_dashboard_in_voila_at_1280x720(offline_page, voila_url, tmp_path):
     assert [checks.nth(i).is_checked() for i in range(checks.count())] == [True, True, True]
     assert "samen als U10" in frame.locator(".dl-title").inner_text()
     toggle("U16")
+    page.wait_for_function("() => document.querySelector('.dl-top').innerText.includes('samen als U16')",
+                           timeout=TIMEOUT_MS)
     page.wait_for_function(f"() => document.querySelector('.dl-tile .v').innerText.trim() === "
                            f"'{int(expected.loc['U16', 'households_housed'])} van {n}'", timeout=TIMEOUT_MS)
 
