@@ -38,6 +38,18 @@ def test_report_carries_sources_and_status_labels(demo_out):
     assert "<script" not in page and "http://" not in page.replace("http://www.w3.org", "")
 
 
+def test_report_heading_follows_the_scope_table(demo_out):
+    """The comparison's heading states the persons gained, read back from the written table."""
+    scopes = pd.read_csv(demo_out / "tabellen" / "schalen.csv").set_index("scope")
+    gain = int(scopes.loc["U16", "persons_housed"] - scopes.loc["solo", "persons_housed"])
+    page = (demo_out / "rapport.html").read_text(encoding="utf-8")
+    assert "Samenwerking loont" not in page
+    if gain > 0:
+        assert f"Samen {gain} personen" in page
+    else:
+        assert "niet meer personen dan elke gemeente alleen" in page
+
+
 def test_tables_agree_with_published_figures(demo_out):
     targets = pd.read_csv(demo_out / "tabellen" / "taakstelling.csv")
     assert targets["period"].unique().tolist() == ["2017-I"]

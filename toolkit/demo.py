@@ -159,6 +159,23 @@ def _label(region):
     return region if isinstance(region, str) else f"{len(region)} gemeenten"
 
 
+def _pooling_heading(headline):
+    """The comparison's heading, from the figures (never a fixed conclusion).
+
+    >>> _pooling_heading({"persons_gain_vs_solo": 25, "gain_vs_solo": 4})
+    'Wie kan waar wonen? Samen 25 personen (4 huishoudens) meer gehuisvest dan elke gemeente alleen'
+    >>> _pooling_heading({"persons_gain_vs_solo": 0, "gain_vs_solo": 0})
+    'Wie kan waar wonen? Samenwerking huisvest hier niet meer personen dan elke gemeente alleen'
+    """
+    persons, households = int(headline["persons_gain_vs_solo"]), int(headline["gain_vs_solo"])
+    if persons > 0:
+        return (f"Wie kan waar wonen? Samen {nl_number(persons)} personen ({nl_number(households)} huishoudens) "
+                "meer gehuisvest dan elke gemeente alleen")
+    if persons == 0:
+        return "Wie kan waar wonen? Samenwerking huisvest hier niet meer personen dan elke gemeente alleen"
+    return f"Wie kan waar wonen? Samen {nl_number(-persons)} personen minder gehuisvest dan elke gemeente alleen"
+
+
 def _sections(result, dem, participation, needs, png_path):
     h = result.headline
     n = result.national
@@ -203,10 +220,10 @@ def _sections(result, dem, participation, needs, png_path):
                                 "regio": [peak.get("buddies"), peak.get("course_places"), peak.get("coaching_hours")]})
     return [
         Section("Kerncijfers", origin, table=key),
-        Section("Wie kan waar wonen? Samenwerking loont",
+        Section(_pooling_heading(h),
                 "Dezelfde huishoudens en hetzelfde woningaanbod, verdeeld door elke gemeente alleen, door de U10 "
-                "samen en door de U16 samen. Samenwerking huisvest meer huishoudens in passende woningen: "
-                "gemeenten met veel kleine woningen nemen alleenstaanden op, gemeenten met grote woningen gezinnen. "
+                "samen en door de U16 samen. Bij samenwerking kunnen gemeenten met veel kleine woningen "
+                "alleenstaanden opnemen en gemeenten met grote woningen gezinnen. "
                 "Plaatsing gebruikt nooit nationaliteit of geslacht.",
                 table=comp, percent_cols=(), decimals={"% van taakstelling": 1}),
         Section("Per gemeente", f"Resultaat bij samenwerking op schaal {result.settings.scope}. Het aandeel "
