@@ -432,6 +432,8 @@ FIND_SPOT = """([lat, lon]) => {
 
 @pytest.mark.browser
 def test_every_municipality_tooltip_is_reachable_with_the_mouse_under_the_points(offline_page, serve_dir, tmp_path):
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     from toolkit.boundaries import schematic_boundaries as sb
     from toolkit.regions import region_codes
 
@@ -451,13 +453,19 @@ def test_every_municipality_tooltip_is_reachable_with_the_mouse_under_the_points
             else [inner.representative_point()]
         spot = next((s for s in (page.evaluate(FIND_SPOT, [c.y, c.x]) for c in candidates) if s), None)
         assert spot is not None, f"no free spot inside {name}"
-        # Leaflet's canvas renderer handles mouse moves at most every 32 ms: move in steps and wait
-        for dx in (-4, -2, 0):
-            page.mouse.move(spot[0] + dx, spot[1] + dx)
-            page.wait_for_timeout(60)
-        tips = page.evaluate("() => Array.from(document.querySelectorAll('.leaflet-tooltip')).map(e => e.textContent).join('|')")
-        if name in tips:
+        # Leaflet's canvas renderer handles mouse moves at most every 32 ms: move in steps and wait for the
+        # tooltip (a few rounds, so a loaded machine does not lose a move; an unreachable one still fails)
+        for _ in range(3):
+            for dx in (-4, -2, 0):
+                page.mouse.move(spot[0] + dx, spot[1] + dx)
+                page.wait_for_timeout(60)
+            try:
+                page.wait_for_function("(n) => Array.from(document.querySelectorAll('.leaflet-tooltip'))"
+                                       ".some(e => e.textContent.includes(n))", arg=name, timeout=1000)
+            except PlaywrightTimeout:
+                continue
             reached.append(name)
+            break
     assert reached == list(b["name"]), f"reached {len(reached)} of {len(b)}"
     # and the points above the polygons still have their own tooltips
     first = page.evaluate("""() => { const p = document.querySelector('.leaflet-dlpoints-pane path.leaflet-interactive');
