@@ -33,7 +33,10 @@ test: install browser
 
 # Voilà 0.5: a kernel is pre-heated (the notebook already ran when the page is requested; one kept in the pool),
 # and a kernel whose page was closed or reloaded is shut down after 120 s idle instead of staying (~260 MB each).
+# The spare kernel is started 60 s after a page took the pre-heated one (Voila's default: 1 s), so running the
+# notebook again does not compete with the first page drawing its widgets (a 2-core machine).
 VOILA_FLAGS := --port=8866 --no-browser --Voila.ip=127.0.0.1 --preheat_kernel=True --pool_size=1 \
+	--VoilaKernelManager.fill_delay=60 \
 	--MappingKernelManager.cull_idle_timeout=120 --MappingKernelManager.cull_interval=30 \
 	--MappingKernelManager.cull_connected=False
 dashboard: install
