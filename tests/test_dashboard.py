@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+import html
 import json
 import re
+import threading
 
 import pytest
 
@@ -332,8 +334,10 @@ def test_text_from_data_is_escaped_everywhere(app, boundaries, tmp_path):
     tips = json.loads(payload)["layers"][1]["t"]
     assert all("&lt;script&gt;" in t and "<script" not in t for t in tips)
     # the map in Stelling 1 sits in an iframe: its whole page must be one escaped attribute value
-    holder = type("Holder", (), {"result": poisoned, "_boundaries": b})()
-    iframe = dashboard.Dashboard._map_html(holder)
+    holder = dashboard.Dashboard.__new__(dashboard.Dashboard)
+    holder.result, holder._boundaries, holder._locations, holder._recipe = poisoned, b, None, None
+    holder._recipe_lock = threading.Lock()
+    iframe = holder._map_html()
     inner = re.fullmatch(r'<iframe class="dl-map" title="[^"]*" srcdoc="([^"]*)" style="[^"]*"></iframe>', iframe)
     assert inner is not None and "<" not in inner.group(1)
 
@@ -344,3 +348,46 @@ def test_export_rejects_nothing_silently(tmp_path, app):
     app.out_dir = blocker / "raad"
     assert app.export() == {}
     assert "Exporteren mislukt" in app.export_status.value
+
+
+def _coa_list(folder):
+    f = folder / "coa.csv"
+    f.write_text("locatie;gemeentecode;peildatum;capaciteit;bezetting\n"
+                 "AZC Einsteindreef (Plan Einstein);344;01-06-2016;400;360\n"
+                 "Opvang <b>Houten</b>;321;01-03-2016;120;80\nOpvang <b>Houten</b>;321;01-06-2016;120;90\n",
+                 encoding="utf-8")
+    return f
+
+
+def test_an_opvang_list_is_the_maps_reception_layer_and_survives_a_change(tmp_path):
+    app = dashboard.Dashboard(region="U16", year=2016, out_dir=tmp_path, opvang=_coa_list(tmp_path))
+    assert app.status.value == ""
+    page = app.map.value
+    assert "Opvanglocaties (COA)" in page and "Plan Einstein" in page
+    inner = html.unescape(re.search(r'srcdoc="([^"]*)"', page).group(1))
+    assert "Opvang \\u0026lt;b\\u0026gt;Houten" in inner and "Opvang <b>" not in inner  # a name from the file is text
+    assert "eigen COA-bezettingslijst" in app.views[0]["sources"].value
+    assert "midden van de gemeente" in app.views[0]["sources"].value  # Houten has no shipped point
+
+    app.controls["reserve"].value = 0.3
+    assert app.map.value == page
+    pushed = json.loads(re.search(r">(.*)</script>", app.map_data.value).group(1))
+    # the payload keeps the page's layer order (taakstelling, reception, matching), as a fresh map draws it
+    fresh = dashboard.build_map(app.result, boundaries=app._boundaries, locations=app._locations)._dl_spec
+    assert [layer.name for layer in fresh.layers][1] == "Opvanglocaties (COA)"
+    assert [p["f"] for p in pushed["layers"]] == [layer.gdf["fill"].tolist() for layer in fresh.layers]
+    assert len(pushed["layers"][1]["f"]) == 2  # the latest date of each location, one point each
+    assert 'data-layer="1"' in pushed["legend"]  # the reception legend stays in the restyled legend
+
+
+def test_an_unreadable_opvang_list_is_named_and_the_map_has_no_reception_layer(tmp_path):
+    bad = tmp_path / "coa.csv"
+    bad.write_text("locatie;gemeentecode;peildatum;capaciteit;bezetting\nAZC X;344;01-06-2016;100;150\n",
+                   encoding="utf-8")  # occupancy above capacity
+    app = dashboard.Dashboard(region="U16", year=2016, out_dir=tmp_path, opvang=bad)
+    assert "opvanglijst kon niet worden gelezen" in app.status.value and "coa.csv" in app.status.value
+    assert "Opvanglocaties (COA)" not in app.map.value
+    app.controls["reserve"].value = 0.3  # the message stays while the figures change
+    assert "opvanglijst kon niet worden gelezen" in app.status.value
+    missing = dashboard.Dashboard(region="U16", year=2016, out_dir=tmp_path, show_map=False, opvang=tmp_path / "nee.csv")
+    assert "nee.csv" in missing.status.value

@@ -365,22 +365,26 @@ def _map_title(result):
     return f"Collegedag {label}: {_scope_label(s.scope)}"
 
 
-def build_map(result, *, boundaries=None, basemap=None, title=None):
+def build_map(result, *, boundaries=None, basemap=None, title=None, locations=None):
     """A folium map of the region with the taakstelling and the matching result of ``result``.
 
     The matching layer is switched on (the map is about it); the taakstelling
-    layer can be switched on in the layer control.
+    layer can be switched on in the layer control. ``locations`` (reception
+    locations, e.g. a COA occupancy list through
+    :func:`toolkit.data.locations_from_occupancy`) adds the reception layer;
+    without them the map has none.
     """
     from . import maps
 
     s = result.settings
     region = s.region if isinstance(s.region, str) else list(s.region)
     m = maps.overzichtskaart(region=region, year=s.year, boundaries=boundaries, targets=result.targets,
-                             locations=False, buildings=False, basemap=basemap, title=title or _map_title(result))
+                             locations=False if locations is None else locations, buildings=False, basemap=basemap,
+                             title=title or _map_title(result))
     return maps.add_matching_layer(m, map_data(result), show=True)
 
 
-def map_payload(result, *, boundaries=None):
+def map_payload(result, *, boundaries=None, locations=None, recipe=None):
     """What the dashboard's map page needs to restyle itself for ``result``, as inert JSON text.
 
     Per layer (in the map's order) the fill colour and the tooltip of every
@@ -389,6 +393,16 @@ def map_payload(result, *, boundaries=None):
     markup or code. The page restyles in place: no reload, the ticked layers
     stay ticked.
 
+    Parameters
+    ----------
+    result : toolkit.scenario.Result
+    boundaries, locations
+        As for :func:`build_map`.
+    recipe : dict, optional
+        The ``_dl_recipe`` of the page's map (from :func:`build_map`): its
+        layers are kept and only the scenario's targets, matching and title
+        replaced, so no folium map is drawn. Default: built here.
+
     Returns
     -------
     str
@@ -396,14 +410,11 @@ def map_payload(result, *, boundaries=None):
     """
     from . import maps
 
-    s = result.settings
-    region = s.region if isinstance(s.region, str) else list(s.region)
-    # the recipe build_map would store, without drawing a folium map twice
-    steps = (("municipalities", dict(year=s.year, region=region, boundaries=boundaries, targets=result.targets,
-                                     offline=True, simplify_m=0)),
-             ("matching", dict(matching=map_data(result), show=True)))
-    options = maps._options(title=_map_title(result), date=None, basemap=None, small_counts=False, precision=5)
-    spec, _ = maps._spec_from_recipe({"steps": steps, "options": options})
+    if recipe is None:
+        recipe = build_map(result, boundaries=boundaries, locations=locations)._dl_recipe
+    scenario_kw = {"municipalities": {"targets": result.targets}, "matching": {"matching": map_data(result)}}
+    steps = tuple((name, {**kw, **scenario_kw.get(name, {})}) for name, kw in recipe["steps"])
+    spec, _ = maps._spec_from_recipe({"steps": steps, "options": {**recipe["options"], "title": _map_title(result)}})
     layers = [{"f": [str(f) for f in layer.gdf["fill"]], "t": [str(t) for t in layer.gdf["tip"]]} for layer in spec.layers]
     return maps.inert_json({"layers": layers, "legend": maps._legend_html(spec.legends),
                             "title": maps._title_html(spec)})
@@ -477,8 +488,8 @@ _MAP_LISTENER = """
 _CSP_META = re.compile(r'<meta http-equiv="Content-Security-Policy" content="[^"]*" />')
 
 
-def map_page(result, *, boundaries=None):
-    """The self-contained map page of the dashboard: :func:`build_map` as exported, plus the restyle listener.
+def map_page(m):
+    """The self-contained map page of the dashboard: map ``m`` (:func:`build_map`) as exported, plus the restyle listener.
 
     Returns
     -------
@@ -487,7 +498,7 @@ def map_page(result, *, boundaries=None):
     """
     from . import export
 
-    page = export.render_html(build_map(result, boundaries=boundaries, basemap=None), council=False, basemap=None)
+    page = export.render_html(m, council=False, basemap=None)
     cut = page.rindex("</script>") + len("</script>")
     page = page[:cut] + "\n<script>" + _MAP_LISTENER + "</script>" + page[cut:]
     csp = export._csp(_CSP_META.sub("", page), set())
@@ -803,6 +814,12 @@ class Dashboard:
     precompute : bool
         Start :meth:`precompute` in a background thread (the sweep of every
         single control from the reference).
+    opvang : str or Path, optional
+        A COA occupancy list (CSV/xlsx, :func:`toolkit.io.read_coa_occupancy`)
+        whose locations the map shows as its reception layer
+        (:func:`toolkit.data.locations_from_occupancy`); default no reception
+        layer. A file that cannot be read is named in a Dutch message above
+        the views and the map has no reception layer.
 
     Attributes
     ----------
@@ -825,7 +842,8 @@ class Dashboard:
         Tab index -> the HTML widgets of that view (text, chart, sources ...).
     """
 
-    def __init__(self, *, region="U16", year=2016, out_dir="out/raad", show_map=True, cache_size=16, precompute=False):
+    def __init__(self, *, region="U16", year=2016, out_dir="out/raad", show_map=True, cache_size=16, precompute=False,
+                 opvang=None):
         from .scenario import Settings, scopes_for
 
         self.region = region if isinstance(region, str) else tuple(region)
@@ -843,16 +861,33 @@ class Dashboard:
         self._base = Settings(region=self.region, year=self.year, scope=self.scopes[-1])
         self._boundaries = _load_boundaries(self.region if isinstance(self.region, str) else list(self.region),
                                             self.year) if show_map else None
+        self._locations, self._opvang_error = self._read_opvang(opvang)
+        self._recipe = None  # of the map page, once drawn
+        self._recipe_lock = threading.Lock()
         self.reference = self._run(_reference_settings(self._base))
         self.result = self.reference
         self._dirty = set(range(len(TAB_TITLES)))
         self._map_version = -1
         self._integration_targets = None
         self._build_widgets()
+        self.status.value = self._opvang_error
         self._render_top()
         self._render_tab(self.tabs.selected_index or 0)
         if precompute:
             self.precompute(background=True)
+
+    def _read_opvang(self, path):
+        """The reception locations of a COA occupancy list, or None and the Dutch message why not."""
+        if path is None or path == "":
+            return None, ""
+        from . import io
+        from .data import locations_from_occupancy
+
+        try:
+            return locations_from_occupancy(io.read_coa_occupancy(path), self.year), ""
+        except (ValidationError, OSError) as exc:
+            return None, (f'<div class="dl-error">De opvanglijst kon niet worden gelezen, de kaart toont geen '
+                          f"opvanglocaties: {_esc(exc)}</div>")
 
     # -- widgets
 
@@ -1047,7 +1082,7 @@ class Dashboard:
                 try:
                     result = self._cache.get(s) or run(s)
                     if self.show_map:
-                        self._payloads[s] = map_payload(result, boundaries=self._boundaries)
+                        self._payloads[s] = map_payload(result, recipe=self._map_recipe())
                     self._sweep[s] = result
                 except (ValidationError, InfeasibleError):
                     continue
@@ -1093,7 +1128,7 @@ class Dashboard:
                                  f"{_esc(exc)}. De cijfers hieronder horen nog bij de vorige instellingen.</div>")
             self._mark_done(start)
             return self.result
-        self.status.value = ""
+        self.status.value = self._opvang_error
         self.result = result
         self._dirty = set(range(len(TAB_TITLES)))
         self._render_top()
@@ -1121,10 +1156,15 @@ class Dashboard:
         self._dirty.discard(index)
 
     def _map_sources(self):
+        out = []
         if self._boundaries is not None and self._boundaries.attrs.get("schematic"):
-            return (("Kaart: schematische gemeentevlakken (geen echte grenzen)", self._boundaries.attrs.get("source", ""),
-                     "schatting"),)
-        return ()
+            out.append(("Kaart: schematische gemeentevlakken (geen echte grenzen)",
+                        self._boundaries.attrs.get("source", ""), "schatting"))
+        if self._locations is not None:
+            out.append(("Opvanglocaties: eigen COA-bezettingslijst", self._locations.attrs.get("source", ""), "eigen"))
+            if (self._locations["coord_status"] == "schatting").any():
+                out.append(("Opvanglocaties zonder adres: punt midden van de gemeente", "toolkit.data", "schatting"))
+        return tuple(out)
 
     def _tab_stelling1(self):
         r, v = self.result, self.views[0]
@@ -1133,13 +1173,26 @@ class Dashboard:
             self._map_version += 1
             if not self.map.value:  # the page is loaded once; later changes restyle it
                 self.map.value = self._map_html()
-            payload = self._payloads.get(r.settings) or map_payload(r, boundaries=self._boundaries)
+            payload = self._payloads.get(r.settings) or map_payload(r, recipe=self._map_recipe())
             self.map_data.value = (f'<script type="application/json" class="dl-map-data" data-v="{self._map_version}">'
                                    f"{payload}</script>")
         v["sources"].value = sources_html(_VIEW_DATASETS["stelling1"], households=r.households, extra=self._map_sources())
 
+    def _map(self, result):
+        return build_map(result, boundaries=self._boundaries, locations=self._locations)
+
+    def _map_recipe(self):
+        """The recipe of the map page (its layers), drawn once for the payloads of every later result."""
+        with self._recipe_lock:
+            if self._recipe is None:
+                self._recipe = self._map(self.reference)._dl_recipe
+            return self._recipe
+
     def _map_html(self):
-        page = map_page(self.result, boundaries=self._boundaries)
+        m = self._map(self.result)
+        with self._recipe_lock:
+            self._recipe = self._recipe or m._dl_recipe
+        page = map_page(m)
         return (f'<iframe class="dl-map" title="Kaart matching per gemeente" srcdoc="{_esc(page)}" '
                 'style="width:100%;height:max(390px, calc(100vh - 330px));border:1px solid #ccc"></iframe>')
 
@@ -1210,14 +1263,17 @@ class Dashboard:
         return paths
 
 
-def app(*, region="U16", year=2016, out_dir="out/raad", show_map=True, precompute=True):
+def app(*, region="U16", year=2016, out_dir="out/raad", show_map=True, precompute=True, opvang=None):
     """Build the collegedag dashboard; display the returned object (or its ``.widget``) in a notebook.
 
     With ``precompute`` (default) the sweep of every single control from the
-    reference is solved in a background thread after the first view.
+    reference is solved in a background thread after the first view;
+    ``opvang`` is a COA occupancy list for the map's reception layer (see
+    :class:`Dashboard`).
 
     Returns
     -------
     Dashboard
     """
-    return Dashboard(region=region, year=year, out_dir=out_dir, show_map=show_map, precompute=precompute)
+    return Dashboard(region=region, year=year, out_dir=out_dir, show_map=show_map, precompute=precompute,
+                     opvang=opvang)
