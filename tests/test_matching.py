@@ -706,28 +706,70 @@ def test_caseload_placement_columns_are_validated_at_the_boundary():
         households_from_caseload(c.assign(needs_accessible=["misschien", "ja"]))
 
 
-def test_pooling_gain_range_over_draws_and_a_heading_that_follows_from_it():
-    from toolkit.matching import _pooling_heading, pooling_gain_range
-    from toolkit.taakstelling import municipal_targets
+def _draw(i, h, s, t, **kw):
+    """One draw: the scope table of solo and the pair, solved on (h, s, t), with its draw number."""
+    return scope_table(solve_scopes(h, s, t, scopes=("solo", PAIR), region=PAIR, **kw)).assign(draw=i)
 
-    t = municipal_targets(1500, year=2016, region="U16").drop(columns="period")
-    out = pooling_gain_range(t, seeds=[0, 1], scopes=("solo", "U16"))
-    assert out.groupby("seed")["scope"].apply(list).tolist() == [["solo", "U16"]] * 2
-    assert (out.loc[out["scope"] == "solo", "gain_persons"] == 0).all()
-    assert out["share_permit_holders"].between(0.04, 0.08).all() and out["turnover"].between(0.05, 0.06).all()
-    u16 = out[out["scope"] == "U16"]
-    r = out.attrs["range"].set_index("scope").loc["U16"]
-    assert (r["gain_persons_min"], r["gain_persons_max"]) == (u16["gain_persons"].min(), u16["gain_persons"].max())
-    assert (u16["gain_persons"] >= 0).all()  # a pool is never worse on the first priority
-    assert out.attrs["heading"].startswith("Samenwerking als U16")
 
-    def summary(lo, hi, k):
-        return pd.DataFrame({"scope": ["solo", "U16"], "draws": [5, 5], "gain_persons_min": [0, lo],
-                             "gain_persons_max": [0, hi], "draws_with_gain": [0, k]})
+def test_pooling_gain_range_by_hand():
+    from toolkit.matching import pooling_gain_range
 
-    assert _pooling_heading(summary(0, 0, 0), None) == ("Samenwerking als U16 huisvest in geen van de 5 trekkingen "
-                                                        "meer mensen dan elke gemeente alleen")
-    assert "in alle 5 trekkingen" in _pooling_heading(summary(2, 9, 5), None)
-    assert "in 3 van de 5 trekkingen" in _pooling_heading(summary(0, 9, 3), None)
-    with pytest.raises(ValidationError, match="share_range"):
-        pooling_gain_range(t, seeds=[0], share_range=(0.2, 0.1))
+    # the couple H1 and the family H2 of test_linking_decides_what_pooling_gains_by_hand, blind linking:
+    # draw 0: Bunnik '2', De Bilt '3-4': alone only the couple is housed (2 persons), together both (5)
+    # draw 1: a '3-4' in each municipality: alone and together both are housed, no gain
+    h, t = hh((2, 2, 2), (3, 2, 3)), targets(**{A: 2, B: 3})
+    d0 = _draw(0, h, supply((A, "2", 1), (B, "3-4", 1)), t, linking="taakstelling")
+    d1 = _draw(1, h, supply((A, "3-4", 1), (B, "3-4", 1)), t, linking="taakstelling")
+    assert d0["persons_housed"].tolist() == [2, 5] and d1["persons_housed"].tolist() == [5, 5]
+    out = pooling_gain_range(pd.concat([d0, d1]))
+    assert out["gain_persons"].tolist() == [0, 3, 0, 0] and out["gain_households"].tolist() == [0, 1, 0, 0]
+    r = out.attrs["range"].set_index("scope").loc["eigen selectie"]
+    assert (r["gain_persons_min"], r["gain_persons_max"], r["draws_with_gain"], r["draws"]) == (0, 3, 1, 2)
+    # largest-household-first houses both in the pair in both draws (in draw 1 today's practice too, a tie):
+    # the optimum gains nothing over the best rule
+    assert (r["rule_gain_min"], r["rule_gain_max"]) == (0, 0)
+    assert r["best_rules"] == "grootste huishouden eerst, huidige praktijk (elke gemeente alleen, volgorde van COA)"
+    assert out.attrs["heading"] == ("Eigen selectie: geen zekere winst; 0 tot 3 personen meer gehuisvest dan elke "
+                                    "gemeente alleen (meer in 1 van de 2 trekkingen)")
+    assert out.attrs["conclusion"] == ("Eigen selectie huisvest de optimale verdeling in geen van de 2 trekkingen meer "
+                                       "personen dan de beste eenvoudige regel van elke trekking: die regel haalt hier "
+                                       "hetzelfde.")
+    # the gain in every draw: draw 0 twice
+    twice = pooling_gain_range(pd.concat([d0, d0.assign(draw=1)]))
+    assert twice.attrs["heading"] == ("Eigen selectie 3 personen (1 huishouden) meer gehuisvest dan elke gemeente "
+                                      "alleen (in alle 2 trekkingen)")
+    # no gain in any draw
+    assert "in geen van de 1 trekking meer personen" in pooling_gain_range(d1).attrs["heading"]
+
+
+def test_pooling_conclusion_claims_the_optimum_only_when_every_draw_shows_it():
+    from toolkit.matching import pooling_gain_range
+
+    def draws(rule_gains):
+        n = len(rule_gains)
+        return pd.DataFrame({"draw": np.repeat(range(n), 2), "scope": ["solo", "U16"] * n,
+                             "households_housed": [10, 12] * n, "persons_housed": [30, 36] * n,
+                             "gain_vs_best_rule": [x for g in rule_gains for x in (0, g)],
+                             "best_rule": "grootste huishouden eerst"})
+
+    sure = pooling_gain_range(draws([2, 5, 1])).attrs
+    assert sure["heading"] == ("Samen als U16 6 personen (2 huishoudens) meer gehuisvest dan elke gemeente alleen "
+                               "(in alle 3 trekkingen)")
+    assert sure["conclusion"] == ("Samen als U16 huisvest de optimale verdeling 1 tot 5 personen meer dan de beste "
+                                  "eenvoudige regel (grootste huishouden eerst), in alle 3 trekkingen.")
+    unsure = pooling_gain_range(draws([0, 4, 0])).attrs["conclusion"]
+    assert "0 tot 4 personen meer" in unsure and "meer in 1 van de 3 trekkingen" in unsure
+    assert "geen zekere winst van de optimalisatie" in unsure
+    for text in (sure["heading"], sure["conclusion"], unsure):
+        assert "loont" not in text
+
+
+def test_pooling_gain_range_bad_input():
+    from toolkit.matching import pooling_gain_range
+
+    with pytest.raises(ValidationError, match="missing column"):
+        pooling_gain_range(pd.DataFrame({"draw": [0], "scope": ["solo"]}))
+    mixed = pd.DataFrame({"draw": [0, 0, 1, 1], "scope": ["solo", "U16", "U16", "solo"],
+                          "households_housed": 1, "persons_housed": 1})
+    with pytest.raises(ValidationError, match="same scopes in the same order"):
+        pooling_gain_range(mixed)

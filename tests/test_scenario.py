@@ -231,7 +231,7 @@ def test_stage_table_in_the_docstring_is_the_cache_key():
 
 
 def test_a_stage_reading_an_undeclared_setting_fails(monkeypatch):
-    monkeypatch.setitem(sc.STAGE_FIELDS, "supply", ("region", "year", "share_permit_holders", "housing_stock"))
+    monkeypatch.setitem(sc.STAGE_FIELDS, "supply", ("region", "year", "share_permit_holders", "turnover", "housing_stock"))
     with pytest.raises(AttributeError, match="extra_dwellings"):
         sc.run(national_target=13000, cache=False)
 

@@ -95,6 +95,8 @@ __all__ = [
     "solve_scopes",
     "scope_table",
     "pooling_gain_range",
+    "pooling_heading",
+    "supply_rate_ranges",
     "SHARE_PERMIT_HOLDERS_RANGE",
     "rolling_plan",
     "fairness_report",
@@ -1807,109 +1809,152 @@ def scope_table(models, *, baselines=True):
 SHARE_PERMIT_HOLDERS_RANGE = (0.04, 0.08)
 
 
-def _turnover_range():
-    """U16 lettings in 2020 and 2014 (RIGO via duic.nl) over the U16 stock of 2017: the range of the turnover estimate."""
+def supply_rate_ranges():
+    """The ranges of the two supply rates of :func:`supply_from_stock`: ``{"turnover": (low, high), "share_permit_holders": ...}``.
+
+    turnover: U16 lettings in 2020 and in 2014 (RIGO via duic.nl) over the
+    U16 stock of 2017; share_permit_holders: :data:`SHARE_PERMIT_HOLDERS_RANGE`.
+    Both include the defaults of :func:`default_supply_rates`.
+
+    >>> r = supply_rate_ranges(); [round(v, 4) for v in r["turnover"]], r["share_permit_holders"]
+    ([0.0515, 0.0598], (0.04, 0.08))
+    """
     from .data import load_lettings
 
     let = load_lettings().set_index(["area", "year"])
     stock = let.loc[("U16", 2017), "stock"]
-    return float(let.loc[("U16", 2020), "lettings"] / stock), float(let.loc[("U16", 2014), "lettings"] / stock)
+    turnover = (float(let.loc[("U16", 2020), "lettings"] / stock), float(let.loc[("U16", 2014), "lettings"] / stock))
+    return {"turnover": turnover, "share_permit_holders": SHARE_PERMIT_HOLDERS_RANGE}
 
 
-def pooling_gain_range(targets, *, seeds=range(10), scopes=("solo", "U16"), region="U16", year=2016, stock=None,
-                       share_range=SHARE_PERMIT_HOLDERS_RANGE, turnover_range=None, params=None, **changes):
-    """What pooling gains over many draws of the caseload and of the supply within its estimate's range.
+_DRAW_COLUMNS = ("draw", "scope", "households_housed", "persons_housed")
 
-    Per seed: synthetic households (``toolkit.households.synthetic_caseload``,
-    final size from the declared family members) in order until their final
-    size fills the targets; supply by :func:`supply_from_stock` with the
-    permit-holder share and the turnover drawn uniformly from their ranges;
-    every scope solved on the same draw.
+
+def pooling_gain_range(draws):
+    """What pooling gains over many draws: the scope comparison of each draw, summarised as a range.
+
+    The draws come from the one pipeline (``toolkit.scenario.pooling_draws``:
+    the scenario with other caseload seeds and supply rates within
+    :func:`supply_rate_ranges`); this function only compares and summarises.
 
     Parameters
     ----------
-    targets : pandas.DataFrame
-        code, target (one period), e.g. ``taakstelling.municipal_targets``.
-    seeds : iterable of int
-    share_range : (low, high)
-        Default :data:`SHARE_PERMIT_HOLDERS_RANGE` (CBS 2018-2023).
-    turnover_range : (low, high), optional
-        Default: U16 lettings 2020 and 2014 over the 2017 stock
-        (``geodata/lettings.csv``), 0.051 to 0.060.
+    draws : pandas.DataFrame
+        One row per draw and scope (e.g. :func:`scope_table` rows with a
+        ``draw`` column): draw, scope, households_housed, persons_housed;
+        optionally gain_vs_best_rule and best_rule (the baselines of
+        :func:`scope_table`); other columns (seed, share_permit_holders,
+        turnover) are kept. Every draw has the same scopes in the same order;
+        the first is the reference (normally ``solo``).
 
     Returns
     -------
     pandas.DataFrame
-        One row per seed and scope: seed, share_permit_holders, turnover,
-        scope, households, persons, households_housed, persons_housed,
-        households_outside, max_shortfall, gain_persons and gain_households
-        (over the first scope in the same draw). ``attrs['range']``: per
-        scope the lowest, median and highest gain in persons and households
-        and the number of draws with a gain; ``attrs['heading']``: a Dutch
-        heading that follows from those figures.
-    """
-    from .households import synthetic_caseload
+        The rows with gain_persons and gain_households: housed more than the
+        reference scope in the same draw. ``attrs['range']``: per scope
+        draws, gain_persons_min, gain_persons_median, gain_persons_max,
+        gain_households_min, gain_households_max, draws_with_gain (draws in
+        which more persons are housed) and, with baselines, rule_gain_min,
+        rule_gain_max (persons the optimum houses more than the better of the
+        two simple rules in that scope), draws_with_rule_gain, best_rules;
+        ``attrs['heading']`` and ``attrs['conclusion']``: Dutch text that says
+        what the range says and no more (:func:`pooling_heading`).
 
-    p = MatchingParams.build(params, **changes)
-    turnover_range = _turnover_range() if turnover_range is None else tuple(turnover_range)
-    for name, (lo, hi) in (("share_range", share_range), ("turnover_range", turnover_range)):
-        if not (_number(lo) and _number(hi) and 0 <= lo <= hi <= 1):
-            raise ValidationError(f"pooling_gain_range: {name} must be (low, high) with 0 <= low <= high <= 1, found {(lo, hi)!r}")
-    seeds = list(seeds)
-    if not seeds:
-        raise ValidationError("pooling_gain_range: expected at least one seed")
-    tcol = "target_int" if "target_int" in targets else "target"
-    total = float(targets[tcol].sum())
-    rows = []
-    for seed in seeds:
-        rng = np.random.default_rng(seed)
-        share, turnover = rng.uniform(*share_range), rng.uniform(*turnover_range)
-        c = synthetic_caseload(max(10, int(total)), seed=seed)
-        hh = households_from_caseload(c.drop(columns="final_size"))
-        hh = hh[hh["final_size"].cumsum() <= total]
-        sup = supply_from_stock(stock, turnover=turnover, share_permit_holders=share)
-        sup = sup[sup["code"].isin(set(targets["code"].astype(str)))]
-        models = solve_scopes(hh, sup, targets, scopes=scopes, region=region, year=year, params=p)
-        first = None
-        for label, m in models.items():
-            s = m.summary_
-            first = s if first is None else first
-            rows.append({"seed": seed, "share_permit_holders": share, "turnover": turnover, "scope": label,
-                         "households": int(s["households"]), "persons": int(s["persons"]),
-                         "households_housed": int(s["households_housed"]), "persons_housed": int(s["persons_housed"]),
-                         "households_outside": int(s["households_outside"]), "max_shortfall": float(s["max_shortfall"]),
-                         "gain_persons": int(s["persons_housed"] - first["persons_housed"]),
-                         "gain_households": int(s["households_housed"] - first["households_housed"])})
-    out = pd.DataFrame(rows)
-    summary = out.groupby("scope", sort=False).agg(
-        draws=("seed", "size"), gain_persons_min=("gain_persons", "min"), gain_persons_median=("gain_persons", "median"),
-        gain_persons_max=("gain_persons", "max"), gain_households_min=("gain_households", "min"),
-        gain_households_max=("gain_households", "max"), draws_with_gain=("gain_persons", lambda g: int((g > 0).sum())),
-    ).reset_index()
-    out.attrs.update(range=summary, heading=_pooling_heading(summary, scopes), status="synthetisch",
-                     source="toolkit.matching.pooling_gain_range: synthetische huishoudens, woningaanbod geschat "
-                            f"(aandeel statushouders {share_range[0]:.0%}-{share_range[1]:.0%}, mutatiegraad "
-                            f"{turnover_range[0]:.3f}-{turnover_range[1]:.3f})")
+    Examples
+    --------
+    >>> d = pd.DataFrame({"draw": [0, 0, 1, 1], "scope": ["solo", "U16"] * 2,
+    ...                   "households_housed": [10, 12, 10, 10], "persons_housed": [30, 35, 30, 30]})
+    >>> pooling_gain_range(d).attrs["heading"]
+    'Samen als U16: geen zekere winst; 0 tot 5 personen meer gehuisvest dan elke gemeente alleen (meer in 1 van de 2 trekkingen)'
+    """
+    if not isinstance(draws, pd.DataFrame) or draws.empty:
+        raise ValidationError("pooling_gain_range: expected a non-empty frame with one row per draw and scope")
+    missing = [c for c in _DRAW_COLUMNS if c not in draws.columns]
+    if missing:
+        raise ValidationError(f"pooling_gain_range: missing column(s) {missing}; expected {list(_DRAW_COLUMNS)}")
+    out = draws.reset_index(drop=True).copy()
+    orders = out.groupby("draw", sort=False)["scope"].apply(tuple)
+    if orders.nunique() != 1:
+        raise ValidationError(f"pooling_gain_range: every draw needs the same scopes in the same order, found {sorted(set(orders))}")
+    first = out.groupby("draw", sort=False)[["persons_housed", "households_housed"]].transform("first")
+    out["gain_persons"] = (out["persons_housed"] - first["persons_housed"]).astype("int64")
+    out["gain_households"] = (out["households_housed"] - first["households_housed"]).astype("int64")
+    g = out.groupby("scope", sort=False)
+    summary = g.agg(draws=("draw", "size"), gain_persons_min=("gain_persons", "min"),
+                    gain_persons_median=("gain_persons", "median"), gain_persons_max=("gain_persons", "max"),
+                    gain_households_min=("gain_households", "min"), gain_households_max=("gain_households", "max"),
+                    draws_with_gain=("gain_persons", lambda v: int((v > 0).sum())))
+    if "gain_vs_best_rule" in out.columns:
+        summary["rule_gain_min"] = g["gain_vs_best_rule"].min()
+        summary["rule_gain_max"] = g["gain_vs_best_rule"].max()
+        summary["draws_with_rule_gain"] = g["gain_vs_best_rule"].agg(lambda v: int((v > 0).sum()))
+        if "best_rule" in out.columns:
+            summary["best_rules"] = g["best_rule"].agg(lambda v: ", ".join(sorted(set(v.astype(str)))))
+    summary = summary.reset_index()
+    heading, conclusion = pooling_heading(summary)
+    out.attrs.update(range=summary, heading=heading, conclusion=conclusion)
     return out
 
 
-def _pooling_heading(summary, scopes):
-    """A Dutch heading that says what the figures say, no more."""
-    rows = summary.iloc[1:]
-    if rows.empty:
-        return "Eén schaal doorgerekend: geen vergelijking"
-    r = rows.iloc[-1]
-    base = summary["scope"].iloc[0]
-    base_label = "elke gemeente alleen" if base == "solo" else base
+def _span(lo, hi, one="", many=""):
+    """``"5 tot 31 personen"``, ``"1 persoon"``: a range of whole numbers with its noun."""
+    from ._format import nl_number
+
+    text = nl_number(lo) if lo == hi else f"{nl_number(lo)} tot {nl_number(hi)}"
+    noun = one if lo == hi and abs(lo) == 1 else many
+    return f"{text} {noun}" if noun else text
+
+
+_PERSONS, _HOUSEHOLDS = ("persoon", "personen"), ("huishouden", "huishoudens")
+
+
+def pooling_heading(summary):
+    """The Dutch heading and conclusion of a pooling range (``attrs['range']`` of :func:`pooling_gain_range`).
+
+    The last scope is compared with the first. A gain is called a gain only
+    when every draw shows one (the lowest gain above 0); a range that
+    includes 0 is "geen zekere winst". The conclusion says the same of the
+    optimum against the best simple rule: when that range includes 0 the
+    text says a simple rule does as well in some draws, and claims nothing
+    for the optimisation. Returns ``(heading, conclusion)``.
+    """
+    from ._labels import scope_label
+
+    base = scope_label(summary["scope"].iloc[0])
+    if len(summary) < 2:
+        return "Eén schaal doorgerekend: geen vergelijking", ""
+    r = summary.iloc[-1]
+    pool = scope_label(r["scope"])
+    pool = pool[0].upper() + pool[1:]
     n, k = int(r["draws"]), int(r["draws_with_gain"])
     lo, hi = int(r["gain_persons_min"]), int(r["gain_persons_max"])
-    if hi <= 0:
-        return f"Samenwerking als {r['scope']} huisvest in geen van de {n} trekkingen meer mensen dan {base_label}"
+    lo_h, hi_h = int(r["gain_households_min"]), int(r["gain_households_max"])
+    draws = f"{n} trekking{'en' if n != 1 else ''}"
     if lo > 0:
-        return (f"Samenwerking als {r['scope']} huisvest in alle {n} trekkingen meer mensen dan {base_label}: "
-                f"{lo} tot {hi} personen")
-    return (f"Samenwerking als {r['scope']} huisvest in {k} van de {n} trekkingen meer mensen dan {base_label} "
-            f"(0 tot {hi} personen): de winst hangt af van de huishoudens en het aanbod")
+        households = "evenveel huishoudens" if lo_h == hi_h == 0 else _span(lo_h, hi_h, *_HOUSEHOLDS)
+        heading = f"{pool} {_span(lo, hi, *_PERSONS)} ({households}) meer gehuisvest dan {base} (in alle {draws})"
+    elif hi <= 0 and lo == 0:
+        heading = f"{pool} in geen van de {draws} meer personen gehuisvest dan {base}"
+    elif hi <= 0:
+        heading = f"{pool} in geen van de {draws} meer personen gehuisvest dan {base} ({_span(lo, hi, *_PERSONS)})"
+    else:
+        heading = (f"{pool}: geen zekere winst; {_span(lo, hi, *_PERSONS)} meer gehuisvest dan {base} "
+                   f"(meer in {k} van de {draws})")
+    if "rule_gain_min" not in summary.columns:
+        return heading, ""
+    rlo, rhi, rk = int(r["rule_gain_min"]), int(r["rule_gain_max"]), int(r["draws_with_rule_gain"])
+    rules = [x for x in str(r.get("best_rules", "")).split(", ") if x]
+    against = f"de beste eenvoudige regel ({rules[0]})" if len(rules) == 1 else "de beste eenvoudige regel van elke trekking"
+    if rlo > 0:
+        conclusion = (f"{pool} huisvest de optimale verdeling {_span(rlo, rhi, *_PERSONS)} meer dan {against}, "
+                      f"in alle {draws}.")
+    elif rhi <= 0:
+        conclusion = (f"{pool} huisvest de optimale verdeling in geen van de {draws} meer personen dan {against}: "
+                      "die regel haalt hier hetzelfde.")
+    else:
+        conclusion = (f"{pool} huisvest de optimale verdeling {_span(rlo, rhi, *_PERSONS)} meer dan {against} "
+                      f"(meer in {rk} van de {draws}): geen zekere winst van de optimalisatie boven die regel.")
+    return heading, conclusion
 
 
 def fairness_report(model):

@@ -43,7 +43,8 @@ stage      function           upstream     settings fields the stage reads
 national   national_half_year -            inflow, recognition_rate, national_target, period
 targets    region_targets     national     region, year
 households draw_households    targets      seed, nareizigers_per_referent, share_singles_sharing, caseload
-supply     dwelling_supply    -            region, year, extra_dwellings, share_permit_holders, housing_stock
+supply     dwelling_supply    -            region, year, extra_dwellings, share_permit_holders, turnover,
+                                           housing_stock
 matching   solve_scope        targets,     region, year, final_size_dwellings, max_adults_sharing, reserve
                               households,  (and the scope it solves)
                               supply
@@ -71,7 +72,7 @@ import pandas as pd
 from ._errors import ValidationError
 from ._labels import scope_key
 
-__all__ = ["Settings", "Result", "run", "run_targets", "scopes_for", "DATASETS", "STAGE_FIELDS", "national_half_year",
+__all__ = ["Settings", "Result", "run", "run_targets", "pooling_draws", "scopes_for", "DATASETS", "STAGE_FIELDS", "national_half_year",
            "region_targets", "draw_households", "dwelling_supply", "solve_scope", "indicators", "cache_info",
            "clear_cache"]
 
@@ -90,7 +91,7 @@ STAGE_FIELDS = {
     "national": ("inflow", "recognition_rate", "national_target", "period"),
     "targets": ("region", "year"),
     "households": ("seed", "nareizigers_per_referent", "share_singles_sharing", "caseload"),
-    "supply": ("region", "year", "extra_dwellings", "share_permit_holders", "housing_stock"),
+    "supply": ("region", "year", "extra_dwellings", "share_permit_holders", "turnover", "housing_stock"),
     "matching": ("region", "year", "final_size_dwellings", "max_adults_sharing", "reserve"),
     "indicators": ("scope", "scopes"),
 }
@@ -149,6 +150,9 @@ class Settings:
     share_permit_holders : float, optional
         Share of social-housing lettings that goes to permit holders; default
         ``toolkit.matching.default_supply_rates`` (national 2022, 0.068).
+    turnover : float, optional
+        Social-housing lettings per dwelling per year; default
+        ``toolkit.matching.default_supply_rates`` (U16 2014 over 2017, 0.060).
     caseload : DataFrame, optional
         The analyst's own caseload (``schemas.CASELOAD`` columns, e.g. from
         ``toolkit.io.read_caseload``, which validates it): every household in
@@ -179,6 +183,7 @@ class Settings:
     scope: str | tuple = "U16"
     scopes: tuple | None = None
     share_permit_holders: float | None = None
+    turnover: float | None = None
     caseload: pd.DataFrame | None = field(default=None, repr=False)
     housing_stock: pd.DataFrame | None = field(default=None, repr=False)
     seed: int = 0
@@ -287,6 +292,7 @@ def _check_settings(s):
     number("share_singles_sharing")
     number("reserve", open_hi=True)
     number("share_permit_holders", optional=True)
+    number("turnover", optional=True)
     if isinstance(s.inflow, str):
         if s.inflow not in INFLOW_SCENARIOS:
             problems.append(f"inflow: expected one of {list(INFLOW_SCENARIOS)} or a number per year, found {s.inflow!r}")
@@ -571,7 +577,7 @@ def dwelling_supply(settings):
     codes = region_codes(_region_arg(settings.region), settings.year)
     own = settings.housing_stock is not None
     stock = settings.housing_stock if own else load_housing_stock(settings.year)
-    free = supply_from_stock(stock, share_permit_holders=settings.share_permit_holders)
+    free = supply_from_stock(stock, turnover=settings.turnover, share_permit_holders=settings.share_permit_holders)
     attrs = dict(free.attrs)
     stock = stock.assign(code=stock["code"].astype(str), size_class=stock["size_class"].astype(free["size_class"].dtype))
     base = free.merge(stock[["code", "size_class", "dwellings"]].rename(columns={"dwellings": "stock"}),
@@ -595,7 +601,7 @@ def dwelling_supply(settings):
             base.loc[rows, "added"] = _spread(int(n), base.loc[rows, "stock"].to_numpy())
     base["dwellings"] = base["dwellings"] + base["added"]
     out = base[["code", "size_class", "stock", "added", "dwellings"]]
-    out.attrs = {**attrs, "own": own}
+    out.attrs = {**attrs, "own": own, "turnover": settings.turnover}
     return out
 
 
@@ -618,8 +624,10 @@ def _lettings(supply):
     """Social-housing lettings per municipality in a half year (stock x turnover / 2 + added dwellings)."""
     from .matching import default_supply_rates
 
+    turnover = supply.attrs.get("turnover")
+    turnover = default_supply_rates()["turnover"] if turnover is None else turnover
     per_code = supply.groupby("code")[["stock", "added"]].sum()
-    return per_code["stock"] * default_supply_rates()["turnover"] / 2 + per_code["added"]
+    return per_code["stock"] * turnover / 2 + per_code["added"]
 
 
 def indicators(national, targets, households, supply, models, model):
@@ -735,3 +743,70 @@ def run(settings=None, *, cache=True, **changes):
     return Result(settings=settings, national=dict(national), targets=targets.copy(), households=hh.copy(),
                   supply=supply.copy(), comparison=comparison, municipalities=mun, sharing=sharing,
                   headline=headline, model=model)
+
+
+def pooling_draws(settings=None, *, draws=10, cache=True, **changes):
+    """The scope comparison of :func:`run` over draws of the caseload and of the supply within its range.
+
+    Draw 0 is the scenario itself. Draw ``i > 0`` is the same scenario with
+    seed ``settings.seed + i`` (another synthetic caseload; with the
+    analyst's own caseload only the nareizigers and sharing draws change) and,
+    unless the settings fix them, a permit-holder share and a turnover drawn
+    uniformly from ``toolkit.matching.supply_rate_ranges()`` (seeded by the
+    seed and ``i``). Every draw goes through :func:`run` with the scopes
+    ``solo`` and the chosen ``scope``, so it has the scenario's stages,
+    matching settings and baselines.
+
+    Parameters
+    ----------
+    settings : Settings, optional
+    draws : int
+        Number of draws (at least 1); each costs about one :func:`run`.
+    cache, **changes
+        As for :func:`run`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``toolkit.matching.pooling_gain_range`` of the comparison rows (one
+        row per draw and scope, with seed, share_permit_holders, turnover):
+        ``attrs['range']``, ``attrs['heading']``, ``attrs['conclusion']``;
+        status ``synthetisch`` or ``schatting``.
+    """
+    from . import matching
+    from ._format import nl_number
+
+    settings = (settings or Settings()).replace(**changes)
+    if isinstance(draws, bool) or not isinstance(draws, numbers.Integral) or draws < 1:
+        raise ValidationError(f"pooling_draws: draws must be a whole number of at least 1, found {draws!r}")
+    scopes = tuple(dict.fromkeys(["solo", settings.scope]))
+    ranges = matching.supply_rate_ranges()
+    rates = matching.default_supply_rates()
+    rows = []
+    for i in range(int(draws)):
+        change = {"scopes": scopes}
+        if i:
+            rng = np.random.default_rng([int(settings.seed), i])
+            change["seed"] = settings.seed + i
+            for name in ("share_permit_holders", "turnover"):
+                drawn = float(rng.uniform(*ranges[name]))
+                if getattr(settings, name) is None:
+                    change[name] = drawn
+        s = settings.replace(**change)
+        r = run(s, cache=cache)
+        rows.append(r.comparison.assign(
+            draw=i, seed=s.seed,
+            share_permit_holders=rates["share_permit_holders"] if s.share_permit_holders is None else s.share_permit_holders,
+            turnover=rates["turnover"] if s.turnover is None else s.turnover))
+    out = matching.pooling_gain_range(pd.concat(rows, ignore_index=True))
+    synthetic = settings.caseload is None
+    (s_lo, s_hi), (t_lo, t_hi) = ranges["share_permit_holders"], ranges["turnover"]
+    out.attrs.update(
+        status="synthetisch" if synthetic else "schatting",
+        source=f"toolkit.scenario.pooling_draws: het scenario in {draws} trekkingen van "
+               + ("de synthetische huishoudens" if synthetic else "nareizigers en delers")
+               + f" en van het woningaanbod binnen zijn bereik (aandeel statushouders "
+               f"{nl_number(s_lo, percent=True)} tot {nl_number(s_hi, percent=True)}, mutatiegraad "
+               f"{nl_number(t_lo, 3)} tot {nl_number(t_hi, 3)}); trekking 0 is het scenario zelf",
+    )
+    return out
