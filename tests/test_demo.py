@@ -38,16 +38,29 @@ def test_report_carries_sources_and_status_labels(demo_out):
     assert "<script" not in page and "http://" not in page.replace("http://www.w3.org", "")
 
 
-def test_report_heading_follows_the_scope_table(demo_out):
-    """The comparison's heading states the persons gained, read back from the written table."""
+def test_report_heading_follows_the_range_of_the_draws(demo_out):
+    """The comparison's heading states the range of persons gained over the draws, read back from the written table."""
+    draws = pd.read_csv(demo_out / "tabellen" / "trekkingen.csv")
     scopes = pd.read_csv(demo_out / "tabellen" / "schalen.csv").set_index("scope")
-    gain = int(scopes.loc["U16", "persons_housed"] - scopes.loc["solo", "persons_housed"])
+    assert sorted(draws["scope"].unique()) == ["U16", "solo"] and draws["draw"].nunique() == demo.DRAWS
+    wide = draws.pivot(index="draw", columns="scope", values="persons_housed")
+    gain = wide["U16"] - wide["solo"]
+    # draw 0 is the scenario of the scope table
+    assert gain.loc[0] == scopes.loc["U16", "persons_housed"] - scopes.loc["solo", "persons_housed"]
     page = (demo_out / "rapport.html").read_text(encoding="utf-8")
-    assert "Samenwerking loont" not in page
-    if gain > 0:
-        assert f"Samen {gain} personen" in page
+    assert "loont" not in page
+    lo, hi = int(gain.min()), int(gain.max())
+    span = str(lo) if lo == hi else f"{lo} tot {hi}"
+    if lo > 0:
+        assert f"Samen als U16 {span} personen" in page and f"(in alle {demo.DRAWS} trekkingen)" in page
+    elif hi > 0:
+        assert f"geen zekere winst; {span} personen meer" in page
     else:
-        assert "niet meer personen dan elke gemeente alleen" in page
+        assert f"in geen van de {demo.DRAWS} trekkingen meer personen" in page
+    # the optimum against the best simple rule, over the same draws
+    rule = draws.loc[draws["scope"] == "U16", "gain_vs_best_rule"]
+    if rule.min() <= 0:
+        assert "geen zekere winst van de optimalisatie" in page or "die regel haalt hier hetzelfde" in page
 
 
 def test_tables_agree_with_published_figures(demo_out):

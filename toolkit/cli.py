@@ -200,6 +200,8 @@ def _configure_demo(p):
     p.add_argument("--grenzen", default=None, help="GeoJSON/GeoPackage/Shapefile of CBS municipalities (real polygons)")
     p.add_argument("--periode", default=None,
                    help="half year of the national target (default: 2017-I for 2016, else the last published half year of --jaar)")
+    p.add_argument("--trekkingen", type=int, default=None,
+                   help="draws of households and supply for the range of what pooling gains (default 5)")
 
 
 def _default_period(year):
@@ -226,7 +228,7 @@ def _opvang(path, year):
 def cmd_demo(args):
     import pandas as pd
 
-    from .demo import run_demo
+    from .demo import DRAWS, run_demo
     from ._format import nl_number
     from .scenario import Settings
 
@@ -238,8 +240,11 @@ def cmd_demo(args):
             raise ValidationError(f"--datum: expected a date like 2016-10-04, found {args.datum!r}") from None
     region = _region_setting(_parse_region(args.regio))
     period = args.periode if args.periode is not None else _default_period(args.jaar)
+    draws = DRAWS if args.trekkingen is None else args.trekkingen
+    if draws < 1:
+        raise ValidationError(f"--trekkingen: expected a whole number of at least 1, found {draws}")
     res = run_demo(args.out, settings=Settings(region=region, year=args.jaar, scope=region, period=period), date=date,
-                   boundaries_path=args.grenzen)
+                   boundaries_path=args.grenzen, draws=draws)
     h = res["headline"]
     print()
     print(f"Geschreven in {args.out}/ ({len(res['files'])} bestanden):")
@@ -249,8 +254,8 @@ def cmd_demo(args):
     print(f"Halfjaar {h['period']}: taakstelling regio {nl_number(h['region_persons'])} personen in "
           f"{nl_number(h['households'])} huishoudens; gehuisvest {nl_number(h['households_housed'])} "
           f"({nl_number(h['pct_target'] / 100, 1, percent=True)} van de taakstelling), wachtend "
-          f"{nl_number(h['households_waiting'])}; samenwerking huisvest {nl_number(h['persons_gain_vs_solo'])} "
-          f"personen meer dan elke gemeente alleen.")
+          f"{nl_number(h['households_waiting'])}.")
+    print(f"{res['pooling']['heading']}. {res['pooling']['conclusion']}")
     return 0
 
 

@@ -17,9 +17,12 @@ from ._files import atomic_write, staged_folder, terminate_cleanly, workbook_byt
 from ._format import SMALL_NOTE, nl_number
 from ._labels import scope_label
 from .report import Section, write_report
-from .scenario import DATASETS, Settings, run
+from .scenario import DATASETS, Settings, pooling_draws, run
 
-__all__ = ["run_demo"]
+__all__ = ["run_demo", "DRAWS"]
+
+#: Draws of the caseload and the supply behind the scope comparison's range (each costs about one scenario run).
+DRAWS = 5
 
 _COMPARISON_COLUMNS = {
     "scope": "schaal",
@@ -31,6 +34,8 @@ _COMPARISON_COLUMNS = {
     "mismatch": "mismatch (lege bedplaatsen)",
     "municipalities_below_90pct": "gemeenten onder 90 %",
     "gain_vs_first": "winst t.o.v. alleen (huishoudens)",
+    "largest_first_persons_housed": "grootste huishouden eerst (personen)",
+    "gain_vs_best_rule": "optimum t.o.v. beste eenvoudige regel (personen)",
 }
 
 _MUNICIPALITY_COLUMNS = {
@@ -52,7 +57,7 @@ def _say(progress, text):
         progress(text)
 
 
-def _tables(result, demand_table, participation, needs):
+def _tables(result, demand_table, participation, needs, draws):
     """The tables behind the report, with Dutch sheet names."""
     from .export import disclose
 
@@ -62,6 +67,7 @@ def _tables(result, demand_table, participation, needs):
         "taakstelling": result.targets,
         "woningvraag": demand_table,
         "schalen": result.comparison,
+        "trekkingen": draws[_DRAW_TABLE],
         "gemeenten": result.municipalities,
         "delen": result.sharing,
         "integratie": participation,
@@ -70,7 +76,11 @@ def _tables(result, demand_table, participation, needs):
     return {name: disclose(frame) for name, frame in tables.items()}  # counts 1-4 as "<5"
 
 
-def run_demo(out_dir="out", *, settings=None, date=None, progress=print, boundaries_path=None):
+_DRAW_TABLE = ["draw", "seed", "share_permit_holders", "turnover", "scope", "households_housed", "persons_housed",
+               "gain_households", "gain_persons", "best_rule", "gain_vs_best_rule"]
+
+
+def run_demo(out_dir="out", *, settings=None, date=None, progress=print, boundaries_path=None, draws=DRAWS):
     """Run the default collegedag scenario and write every output into ``out_dir``.
 
     Parameters
@@ -89,12 +99,16 @@ def run_demo(out_dir="out", *, settings=None, date=None, progress=print, boundar
     boundaries_path : str or Path, optional
         A GeoJSON/GeoPackage/Shapefile of CBS municipalities for real polygons
         (default: PDOK cache, else the schematic map).
+    draws : int
+        Draws of the caseload and of the supply for the range of what pooling
+        gains (``toolkit.scenario.pooling_draws``; default :data:`DRAWS`).
 
     Returns
     -------
     dict
         ``files`` (list of paths written), ``headline`` (the scenario's headline
-        figures) and ``seconds``.
+        figures), ``pooling`` (the heading and conclusion of the pooling range)
+        and ``seconds``.
 
     Every file is first written into a hidden staging folder beside
     ``out_dir`` and moved into ``out_dir`` only when all were written: a run
@@ -103,15 +117,16 @@ def run_demo(out_dir="out", *, settings=None, date=None, progress=print, boundar
     start = time.perf_counter()
     out = Path(out_dir)
     with terminate_cleanly(), staged_folder(out) as stage:
-        staged, result = _write_outputs(stage, settings or Settings(), date, progress, boundaries_path)
+        staged, result, pool = _write_outputs(stage, settings or Settings(), date, progress, boundaries_path, draws)
         files = [out / Path(p).relative_to(stage) for p in staged]
     seconds = time.perf_counter() - start
     _say(progress, f"[6/6] klaar in {nl_number(seconds, 1)} s")
-    return {"files": files, "headline": result.headline, "seconds": seconds}
+    return {"files": files, "headline": result.headline, "seconds": seconds,
+            "pooling": {"heading": pool.attrs["heading"], "conclusion": pool.attrs["conclusion"]}}
 
 
-def _write_outputs(out, settings, date, progress, boundaries_path):
-    """Compute the scenario and write every output into ``out``; returns (paths written, result)."""
+def _write_outputs(out, settings, date, progress, boundaries_path, draws):
+    """Compute the scenario and write every output into ``out``; returns (paths written, result, pooling draws)."""
     from . import boundaries, demand, export, integration, registry
     from .households import final_size_distribution
 
@@ -123,6 +138,8 @@ def _write_outputs(out, settings, date, progress, boundaries_path):
 
     _say(progress, f"[1/{steps}] prognose, taakstelling en matching ({settings.region}, indeling {year})")
     result = run(settings)
+    _say(progress, f"      samenwerking over {draws} trekkingen van huishoudens en woningaanbod")
+    pool = pooling_draws(settings, draws=draws)
 
     _say(progress, f"[2/{steps}] woningvraag per grootteklasse en integratie")
     dist = final_size_distribution()
@@ -139,7 +156,7 @@ def _write_outputs(out, settings, date, progress, boundaries_path):
                                                title=f"Doorlopende Lijn: overzicht {_label(settings.region)} ({year})"))
 
     _say(progress, f"[4/{steps}] tabellen (CSV en Excel)")
-    tables = _tables(result, dem, participation, needs)
+    tables = _tables(result, dem, participation, needs, pool)
     for name, frame in tables.items():
         written.append(atomic_write(out / "tabellen" / f"{name}.csv", frame.to_csv(index=False)))
 
@@ -149,36 +166,38 @@ def _write_outputs(out, settings, date, progress, boundaries_path):
     _say(progress, f"[5/{steps}] scenariorapport")
     png_path = next(p for p in written if str(p).endswith(".png"))
     written.append(write_report(out / "rapport.html", f"Doorlopende Lijn: collegedag {_label(settings.region)}",
-                                _sections(result, dem, participation, needs, png_path),
+                                _sections(result, dem, participation, needs, png_path, pool),
                                 datasets=DATASETS, date=shown, notes=[SMALL_NOTE],
                                 subtitle=f"gemeentelijke indeling {year}, halfjaar {result.national['period']}"))
-    return written, result
+    return written, result, pool
 
 
 def _label(region):
     return region if isinstance(region, str) else f"{len(region)} gemeenten"
 
 
-def _pooling_heading(headline):
-    """The comparison's heading, from the figures (never a fixed conclusion).
+def _pooling_table(pool):
+    """Per pooled scope the range over the draws, as text for reading (``"2 tot 27"``)."""
+    def span(lo, hi):
+        return nl_number(lo) if lo == hi else f"{nl_number(lo)} tot {nl_number(hi)}"
 
-    >>> _pooling_heading({"persons_gain_vs_solo": 25, "gain_vs_solo": 4})
-    'Wie kan waar wonen? Samen 25 personen (4 huishoudens) meer gehuisvest dan elke gemeente alleen'
-    >>> _pooling_heading({"persons_gain_vs_solo": 0, "gain_vs_solo": 0})
-    'Wie kan waar wonen? Samenwerking huisvest hier niet meer personen dan elke gemeente alleen'
-    """
-    persons, households = int(headline["persons_gain_vs_solo"]), int(headline["gain_vs_solo"])
-    if persons > 0:
-        return (f"Wie kan waar wonen? Samen {nl_number(persons)} personen ({nl_number(households)} huishoudens) "
-                "meer gehuisvest dan elke gemeente alleen")
-    if persons == 0:
-        return "Wie kan waar wonen? Samenwerking huisvest hier niet meer personen dan elke gemeente alleen"
-    return f"Wie kan waar wonen? Samen {nl_number(-persons)} personen minder gehuisvest dan elke gemeente alleen"
+    rows = []
+    for _, r in pool.attrs["range"].iloc[1:].iterrows():
+        row = {"schaal": scope_label(r["scope"]), "trekkingen": int(r["draws"]),
+               "meer personen dan alleen": span(r["gain_persons_min"], r["gain_persons_max"]),
+               "mediaan (personen)": nl_number(r["gain_persons_median"], 1 if r["gain_persons_median"] % 1 else 0),
+               "meer huishoudens dan alleen": span(r["gain_households_min"], r["gain_households_max"]),
+               "trekkingen met meer personen": int(r["draws_with_gain"])}
+        if "rule_gain_min" in r:
+            row["optimum t.o.v. beste eenvoudige regel (personen)"] = span(r["rule_gain_min"], r["rule_gain_max"])
+        rows.append(row)
+    return pd.DataFrame(rows)
 
 
-def _sections(result, dem, participation, needs, png_path):
+def _sections(result, dem, participation, needs, png_path, pool):
     h = result.headline
     n = result.national
+    ranges = _pooling_table(pool)
     if n["basis"] == "prognose":
         origin = (f"Prognose van de landelijke instroom voor de komende vier kwartalen (scenario "
                   f"'{result.settings.inflow}'): {nl_number(n['applications'])} eerste aanvragen en "
@@ -203,6 +222,8 @@ def _sections(result, dem, participation, needs, png_path):
             ("% van de taakstelling gehuisvest", nl_number(h["pct_target"] / 100, 1, percent=True)),
             ("extra gehuisvest door samenwerking t.o.v. elke gemeente alleen (personen)", nl_number(h["persons_gain_vs_solo"])),
             ("extra gehuisvest door samenwerking t.o.v. elke gemeente alleen (huishoudens)", nl_number(h["gain_vs_solo"])),
+            (f"idem over {pool['draw'].nunique()} trekkingen (personen)",
+             ranges["meer personen dan alleen"].iloc[-1] if len(ranges) else "–"),
             ("aandeel sociale verhuringen nodig voor statushouders", nl_number(h["displacement"], 1, percent=True)),
         ],
         columns=["kerncijfer", "waarde"],
@@ -220,12 +241,22 @@ def _sections(result, dem, participation, needs, png_path):
                                 "regio": [peak.get("buddies"), peak.get("course_places"), peak.get("coaching_hours")]})
     return [
         Section("Kerncijfers", origin, table=key),
-        Section(_pooling_heading(h),
-                "Dezelfde huishoudens en hetzelfde woningaanbod, verdeeld door elke gemeente alleen, door de U10 "
-                "samen en door de U16 samen. Bij samenwerking kunnen gemeenten met veel kleine woningen "
-                "alleenstaanden opnemen en gemeenten met grote woningen gezinnen. "
-                "Plaatsing gebruikt nooit nationaliteit of geslacht.",
+        Section(f"Wie kan waar wonen? {pool.attrs['heading']}",
+                "Dezelfde huishoudens en hetzelfde woningaanbod, verdeeld door elke gemeente alleen en samen "
+                "(tabel: dit scenario). Bij samenwerking kunnen gemeenten met veel kleine woningen alleenstaanden "
+                "opnemen en gemeenten met grote woningen gezinnen. Plaatsing gebruikt nooit nationaliteit of "
+                "geslacht. De eenvoudige regels: de huidige praktijk (elke gemeente alleen, huishoudens in de "
+                "volgorde van het COA) en 'grootste huishouden eerst'.",
                 table=comp, percent_cols=(), decimals={"% van taakstelling": 1}),
+        Section("Hoe zeker is de uitkomst van samenwerking?",
+                f"Hetzelfde scenario in {pool['draw'].nunique()} trekkingen: andere synthetische huishoudens en "
+                "een woningaanbod binnen het bereik van de schatting (aandeel verhuringen aan statushouders en "
+                "mutatiegraad); trekking 0 is het scenario hierboven. Een winst heet hier alleen winst als elke "
+                f"trekking die laat zien. {pool.attrs['conclusion']}\n\n"
+                "Zeker is alleen dit: samen wordt nooit slechter gekozen dan alleen, in de volgorde van de "
+                "prioriteiten (eerst personen, dan huishoudens, enzovoort); op een latere prioriteit, zoals "
+                "plaatsingen buiten de eigen gemeente, kan samen slechter uitkomen. Alle trekkingen: tabellen/trekkingen.csv.",
+                table=ranges),
         Section("Per gemeente", f"Resultaat bij samenwerking op schaal {result.settings.scope}. Het aandeel "
                 "verhuringen nodig voor statushouders (verdringing) is de woningen die een gemeente aan statushouders "
                 "moet verhuren om haar deel te halen (gehuisvest + wachtend), gedeeld door alle sociale verhuringen in "
