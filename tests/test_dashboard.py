@@ -257,6 +257,21 @@ def test_sweep_changes_one_control_and_is_used(app):
     assert app.result is app._sweep[target]  # no new solve
 
 
+def test_a_change_to_what_the_sweep_is_solving_waits_for_that_solve(app):
+    import time
+
+    target = next(s for s in app.sweep_settings() if s.reserve == 0.2)
+    thread = app.precompute(background=True, idle=0, settings=[target])
+    end = time.monotonic() + 120
+    while app._inflight != target and target not in app._sweep and time.monotonic() < end:
+        time.sleep(0.002)
+    solving = app._inflight == target
+    app.controls["reserve"].value = 0.2
+    thread.join(timeout=300)
+    assert app.result is app._sweep[target]  # the sweep's result, not a second solve
+    assert solving or pytest.skip("the sweep finished before the change could be made")
+
+
 def test_the_map_page_is_loaded_once_and_restyled(tmp_path, boundaries):
     app = dashboard.Dashboard(region="U16", year=2016, out_dir=tmp_path, show_map=True)
     page = app.map.value
@@ -267,6 +282,7 @@ def test_the_map_page_is_loaded_once_and_restyled(tmp_path, boundaries):
         return int(m.group(1)), json.loads(m.group(2))
 
     v0, first = pushed()
+    first_payload = app._payloads[app.reference.settings]
     app.controls["reserve"].value = 0.3
     assert app.map.value == page  # not rebuilt: the ticked layers stay as they are
     v1, now = pushed()
@@ -274,6 +290,8 @@ def test_the_map_page_is_loaded_once_and_restyled(tmp_path, boundaries):
     # the matching layer (second) follows the result: its colours are those of a freshly built map
     fresh = dashboard.build_map(app.result, boundaries=app._boundaries)._dl_spec.layers[1].gdf["fill"].tolist()
     assert now["layers"][1]["f"] == fresh != first["layers"][1]["f"]
+    app.controls["reserve"].value = app.reference.settings.reserve  # back: the reference's map data is kept
+    assert app._payloads[app.reference.settings] == first_payload
 
 
 def test_map_has_names_no_scale_bar_when_schematic_and_legends_of_drawn_layers(app, boundaries, shared_geodata):

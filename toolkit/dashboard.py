@@ -853,8 +853,10 @@ class Dashboard:
         self.cache_size = int(cache_size)
         self._cache = OrderedDict()
         self._sweep = {}
-        self._payloads = {}  # map data of the swept results
+        self._payloads = {}  # map data of the swept and the cached results
         self._sweep_thread = None
+        self._inflight = None  # the settings the sweep is solving now
+        self._solved = threading.Condition()
         self._stop = threading.Event()
         self._last_change = 0.0
         self.scopes = scopes_for(self.region, self.year)
@@ -1000,6 +1002,9 @@ class Dashboard:
     def _run(self, settings):
         from .scenario import run
 
+        with self._solved:  # the sweep is solving these very settings: wait for it instead of solving twice
+            while self._inflight == settings:
+                self._solved.wait()
         hit = self._sweep.get(settings)
         if hit is not None:
             return hit
@@ -1010,7 +1015,9 @@ class Dashboard:
         if self.cache_size > 0:
             self._cache[settings] = result
             while len(self._cache) > self.cache_size:
-                self._cache.popitem(last=False)
+                old, _ = self._cache.popitem(last=False)
+                if old not in self._sweep:
+                    self._payloads.pop(old, None)
         return result
 
     def sweep_settings(self):
@@ -1059,7 +1066,9 @@ class Dashboard:
             Run in a daemon thread (started after the first view is drawn);
             it pauses while the facilitator is changing controls (``idle``
             seconds after the last change) and shortens Python's thread
-            switch interval so the widgets stay responsive meanwhile.
+            switch interval so the widgets stay responsive meanwhile. A
+            change to the settings the sweep is solving at that moment waits
+            for that solve instead of starting a second one.
         settings : list of toolkit.scenario.Settings, optional
             What to solve (default :meth:`sweep_settings`).
 
@@ -1079,6 +1088,8 @@ class Dashboard:
                     time.sleep(0.1)
                 if self._stop.is_set():
                     return
+                with self._solved:
+                    self._inflight = s
                 try:
                     result = self._cache.get(s) or run(s)
                     if self.show_map:
@@ -1086,6 +1097,10 @@ class Dashboard:
                     self._sweep[s] = result
                 except (ValidationError, InfeasibleError):
                     continue
+                finally:
+                    with self._solved:
+                        self._inflight = None
+                        self._solved.notify_all()
 
         if not background:
             work()
@@ -1173,7 +1188,11 @@ class Dashboard:
             self._map_version += 1
             if not self.map.value:  # the page is loaded once; later changes restyle it
                 self.map.value = self._map_html()
-            payload = self._payloads.get(r.settings) or map_payload(r, recipe=self._map_recipe())
+            payload = self._payloads.get(r.settings)
+            if payload is None:
+                payload = map_payload(r, recipe=self._map_recipe())
+                if r.settings in self._cache:
+                    self._payloads[r.settings] = payload
             self.map_data.value = (f'<script type="application/json" class="dl-map-data" data-v="{self._map_version}">'
                                    f"{payload}</script>")
         v["sources"].value = sources_html(_VIEW_DATASETS["stelling1"], households=r.households, extra=self._map_sources())
