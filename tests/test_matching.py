@@ -280,6 +280,60 @@ def test_lexicographic_optimum_matches_brute_force(seed):
     assert np.allclose(costs(m), expected, atol=1e-6), (costs(m), expected)
 
 
+@pytest.mark.parametrize("seed", range(6))
+def test_pools_solved_apart_match_brute_force(seed):
+    """Four municipalities in three pools (two alone, one pair): the decomposed solve against enumeration."""
+    rng = np.random.default_rng(500 + seed)
+    need, final, origin, _, _, target = tiny(rng, n=5, M=4)
+    blocks = np.array([0, 0, 1, 2])
+    sup = rng.integers(0, 2, (4, 4))
+    m = MatchingModel.from_arrays(need, final, np.ones(5, dtype=int), origin, sup, target, blocks=blocks).solve()
+    expected = brute_force(need, final, origin, blocks, sup, target)
+    assert np.allclose(costs(m), expected, atol=1e-6), (costs(m), expected)
+
+
+def test_pools_solved_apart_match_one_problem():
+    """Pool by pool (the default) against all pools as one problem, one priority at a time, on 60 instances.
+
+    Several pools, some of one municipality; with reserve, sharing groups,
+    preferences and a fairness band in turn. The largest shortfall couples the
+    pools; the per-municipality range over equal optima must agree as well.
+    """
+    rng = np.random.default_rng(77)
+    for i in range(60):
+        M, T = int(rng.integers(3, 7)), int(rng.integers(3, 8))
+        a = random_arrays(rng, M=M, T=T)
+        a["blocks"] = rng.integers(0, 3, M)
+        kw = {}
+        if i % 4 == 1:
+            kw["params"] = MatchingParams(reserve=0.2)
+        elif i % 4 == 2:
+            kw["preference"] = rng.integers(0, 3, (T, M)).astype(float)
+        elif i % 4 == 3:
+            kw["params"] = MatchingParams(fairness_band=(0.1, None))
+        if i % 3 == 0:  # two units of a type sharing one dwelling
+            t0 = int(rng.integers(0, T))
+            for k in ("need", "persons", "origin"):
+                a[k] = np.append(a[k], 2 if k != "origin" else a["origin"][t0])
+            a["count"] = np.append(a["count"], 0)
+            kw.update(base=np.append(np.arange(T), t0), multiplier=np.append(np.ones(T, dtype=int), 2))
+            if "preference" in kw:
+                kw["preference"] = np.vstack([kw["preference"], kw["preference"][t0]])
+        args = (a["need"], a["persons"], a["count"], a["origin"], a["supply"], a["targets"])
+        build = lambda: MatchingModel.from_arrays(*args, unit_type=a["unit_type"], blocks=a["blocks"], **kw)  # noqa: E731
+        try:
+            apart = build().solve()
+        except InfeasibleError:
+            with pytest.raises(InfeasibleError):
+                build().solve(decompose=False, merge=False)
+            continue
+        whole = build().solve(decompose=False, merge=False)
+        assert np.allclose(costs(apart), costs(whole), atol=1e-6), (i, costs(apart), costs(whole))
+        if i % 5 == 0:
+            ra, rw = apart.persons_range(), whole.persons_range()
+            assert (ra[["persons_min", "persons_max"]].to_numpy() == rw[["persons_min", "persons_max"]].to_numpy()).all(), i
+
+
 # ---- properties over random small instances ---------------------------------
 
 

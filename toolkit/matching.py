@@ -18,6 +18,9 @@ Priorities, in order (:data:`PRIORITIES`, Dutch labels in every result)
 The solve is lexicographic on HiGHS (:func:`scipy.optimize.milp`): it
 optimises priority 1, fixes that optimum as a constraint, optimises priority
 2, and so on; a lower priority can never buy a worse value of a higher one.
+Pools share nothing but the largest shortfall, so each pool is solved on its
+own (the pools of one municipality together) and the shortfall is joined
+exactly (:meth:`MatchingModel._lexicographic`).
 
 1. most persons housed, counted at their *final* size (nareizigers included:
    they count towards the taakstelling);
@@ -537,7 +540,8 @@ class MatchingModel:
       left waiting), ``lp_bound_`` (a lower bound on it: the objective less
       what HiGHS's MIP gap leaves open), ``gap_`` (largest relative MIP gap
       over the priorities), ``method_``, ``groups_`` (the priorities solved
-      together, see :meth:`_groups`);
+      together in the largest problem, see :meth:`_groups`; pools are solved
+      apart, see :meth:`_lexicographic`);
     - ``summary_``: regional figures (Series: households,
       households_housed, households_waiting, persons, persons_housed,
       persons_waiting (persons at final size), target, pct_target,
@@ -588,6 +592,7 @@ class MatchingModel:
         self.unit_type = unit_type
         self.scope = scope
         self._meta = None
+        self._weights = None  # seniority per household (a block model keeps the whole model's)
         self._x = None
         self._frames = None
         self._assignment = None
@@ -887,7 +892,7 @@ class MatchingModel:
         def vec(x=None, y=None, z=0.0):
             return np.concatenate([np.zeros(K) if x is None else x, np.zeros(U) if y is None else y, [z]]).astype(float)
 
-        seniority = (U - np.arange(U)).astype(float)
+        seniority = self._seniority()
         outside = np.zeros(K) if origin is None else (mult[t] * (m != origin[t])).astype(float)
         return {
             "persons": vec(-persons[t]),
@@ -911,7 +916,7 @@ class MatchingModel:
 
     # ---- solving -----------------------------------------------------------
 
-    def solve(self, *, method="optimal", merge=True):
+    def solve(self, *, method="optimal", merge=True, decompose=True):
         """Solve and fill the result attributes; returns ``self``.
 
         Parameters
@@ -924,6 +929,10 @@ class MatchingModel:
             Solve consecutive whole-valued priorities as one with weights that
             provably keep their order (fewer HiGHS runs); ``False`` solves one
             priority at a time (the same optimum, slower).
+        decompose : bool
+            Solve each pool (block) on its own (:meth:`_lexicographic`; the
+            same optimum, much faster with many pools); ``False`` solves all
+            pools as one problem.
 
         Raises
         ------
@@ -935,8 +944,9 @@ class MatchingModel:
             raise ValidationError(f"solve: method must be one of {list(_METHODS)}, found {method!r}")
         t, m, c, under = self._build_arcs()
         self.arcs_ = (t, m, c, under)
+        self._parts = None
         if method == "optimal":
-            x = self._lexicographic(t, m, c, under, merge=merge)
+            x = self._lexicographic(t, m, c, under, merge=merge, decompose=decompose)
         else:
             x = self._rule(t, m, c, order=method)
             self._open, self.gap_, self.method_ = np.nan, np.nan, method
@@ -946,11 +956,18 @@ class MatchingModel:
     #: Largest bound on a merged priority's value: weights stay exact in double precision and HiGHS's gap.
     MERGE_LIMIT = 1e6
 
+    def _seniority(self):
+        """Seniority per household in arrival order: its rank from the end (a block model keeps the whole model's)."""
+        if self._weights is not None:
+            return self._weights
+        U = len(self._get("unit_type")[0])
+        return (U - np.arange(U)).astype(float)
+
     def _ranges(self):
         """Upper bounds on the (absolute) value of each priority, from the counts."""
         persons, count, cmin, pref, unit_type = self._get("persons", "count", "cmin", "pref", "unit_type")
         U = len(unit_type)
-        return {"persons": float((persons * count).sum()), "households": U, "sharing": U, "seniority": U * (U + 1) / 2,
+        return {"persons": float((persons * count).sum()), "households": U, "sharing": U, "seniority": float(self._seniority().sum()),
                 "outside": U, "shortfall": 1.0, "fit": float((cmin.max(initial=1) - 1) * U),
                 "preferences": float(pref.max(axis=1, initial=0)[unit_type].sum())}
 
@@ -996,33 +1013,99 @@ class MatchingModel:
             out.append((keys, cost, all(k not in ("shortfall", "preferences") for k in keys), total, top))
         return out
 
-    def _lexicographic(self, t, m, c, under, *, merge=True):
-        cons, bounds, integrality, K, U = self._system(t, m, c)
-        costs = self._level_costs(t, m, under)
-        options = {} if self.params.time_limit is None else {"time_limit": float(self.params.time_limit)}
-        z, gaps, self._open = None, [], 0.0
-        groups = self._groups(costs, merge=merge)
-        for i, (keys, cost, whole, scale, top) in enumerate(groups):
-            gap = min(float(self.params.mip_rel_gap), 0.25 / max(scale, 1.0)) if whole else self.params.mip_rel_gap
-            res = self._level(cost, integrality, bounds, cons, K, {**options, "mip_rel_gap": gap})
-            if res.x is None:
-                if res.status == 2 or i == 0:
-                    raise self._infeasible()
-                raise InfeasibleError(f"MatchingModel: the solver stopped without a solution at priorities {keys} ({res.message})")
-            if i == 0:  # what the MIP gap leaves open on the first priority, in persons
-                bound = getattr(res, "mip_dual_bound", None)
-                bound = float(bound) if bound is not None and np.isfinite(bound) else float(res.fun)
-                self._open = max(0.0, float(res.fun) - bound) / top
-            gaps.append(float(getattr(res, "mip_gap", 0.0) or 0.0))
-            z = res.x
-            if i < len(groups) - 1:
-                cons.append(self._fix(keys, cost, float(res.fun), whole, t, m, res.x))
-        self.gap_ = max(gaps, default=0.0)
+    def _lexicographic(self, t, m, c, under, *, merge=True, decompose=True):
+        """The lexicographic optimum, pool by pool (exact block decomposition).
+
+        Municipalities of different pools share no household, dwelling or
+        constraint, and every priority but the largest shortfall is a sum over
+        pools; so the optimal set of priorities 1-5 is the product of each
+        pool's own, the largest shortfall ``z*`` is the largest of each pool's
+        own smallest largest shortfall (given its priorities 1-5), and the
+        priorities after it are again solved per pool with every municipality
+        housing at least ``ceil(target x (1 - z*))``. A pool of one
+        municipality, or one whose solution already has a largest shortfall
+        at most the ``z*`` found so far, needs no shortfall solve (its
+        priority 1 fixes its persons housed, or it cannot raise ``z*``).
+        """
+        parts = self._pools(t) if decompose else None
+        if parts is None:
+            runs = [_Lexicographic(self, self, merge)]
+            runs[0].run()
+            z_star = runs[0].shortfall()
+        else:
+            # the pools of one municipality as one problem (fixed per pool), each larger pool on its own
+            single = [q for q in parts if len(q[1]) == 1]
+            parts = [q for q in parts if len(q[1]) > 1]
+            runs = [_Lexicographic(self._block_model(types, munis), self, merge) for types, munis, _ in parts]
+            if single:
+                parts.append(tuple(np.sort(np.concatenate([q[i] for q in single])) for i in range(3)))
+                runs.append(_Lexicographic(self._block_model(*parts[-1][:2]), self, merge, singles=len(single) > 1))
+            for r in runs:  # priorities 1-5 (before the largest shortfall)
+                r.run(until="shortfall")
+            z_star = max((r.shortfall() for r in runs if r.single), default=0.0)
+            for r in sorted((r for r in runs if not r.single), key=lambda r: -r.shortfall()):
+                if r.shortfall() > z_star:  # only then can this pool's own optimum raise z*
+                    r.solve_shortfall()
+                    z_star = max(z_star, r.shortfall())
+            for r in runs:
+                r.pass_shortfall(z_star)
+                r.run()
+        self.gap_ = max((g for r in runs for g in r.gaps), default=0.0)
+        self._open = float(sum(r.open for r in runs))
         self.method_ = "lexicografisch, milp-highs"
-        self.groups_ = [keys for keys, *_ in groups]
-        if z is None:  # nothing to place
-            return np.zeros(K, dtype=np.int64)
-        return np.round(z[:K]).astype(np.int64)
+        largest = max(runs, key=lambda r: r.K, default=None)  # the groups of the largest problem (smaller ones may merge more)
+        self.groups_ = [] if largest is None else [keys for keys, *_ in largest.groups]
+        self._parts = None if parts is None else [(p, r) for p, r in zip(parts, runs)]
+        self._z_star = z_star
+        x = np.zeros(len(t), dtype=np.int64)
+        for p, r in zip(parts or [(None, None, None)], runs):
+            if r.x is not None:
+                xs = np.round(r.x[:r.K]).astype(np.int64)
+                if p[2] is None:
+                    x = xs
+                else:
+                    x[p[2]] = xs
+        return x
+
+    def _pools(self, t):
+        """Per pool with arcs or a target: (its types, its municipalities, the global index of its arcs); None for one pool."""
+        origin, blocks, count, base, targets = self._get("origin", "blocks", "count", "base", "targets")
+        if origin is None:
+            return None
+        ids = np.unique(blocks)
+        if len(ids) == 1:
+            return None
+        type_block = blocks[origin]
+        arc_block = type_block[t]
+        out = []
+        for b in ids:
+            types = np.nonzero(type_block == b)[0]
+            munis = np.nonzero(blocks == b)[0]
+            arcs = np.nonzero(arc_block == b)[0]
+            if len(arcs) or (targets[munis] > 0).any():
+                out.append((types, munis, arcs))
+        return out
+
+    def _block_model(self, types, munis):
+        """The model restricted to one pool: its types, municipalities and households (seniority kept)."""
+        T, M = len(self._get("need")[0]), len(self._get("targets")[0])
+        need, persons, count, origin, raw, targets, cmin, cmax, allowed, callowed, base, mult, unit_type = self._get(
+            "need", "persons", "count", "origin", "raw", "targets", "cmin", "cmax", "allowed", "class_allowed", "base",
+            "mult", "unit_type")
+        tmap = np.full(T, -1)
+        tmap[types] = np.arange(len(types))
+        mmap = np.full(M, -1)
+        mmap[munis] = np.arange(len(munis))
+        units = np.isin(unit_type, types)
+        blocks, = self._get("blocks")
+        sub = MatchingModel(need[types], persons[types], count[types], mmap[origin[types]], raw[munis], targets[munis],
+                            params=self.params, blocks=blocks[munis], class_min=cmin,
+                            class_max=cmax, class_names=self.class_names, allowed=allowed[np.ix_(types, munis)],
+                            class_allowed=callowed[types], base=tmap[base[types]], multiplier=mult[types],
+                            preference=None if self.preference is None else np.asarray(self.preference, float)[np.ix_(types, munis)],
+                            unit_type=tmap[unit_type[units]])
+        sub._weights = self._seniority()[units]
+        return sub
 
     @staticmethod
     def _level(cost, integrality, bounds, cons, K, options):
@@ -1178,18 +1261,33 @@ class MatchingModel:
         """
         if getattr(self, "method_", None) != "lexicografisch, milp-highs":
             raise ValidationError("persons_range: solve() the model with method='optimal' first")
-        t, m, c, under = self.arcs_
+        M = len(self._get("targets")[0])
+        lo, hi = np.zeros(M), np.zeros(M)
+        if self._parts is None:
+            lo, hi = self._range_open(self.arcs_, self.priorities_.set_index("key")["cost"])
+        for (_, munis, _), r in self._parts or ():
+            costs = r.model._level_costs(r.t, r.m, r.under)
+            values = {k: self._z_star if k == "shortfall" else 0.0 if r.x is None else float(v @ r.x) for k, v in costs.items()}
+            lo[munis], hi[munis] = r.model._range_open((r.t, r.m, r.c, r.under), values)
+        mun = self.municipalities_
+        tg = mun["target"].where(mun["target"] > 0)
+        return pd.DataFrame({"code": mun["code"], "name": mun["name"], "persons_housed": mun["persons_housed"],
+                             "persons_min": np.round(lo).astype(np.int64), "persons_max": np.round(hi).astype(np.int64),
+                             "pct_min": 100 * np.asarray(lo) / tg, "pct_max": 100 * np.asarray(hi) / tg})
+
+    def _range_open(self, arcs, values):
+        """Fewest and most persons per municipality with every priority at ``values`` (costs, by key)."""
+        t, m, c, under = arcs
         persons, targets = self._get("persons", "targets")
         cons, bounds, integrality, K, U = self._system(t, m, c)
-        costs = self._level_costs(t, m, under)
-        values = self.priorities_.set_index("key")["cost"]
-        for key, cost in costs.items():
+        for key, cost in self._level_costs(t, m, under).items():
             if cost.any():
                 if key == "preferences":
                     cons.append(LinearConstraint(sparse.csr_matrix(cost), -np.inf, values[key] + 1e-6 * max(1.0, abs(values[key]))))
                 else:
-                    cons.append(self._fix([key], cost, float(values[key]), key != "shortfall", t, m))
-        lo, hi = [], []
+                    value = values[key] if key == "shortfall" else float(np.round(values[key]))
+                    cons.append(self._fix([key], cost, value, key != "shortfall", t, m))
+        lo, hi = np.zeros(len(targets)), np.zeros(len(targets))
         for mi in range(len(targets)):
             cost = np.zeros(K + U + 1)
             cost[:K] = persons[t] * (m == mi)
@@ -1197,13 +1295,8 @@ class MatchingModel:
             for sign in (1, -1):
                 res = milp(sign * cost, integrality=integrality, bounds=bounds, constraints=cons)
                 out.append(sign * res.fun if res.x is not None else np.nan)
-            lo.append(out[0])
-            hi.append(out[1])
-        mun = self.municipalities_
-        tg = mun["target"].where(mun["target"] > 0)
-        return pd.DataFrame({"code": mun["code"], "name": mun["name"], "persons_housed": mun["persons_housed"],
-                             "persons_min": np.round(lo).astype(np.int64), "persons_max": np.round(hi).astype(np.int64),
-                             "pct_min": 100 * np.asarray(lo) / tg, "pct_max": 100 * np.asarray(hi) / tg})
+            lo[mi], hi[mi] = out
+        return lo, hi
 
     # ---- results -------------------------------------------------------------
 
@@ -1296,7 +1389,7 @@ class MatchingModel:
         shortfall = float(np.max(np.maximum(1 - housed_persons[pos] / targets[pos], 0), initial=0.0))
         value = {
             "persons": float(housed_persons.sum()), "households": float((mult[t] * x).sum()),
-            "sharing": float((mult[t] * group * x).sum()), "seniority": float((U - np.arange(U))[housed_unit].sum()),
+            "sharing": float((mult[t] * group * x).sum()), "seniority": float(self._seniority()[housed_unit].sum()),
             "outside": float((mult[t] * outside * x).sum()), "shortfall": shortfall, "fit": float((under * x).sum()),
             "preferences": float((mult[t] * pref[base[t], m] * x).sum()),
         }
@@ -1439,6 +1532,94 @@ class MatchingModel:
         status = (self._meta or {}).get("households_status", ""), (self._meta or {}).get("supply_status", "")
         a.attrs.update(status="synthetisch" if "synthetisch" in status else "schatting")
         return a
+
+
+class _Lexicographic:
+    """The lexicographic solve of one model (a pool), group by group; it can stop at the largest shortfall.
+
+    ``owner`` is the whole model (its error messages name the municipalities).
+    """
+
+    def __init__(self, model, owner, merge, *, singles=False):
+        self.model, self.owner = model, owner
+        self.t, self.m, self.c, self.under = model._build_arcs()
+        self.cons, self.bounds, self.integrality, self.K, U = model._system(self.t, self.m, self.c)
+        costs = model._level_costs(self.t, self.m, self.under)
+        self.single = singles or len(model._get("targets")[0]) == 1
+        self.var_block = None
+        if singles:  # pools of one municipality: priority 1 fixes each one's shortfall; each pool fixed on its own
+            costs["shortfall"] = np.zeros_like(costs["shortfall"])
+            origin, unit_type = model._get("origin", "unit_type")
+            self.var_block = np.concatenate([self.m, origin[unit_type], [0]])
+        self.groups = model._groups(costs, merge=merge)
+        self.options = {} if model.params.time_limit is None else {"time_limit": float(model.params.time_limit)}
+        self.i, self.x, self.gaps, self.open = 0, None, [], 0.0
+
+    def run(self, until=None):
+        """Solve the groups in order, each fixed at its optimum, up to (not including) the one holding ``until``."""
+        while self.i < len(self.groups) and (until is None or until not in self.groups[self.i][0]):
+            self._step(fix=True)
+
+    def _step(self, *, fix):
+        keys, cost, whole, scale, top = self.groups[self.i]
+        mdl = self.model
+        gap = min(float(mdl.params.mip_rel_gap), 0.25 / max(scale, 1.0)) if whole else mdl.params.mip_rel_gap
+        res = mdl._level(cost, self.integrality, self.bounds, self.cons, self.K, {**self.options, "mip_rel_gap": gap})
+        if res.x is None:
+            if res.status == 2 or self.i == 0:
+                raise self.owner._infeasible()
+            raise InfeasibleError(f"MatchingModel: the solver stopped without a solution at priorities {keys} ({res.message})")
+        if self.i == 0:  # what the MIP gap leaves open on the first priority, in persons
+            bound = getattr(res, "mip_dual_bound", None)
+            bound = float(bound) if bound is not None and np.isfinite(bound) else float(res.fun)
+            self.open = max(0.0, float(res.fun) - bound) / top
+        self.gaps.append(float(getattr(res, "mip_gap", 0.0) or 0.0))
+        self.x = res.x
+        self.i += 1
+        if fix and self.i < len(self.groups):
+            self.cons.append(self._fix(keys, cost, float(res.fun), whole, res.x))
+
+    def _fix(self, keys, cost, value, whole, x):
+        """The model's fixing row, or with ``var_block`` one row per pool at that pool's optimum.
+
+        A separable optimum is optimal in every pool, and the tightened MIP gap
+        (under one unit in all) makes each pool's value its exact optimum.
+        """
+        if self.var_block is None or not whole:
+            return self.model._fix(keys, cost, value, whole, self.t, self.m, x)
+        nz = np.nonzero(cost)[0]
+        rows = self.var_block[nz]
+        n = int(self.var_block.max()) + 1
+        value = np.round(np.bincount(rows, weights=cost[nz] * x[nz], minlength=n))
+        return LinearConstraint(sparse.csr_matrix((cost[nz], (rows, nz)), shape=(n, len(cost))), value - 0.5, value + 0.5)
+
+    def _at_shortfall(self):
+        return self.i < len(self.groups) and "shortfall" in self.groups[self.i][0]
+
+    def solve_shortfall(self):
+        """This pool's own smallest largest shortfall (given the priorities before it), not yet fixed."""
+        if self._at_shortfall():
+            self._step(fix=False)
+            self.i -= 1
+
+    def shortfall(self):
+        """The largest shortfall (share of target) of the current solution, from whole persons."""
+        persons, targets = self.model._get("persons", "targets")
+        x = np.zeros(self.K) if self.x is None else np.round(self.x[:self.K])
+        housed = np.bincount(self.m, weights=persons[self.t] * x, minlength=len(targets))
+        pos = targets > 0
+        return float(np.max(np.maximum(1 - housed[pos] / targets[pos], 0), initial=0.0))
+
+    def pass_shortfall(self, z_star):
+        """Pass the largest-shortfall group: every municipality houses at least ``ceil(target x (1 - z_star))``.
+
+        Redundant in a pool of one municipality (priority 1 fixed its persons housed).
+        """
+        if self._at_shortfall():
+            keys, cost, whole, _, _ = self.groups[self.i]
+            self.i += 1
+            if self.i < len(self.groups) and not self.single:
+                self.cons.append(self.model._fix(keys, cost, z_star, whole, self.t, self.m))
 
 
 def _reason(u, over, final_size_used, extra, weights, schools):
