@@ -476,6 +476,7 @@ def supply_from_stock(stock=None, *, turnover=None, share_permit_holders=None, p
         Columns code, size_class, dwellings (and period). ``attrs``: status
         ``schatting`` and the derivation.
     """
+    from ._format import fmt_num
     from .data import load_housing_stock
     from .schemas import HOUSING_STOCK
 
@@ -501,7 +502,7 @@ def supply_from_stock(stock=None, *, turnover=None, share_permit_holders=None, p
         status="schatting",
         source=source,
         derivation=(
-            f"voorraad x mutatiegraad {turnover:.4f} / 2 x aandeel statushouders {share:.4f} "
+            f"voorraad x mutatiegraad {fmt_num(turnover, 4)} / 2 x aandeel statushouders {fmt_num(share, 4)} "
             "(aanname; standaard afgeleid uit geodata/lettings.csv)"
         ),
     )

@@ -24,7 +24,7 @@ from ._files import atomic_write
 from ._format import SMALL, is_missing, nl_number
 from .registry import STATUS_LABELS, provenance
 
-__all__ = ["Section", "render_report", "write_report", "CSP", "MAX_COLUMNS"]
+__all__ = ["Section", "readable", "render_report", "write_report", "CSP", "MAX_COLUMNS"]
 
 #: No script of any kind, nothing from outside; inline styles and embedded PNGs only.
 CSP = ("default-src 'none'; script-src 'none'; style-src 'unsafe-inline'; img-src data:; "
@@ -114,6 +114,22 @@ def _cell(v, percent, decimals):
     if isinstance(v, (int, float, np.integer, np.floating)):
         return {"text": nl_number(v, decimals, percent=percent), "num": True}
     return {"text": str(v), "num": str(v) in (SMALL, "x")}
+
+
+def readable(df, percent_cols=(), decimals=None):
+    """The frame as text for reading, formatted as in a report table.
+
+    Numbers the Dutch way (``decimals`` per column, default 0; 1 for
+    ``percent_cols``, which hold fractions), ``ja``/``nee`` for booleans,
+    ``–`` for missing values; the index is kept.
+
+    >>> readable(pd.DataFrame({"n": [1234.0, None], "ok": [True, False], "aandeel": [0.125, 1.0]}),
+    ...          percent_cols=("aandeel",)).values.tolist()
+    [['1.234', 'ja', '12,5 %'], ['–', 'nee', '100,0 %']]
+    """
+    decimals = decimals or {}
+    return df.apply(lambda col: col.map(
+        lambda v: _cell(v, col.name in percent_cols, decimals.get(col.name, 1 if col.name in percent_cols else 0))["text"]))
 
 
 def _tables(df, percent_cols=(), decimals=None, *, max_columns=MAX_COLUMNS):
