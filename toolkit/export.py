@@ -145,7 +145,7 @@ def _map_for_export(m, *, council, small_counts, date, basemap):
         if basemap is not None and basemap not in BASEMAPS:
             raise ValidationError(f"export_map: basemap must be one of {list(BASEMAPS)}, None or 'keep', got {basemap!r}")
         override["basemap"] = basemap
-    return _map_from_recipe(recipe, **override)
+    return _map_from_recipe(recipe, prior=m, **override)
 
 
 def render_html(m, *, council=True, small_counts=None, date=None, basemap="keep"):
@@ -209,7 +209,7 @@ def _spec_for_static(m, small_counts, date):
     if recipe is None:
         raise ValidationError("export_static: expected a map built by toolkit.maps (overzichtskaart, capaciteitskaart)")
     _refuse_foreign_layers(m, "export_static")
-    spec, _ = _spec_from_recipe(recipe, small_counts=small_counts, date=date)
+    spec, _ = _spec_from_recipe(recipe, small_counts=small_counts, date=date, prior=m)
     return spec
 
 
@@ -290,7 +290,11 @@ def _static_figure(spec, *, dpi=150, labels=True):
             continue
         g = layer.gdf
         if layer.kind == "polygons":
+            # GeoSeries.plot ends with canvas.draw_idle(), which on Agg renders the whole figure at once; the
+            # image is drawn once, by savefig
+            fig.canvas.draw_idle = _no_draw
             g.plot(ax=ax, color=list(g["fill"]), edgecolor=list(g["stroke"]), linewidth=0.6, alpha=1.0)
+            del fig.canvas.draw_idle
         else:
             ax.scatter(g.geometry.x, g.geometry.y, s=(g["radius"].astype(float) * 1.6) ** 2, c=list(g["fill"]),
                        edgecolors=list(g["stroke"]), linewidths=0.8, zorder=3)
@@ -311,8 +315,8 @@ def _static_figure(spec, *, dpi=150, labels=True):
             handles = [Patch(facecolor=c, edgecolor="#555555", label=_mpl(label)) for c, label in lg.items]
             leg = fig.legend(handles=handles, title=_mpl("\n".join(textwrap.wrap(lg.title, 28))), loc="upper left",
                              bbox_to_anchor=(0.76, y), fontsize=MIN_FONT_PT, title_fontsize=7.5, frameon=False)
-            fig.canvas.draw()
-            bbox = leg.get_window_extent().transformed(fig.transFigure.inverted())
+            # the legend's extent needs the renderer only, not a drawn figure (each draw renders every polygon and text)
+            bbox = leg.get_window_extent(fig.canvas.get_renderer()).transformed(fig.transFigure.inverted())
             y = bbox.y0 - 0.02
         else:
             cax = fig.add_axes([0.78, y - 0.05, 0.18, 0.015])
@@ -350,6 +354,10 @@ def _static_figure(spec, *, dpi=150, labels=True):
 
 
 MAX_TABLE_ROWS = 12
+
+
+def _no_draw(*args, **kwargs):
+    """Stands in for a canvas's draw_idle while a layer is plotted (see :func:`_static_figure`)."""
 
 
 def _mpl(text):

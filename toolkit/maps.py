@@ -37,6 +37,7 @@ and names that layer rather than dropping it.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import json
 import math
@@ -703,25 +704,67 @@ def _step_start_locations(spec, *, locations, small_counts):
 
 # ----------------------------------------------------------------- recipe -> spec -> folium
 
-def _spec_from_recipe(recipe, *, small_counts=None, date=None):
+def _spec_from_recipe(recipe, *, small_counts=None, date=None, prior=None):
+    """The spec of ``recipe`` with ``small_counts`` and ``date`` overriding its options; returns ``(spec, opts)``.
+
+    See :func:`_spec_and_layers`.
+    """
+    spec, opts, _ = _spec_and_layers(recipe, small_counts=small_counts, date=date, prior=prior)
+    return spec, opts
+
+
+def _spec_and_layers(recipe, *, small_counts=None, date=None, prior=None):
+    """``(spec, opts, layers)``: the spec of ``recipe``, its options and what :func:`_layers_of` returned.
+
+    ``prior`` (a map built here) lends the layers of its steps when they are
+    the first steps of ``recipe`` under the same ``small_counts``: only the
+    steps it lacks run (``add_*_layer`` and the exports of a map run no step
+    twice). The steps read nothing else, so the spec is the one a full
+    rebuild gives.
+    """
     opts = dict(recipe["options"])
     if small_counts is not None:
         opts["small_counts"] = small_counts
     if date is not None:
         opts["date"] = date
-    spec = _Spec(title=opts["title"], date="" if opts["date"] is None else dutch_date(opts["date"]),
-                 small_counts=opts["small_counts"], box=opts.get("box", ()))
-    for name, kw in recipe["steps"]:
+    layers = _layers_of(recipe["steps"], opts["small_counts"], getattr(prior, "_dl_layers", None))
+    spec = _copy_spec(layers[2])
+    spec.title, spec.date = opts["title"], "" if opts["date"] is None else dutch_date(opts["date"])
+    spec.small_counts, spec.box = opts["small_counts"], opts.get("box", ())
+    if opts["small_counts"]:
+        spec.notes.append(SMALL_NOTE)
+    return spec, opts, layers
+
+
+def _copy_spec(spec):
+    """A copy whose lists, layers and legends can change without changing ``spec`` (frames are shared, never changed)."""
+    return _Spec(title=spec.title, date=spec.date, layers=[dataclasses.replace(x) for x in spec.layers],
+                 legends=[dataclasses.replace(x) for x in spec.legends], sources=list(spec.sources),
+                 notes=list(spec.notes), boundaries=spec.boundaries, small_counts=spec.small_counts,
+                 reference=list(spec.reference), box=spec.box)
+
+
+def _layers_of(steps, small_counts, prior=None):
+    """``(steps, small_counts, spec)``: the spec after running ``steps`` (no title, date, box or closing note).
+
+    Starts from a copy of ``prior`` (the same triple of another map) when its
+    steps are the first of ``steps`` (the same objects) under the same
+    ``small_counts``. The returned spec is never changed afterwards.
+    """
+    if prior is not None and prior[1] == small_counts and len(prior[0]) <= len(steps) \
+            and all(a is b for a, b in zip(prior[0], steps)):
+        spec, done = _copy_spec(prior[2]), len(prior[0])
+    else:
+        spec, done = _Spec(title="", date=""), 0
+    for name, kw in steps[done:]:
         kw = dict(kw)
         if name in ("municipalities", "locations", "demand", "matching", "start_locations"):
-            kw["small_counts"] = opts["small_counts"]
+            kw["small_counts"] = small_counts
         _STEPS[name](spec, **kw)
         for lg in spec.legends:
             if lg.layer is None:
                 lg.layer = len(spec.layers) - 1
-    if opts["small_counts"]:
-        spec.notes.append(SMALL_NOTE)
-    return spec, opts
+    return tuple(steps), small_counts, spec
 
 
 #: The one place where map layers are registered (see "Adding a map layer" in the module docstring).
@@ -774,7 +817,14 @@ class _GeoJsonLayer(folium.map.Layer):
         super().__init__(name=escape(layer.name), overlay=True, control=True, show=layer.show)
         self._name = "DlLayer"
         self.index = int(index)
-        self.data_json = inert_json(_geojson(layer.gdf, precision=precision))
+        self._gdf, self._precision, self._json = layer.gdf, precision, None
+
+    @property
+    def data_json(self):
+        """The layer's GeoJSON, made when the map is rendered (a map that is only built or extended never needs it)."""
+        if self._json is None:
+            self._json = inert_json(_geojson(self._gdf, precision=self._precision))
+        return self._json
 
     def render(self, **kwargs):
         # Skip Layer.render (it adds a second addTo); the template adds the layer itself.
@@ -828,9 +878,16 @@ class _Labels(folium.map.Layer):
     def __init__(self, boundaries, *, precision=5):
         super().__init__(name="Namen van gemeenten", overlay=True, control=True, show=True)
         self._name = "DlLabels"
-        points = boundaries.geometry.representative_point()
-        self.data_json = inert_json([[round(float(p.y), precision), round(float(p.x), precision), str(n)]
-                                     for p, n in zip(points, boundaries["name"]) if p is not None and not p.is_empty])
+        self._boundaries, self._precision, self._json = boundaries, precision, None
+
+    @property
+    def data_json(self):
+        """The labels' points and names, made when the map is rendered."""
+        if self._json is None:
+            points = self._boundaries.geometry.representative_point()
+            self._json = inert_json([[round(float(p.y), self._precision), round(float(p.x), self._precision), str(n)]
+                                     for p, n in zip(points, self._boundaries["name"]) if p is not None and not p.is_empty])
+        return self._json
 
     def render(self, **kwargs):
         MacroElement.render(self, **kwargs)
@@ -986,12 +1043,14 @@ def _to_folium(spec, *, basemap="pdok", precision=5):
     return _stable_ids(m)
 
 
-def _map_from_recipe(recipe, **override):
-    spec, opts = _spec_from_recipe(recipe, small_counts=override.get("small_counts"), date=override.get("date"))
+def _map_from_recipe(recipe, prior=None, **override):
+    spec, opts, layers = _spec_and_layers(recipe, small_counts=override.get("small_counts"), date=override.get("date"),
+                                          prior=prior)
     basemap = override.get("basemap", opts["basemap"])
     m = _to_folium(spec, basemap=basemap, precision=opts["precision"])
     m._dl_recipe = recipe
     m._dl_spec = spec
+    m._dl_layers = layers  # the steps' spec, lent to maps built from this one (_spec_from_recipe)
     m._dl_children = frozenset(m._children)  # anything else added later would not be exported: export_map says so
     return m
 
@@ -1130,7 +1189,7 @@ def _add_step(m, step, what, frame, **options):
         raise ValidationError(f"{what}: expected a pandas DataFrame, found {type(frame).__name__}")
     key = {"demand": "demand", "matching": "matching", "start_locations": "locations"}[step]
     new = (step, {key: frame.copy(), **options})
-    return _map_from_recipe({"steps": recipe["steps"] + (new,), "options": recipe["options"]})
+    return _map_from_recipe({"steps": recipe["steps"] + (new,), "options": recipe["options"]}, prior=m)
 
 
 def add_demand_layer(m, demand, *, size_class=None, period=None):
@@ -1177,7 +1236,7 @@ def add_matching_layer(m, matching, *, show=False):
     if not isinstance(matching, pd.DataFrame):
         raise ValidationError(f"add_matching_layer: matching must be a DataFrame, found {type(matching).__name__}")
     step = ("matching", dict(matching=matching.copy(), show=bool(show)))
-    return _map_from_recipe({"steps": recipe["steps"] + (step,), "options": recipe["options"]})
+    return _map_from_recipe({"steps": recipe["steps"] + (step,), "options": recipe["options"]}, prior=m)
 
 
 def add_start_locations_layer(m, locations):
@@ -1216,5 +1275,6 @@ def add_info_box(m, rows, *, heading="Scenario"):
     """
     recipe = _recipe_of(m, "add_info_box")
     rows = tuple((str(k), str(v)) for k, v in rows)
-    return _map_from_recipe({"steps": recipe["steps"], "options": {**recipe["options"], "box": (str(heading), rows)}})
+    return _map_from_recipe({"steps": recipe["steps"], "options": {**recipe["options"], "box": (str(heading), rows)}},
+                            prior=m)
 
