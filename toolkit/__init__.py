@@ -24,30 +24,32 @@ Modules, one per concern:
 - :mod:`toolkit.demo`: the main job behind ``make demo``
 """
 
-from . import benefits as benefits
-from . import boundaries as boundaries
-from . import capacity as capacity
-from . import codes as codes
-from . import dashboard as dashboard
-from . import data as data
-from . import demand as demand
-from . import demo as demo
-from . import export as export
-from . import forecast as forecast
-from . import households as households
-from . import integration as integration
-from . import io as io
-from . import maps as maps
-from . import matching as matching
-from . import regions as regions
-from . import registry as registry
-from . import report as report
-from . import scenario as scenario
-from . import taakstelling as taakstelling
-from ._errors import InfeasibleError, ValidationError
-from ._validate import normalise_code
-from .registry import get_path, list_datasets
-from .regions import U10, U16, municipalities, region_codes
+import importlib
+
+#: The modules above, imported on first use (``toolkit.maps``, ``from toolkit import maps``): a command
+#: loads only what it needs (``doorlopende-lijn info`` no folium, scikit-learn or SciPy).
+_MODULES = ("benefits", "boundaries", "capacity", "codes", "dashboard", "data", "demand", "demo", "export", "forecast",
+            "households", "integration", "io", "maps", "matching", "regions", "registry", "report", "scenario",
+            "taakstelling")
+#: Names re-exported here, and the module each comes from (also imported on first use).
+_NAMES = {"ValidationError": "_errors", "InfeasibleError": "_errors", "normalise_code": "_validate",
+          "get_path": "registry", "list_datasets": "registry", "U10": "regions", "U16": "regions",
+          "municipalities": "regions", "region_codes": "regions"}
+
+
+def __getattr__(name):
+    if name in _MODULES:
+        return importlib.import_module(f".{name}", __name__)
+    if name in _NAMES:
+        value = getattr(importlib.import_module(f".{_NAMES[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_MODULES) | set(_NAMES))
+
 
 __version__ = "0.1.0"
 
