@@ -52,8 +52,10 @@ indicators indicators         matching     scope, scopes (read by run to pick th
 ========== ================== ============ ==============================================================
 
 Every cache keeps the :data:`CACHE_SIZE` most recently used entries per stage;
-:func:`cache_info` counts hits and misses, :func:`clear_cache` empties them,
-``run(..., cache=False)`` bypasses them. Everything is computed offline from the
+:func:`cache_info` counts hits and misses, :func:`stage_seconds` the seconds
+spent computing each stage (the uncached ``indicators`` included),
+:func:`clear_cache` empties them and resets both, ``run(..., cache=False)``
+bypasses them. Everything is computed offline from the
 shipped data unless the settings carry the analyst's own files.
 """
 
@@ -62,6 +64,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import numbers
+import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -74,7 +77,7 @@ from ._labels import scope_key
 
 __all__ = ["Settings", "Result", "run", "run_targets", "pooling_draws", "scopes_for", "DATASETS", "STAGE_FIELDS", "national_half_year",
            "region_targets", "draw_households", "dwelling_supply", "solve_scope", "indicators", "cache_info",
-           "clear_cache"]
+           "stage_seconds", "clear_cache"]
 
 #: Registry names of the shipped datasets a scenario uses (for footers).
 DATASETS = ("inflow", "taakstelling", "population", "municipalities", "regions", "housing_stock", "lettings",
@@ -388,15 +391,24 @@ class _LRU:
 
 
 _CACHES = {stage: _LRU() for stage in ("national", "targets", "households", "supply", "matching")}
+_SECONDS = dict.fromkeys(STAGE_FIELDS, 0.0)
+
+
+def _timed(stage, compute):
+    start = time.perf_counter()
+    try:
+        return compute()
+    finally:
+        _SECONDS[stage] += time.perf_counter() - start
 
 
 def _stage(stage, settings, func, *args, extra=(), cache=True):
     """``func(view, *args)``, cached by the values of the stage's fields and its upstream stages' fields."""
     view = _StageView(settings, stage)
     if not cache:
-        return func(view, *args)
+        return _timed(stage, lambda: func(view, *args))
     key = tuple(settings._frozen[f] for f in _closure(stage)) + _freeze(tuple(extra))
-    return _CACHES[stage].get(key, lambda: func(view, *args))
+    return _CACHES[stage].get(key, lambda: _timed(stage, lambda: func(view, *args)))
 
 
 def cache_info():
@@ -404,10 +416,21 @@ def cache_info():
     return {k: {"hits": c.hits, "misses": c.misses, "size": len(c.data)} for k, c in _CACHES.items()}
 
 
+def stage_seconds():
+    """Wall seconds spent computing each stage since the last :func:`clear_cache` (a cache hit costs none).
+
+    ``{stage: seconds}`` for the stages of the module docstring, in order;
+    ``matching`` sums every scope solved. For timing a run stage by stage
+    (``benchmarks/national_scale.py``).
+    """
+    return dict(_SECONDS)
+
+
 def clear_cache():
-    """Empty the stage caches and reset their counts."""
+    """Empty the stage caches and reset their counts and seconds."""
     for c in _CACHES.values():
         c.__init__()
+    _SECONDS.update(dict.fromkeys(_SECONDS, 0.0))
 
 
 # ----------------------------------------------------------------- inputs that no setting changes
@@ -739,7 +762,7 @@ def run(settings=None, *, cache=True, **changes):
     scopes = view.scopes or tuple(scopes_for(settings.region, settings.year))
     models = {scope_key(s): solved(s if isinstance(s, str) else tuple(s)) for s in scopes}
     model = solved(view.scope if isinstance(view.scope, str) else tuple(view.scope))
-    comparison, mun, sharing, headline = indicators(national, targets, hh, supply, models, model)
+    comparison, mun, sharing, headline = _timed("indicators", lambda: indicators(national, targets, hh, supply, models, model))
     return Result(settings=settings, national=dict(national), targets=targets.copy(), households=hh.copy(),
                   supply=supply.copy(), comparison=comparison, municipalities=mun, sharing=sharing,
                   headline=headline, model=model)
