@@ -110,6 +110,39 @@ def test_linking_decides_what_pooling_gains_by_hand():
     assert placed(largest) == {"H1": (A, "2"), "H2": (B, "3-4")}
 
 
+def _link_by_the_docstring(need, persons, targets, supply, cmax, preference):
+    """link_households written out from its docstring: every municipality compared, one household at a time."""
+    remaining, free, out = [float(t) for t in targets], [list(row) for row in supply], []
+    for i in range(len(need)):
+        fitting = {q: min(cm for cm, f in zip(cmax, free[q]) if cm >= need[i] and f > 0)
+                   for q in range(len(remaining)) if any(cm >= need[i] and f > 0 for cm, f in zip(cmax, free[q]))}
+        if fitting:
+            j = min(fitting, key=lambda q: (remaining[q] <= 0, -preference[i][q], fitting[q], -remaining[q], q))
+            k = min(c for c, (cm, f) in enumerate(zip(cmax, free[j])) if cm >= need[i] and f > 0)
+            free[j][k] -= 1
+        else:
+            j = max(range(len(remaining)), key=lambda q: (remaining[q], -q))  # blind: the largest remaining target
+        out.append(j)
+        remaining[j] -= persons[i]
+    return out
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_supply_aware_linking_follows_its_rule_on_random_instances(seed):
+    from toolkit.matching import link_households
+
+    rng = np.random.default_rng(seed)
+    U, M = 60, 7
+    need = rng.integers(1, 8, U)
+    persons = need + rng.integers(0, 2, U)
+    targets = rng.integers(0, 12, M).astype(float)  # ties and municipalities without a target
+    supply = rng.integers(0, 3, (M, 4))
+    preference = rng.integers(0, 2, (U, M)) * (seed % 2)  # half the seeds with preferences, with ties
+    got = link_households(need, persons, targets, supply=supply, class_max=CMAX,
+                          preference=preference.astype(float) if seed % 2 else None)
+    assert got.tolist() == _link_by_the_docstring(need, persons, targets, supply, CMAX, preference)
+
+
 def test_persons_at_final_size_come_before_households_and_arrival():
     # one '3-4' dwelling: a single (first) and a referent expecting two family members (final size 3)
     h = hh((1, 1, 1), (1, 1, 3))

@@ -1840,8 +1840,17 @@ def link_households(need, persons, targets, *, supply=None, class_max=None, rese
             if fits.any():
                 best = np.where(fits, cmax[None, :], np.inf).min(axis=1)  # smallest fitting class per municipality
                 cand = np.nonzero(np.isfinite(best))[0]
-                pref = np.zeros(len(remaining)) if preference is None else preference[i]
-                j = int(min(cand, key=lambda q: (remaining[q] <= 0, -pref[q], best[q], -remaining[q], q)))
+                # the smallest (target reached, -preference, best class, -remaining target, index), one key at a
+                # time over the candidates still tied (cand is in index order)
+                keys = [lambda q: remaining[q] <= 0, lambda q: best[q], lambda q: -remaining[q]]
+                if preference is not None:
+                    keys.insert(1, lambda q: -preference[i][q])
+                for key in keys:
+                    if len(cand) == 1:
+                        break
+                    k = key(cand)
+                    cand = cand[k == k.min()]
+                j = int(cand[0])
                 free[j, int(np.argmin(np.where(fits[j], cmax, np.inf)))] -= 1
         origin[i] = j
         remaining[j] -= persons[i]
