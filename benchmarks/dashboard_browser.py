@@ -19,8 +19,9 @@ request that does not go to 127.0.0.1 is aborted. Measured:
   the marker's time, the browser's share (messages, rendering) the rest.
 
 Patterns per control: one step from the reference and back (what the
-facilitator does; the background sweep solves these ahead), and the same
-control with another one already moved (a new solve). The U16 runs every
+facilitator does; the background sweep solves these ahead, going back is
+cached), and step by step with another control already moved (every change
+a new solve). The U16 runs every
 pattern; a province and the whole country the three that tell the most (the
 sweep cannot run far ahead there). The machine's load (1-minute average) is
 printed beside every row.
@@ -179,9 +180,9 @@ def measure(page, n, full, limit_ms):
         action()
         return page.evaluate(WAIT_JS, [n0, v0, limit_ms])
 
-    def slider(label, back_and_forth=True):
+    def slider(label, back_and_forth=True, key="ArrowRight"):
         handle = _row(page, label).locator(".noUi-handle")
-        keys = ["ArrowRight", "ArrowLeft"] * n if back_and_forth else ["ArrowRight"] * n
+        keys = ["ArrowRight", "ArrowLeft"] * n if back_and_forth else [key] * n
         return [lambda k=k: handle.press(k) for k in keys[:n]]
 
     def toggle(a, b):
@@ -217,7 +218,8 @@ def measure(page, n, full, limit_ms):
         run("Reserve, back and forth (St. 3a)", slider("Reserve"), False)
         tab("Stelling 1", 0)
     change(lambda: _row(page, "Reserve").locator(".noUi-handle").press("ArrowRight"), True)  # a second control
-    run("Inwilliging, with the reserve moved too: new solves (St. 1)", slider("Inwilliging"))
+    # step by step to values not shown before: every change a new solve (from 77.5 % down, never at the end)
+    run("Inwilliging down step by step, reserve moved: new solves (St. 1)", slider("Inwilliging", False, "ArrowLeft"))
     return rows
 
 

@@ -135,15 +135,17 @@ def test_dashboard_in_voila_at_1280x720(offline_page, voila_url, tmp_path):
     assert "Stelling 1" in text and "Bronnen (" in text and "synthetisch" in text
     assert page.locator(".lm-TabBar-tab").first.bounding_box()["y"] < 720 - 40  # the tabs start on the screen
 
-    # every slider has a track, on every view; no text below 16 px
-    for tab in ("Stelling 1", "Integratie"):
-        page.locator(".lm-TabBar-tab", has_text=tab).click()
-        page.wait_for_timeout(300)
-        if tab == "Integratie":
-            page.wait_for_selector("text=De pilot instellen", timeout=TIMEOUT_MS)
-        tracks = page.evaluate(TRACKS_JS)
-        assert len(tracks) == (5 if tab == "Stelling 1" else 13) and min(tracks) > 50, (tab, tracks)
-        assert page.evaluate(SMALL_TEXT_JS) == [], tab
+    # every slider has a track, on every view and at both presentation sizes; no text below 16 px
+    for width, height in ((1920, 1080), (1280, 720)):
+        page.set_viewport_size({"width": width, "height": height})
+        for tab in ("Stelling 1", "Integratie"):
+            page.locator(".lm-TabBar-tab", has_text=tab).click()
+            page.wait_for_timeout(300)
+            if tab == "Integratie":
+                page.wait_for_selector("text=De pilot instellen", timeout=TIMEOUT_MS)
+            tracks = page.evaluate(TRACKS_JS)
+            assert len(tracks) == (5 if tab == "Stelling 1" else 13) and min(tracks) > 50, (width, tab, tracks)
+            assert page.evaluate(SMALL_TEXT_JS) == [], (width, tab)
     assert "77,5 %" in page.inner_text(".dl-panel")  # Dutch readouts
     page.locator(".lm-TabBar-tab", has_text="Stelling 1").click()
 
