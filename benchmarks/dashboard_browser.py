@@ -129,15 +129,15 @@ def _tree_cpu(pid):
     return len(below), sum(cpu.get(p, 0.0) for p in below)
 
 
-def wait_preheated(proc, timeout):
-    """Until Voilà's pre-heated kernel has run the notebook: its CPU time stops growing for 3 s."""
+def wait_preheated(proc, timeout, *, min_cpu=3.0):
+    """Until Voilà's pre-heated kernel has run the notebook: it used ``min_cpu`` s and then stopped for 3 s."""
     end = time.monotonic() + timeout
     last, since = None, time.monotonic()
     while time.monotonic() < end and proc.poll() is None:
         n, cpu = _tree_cpu(proc.pid)
-        if n and last is not None and cpu - last > 0.15:
+        if not n or last is None or cpu - last > 0.15 or cpu < min_cpu:
             since = time.monotonic()
-        if n and last is not None and time.monotonic() - since > 3.0:
+        elif time.monotonic() - since > 3.0:
             return True
         last = cpu if n else None
         time.sleep(0.5)

@@ -779,12 +779,15 @@ def integration_view(arrivals, *, base=None, pilot=None, horizon_months=60):
 # ----------------------------------------------------------------- the app
 
 
-def _wait_for_viewer(settle=5.0):
+def _wait_for_viewer(settle=15.0):
     """In a Voilà pre-heated kernel, block until a page claims it, then let that page draw first.
 
     Voilà keeps a spare kernel that has run the notebook; it should not spend
     minutes of CPU on the sweep while the facilitator uses the other one.
-    Outside Voilà's pre-heat mode this returns at once.
+    ``settle`` seconds leave the page time to fetch and draw its widgets (2.3
+    to 5.1 s on a loaded 2-core machine, benchmarks/dashboard_browser.py)
+    before the sweep competes with it. Outside Voilà's pre-heat mode this
+    returns at once.
     """
     if os.environ.get("VOILA_PREHEAT", "False") == "False":
         return
