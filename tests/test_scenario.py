@@ -126,15 +126,22 @@ def test_own_scope_outside_the_compared_ones_is_solved_on_its_own(reference):
 # ---- stage: national (the half-year arithmetic) ------------------------------
 
 
-def test_forecast_half_year_is_half_a_year_of_permits_and_nareizigers():
+def test_next_half_year_takes_its_published_target_scaled_by_the_inflow_scenario():
+    # the data end in 2025-Q3, so the next half year is 2025-II: published 13,000 (geodata/taakstelling.csv,
+    # brief minister Faber april 2025), which the reference scenario shows as it is
+    mid = sc.national_half_year(sc.Settings(period=None))
+    assert (mid["period"], mid["basis"], mid["persons"]) == ("2025-II", "gepubliceerd", 13_000)
+    assert "13.000" in mid["reason"]
     # An own inflow of X first applications per year spreads X over the four forecast quarters.
     low = sc.national_half_year(sc.Settings(inflow=10_000, recognition_rate=0.8, period=None))
     high = sc.national_half_year(sc.Settings(inflow=30_000, recognition_rate=0.8, period=None))
-    assert (low["basis"], high["basis"]) == ("prognose", "prognose")
+    assert (low["basis"], high["basis"]) == ("gepubliceerd x scenario", "gepubliceerd x scenario")
     assert high["applications"] - low["applications"] == pytest.approx(20_000)
-    # by hand: 20,000 more applications x 80 % = 16,000 more permits a year = 8,000 more persons a half year
-    assert high["persons"] - low["persons"] == pytest.approx(8_000)
-    assert low["persons"] == pytest.approx((10_000 * 0.8 + low["nareizigers"]) / 2)
+    # by hand: a half year of (applications x rate + nareizigers) / 2, relative to the reference scenario's
+    # (midden at 77.5 %), scales the 13,000; 20,000 more applications x 80 % = 8,000 more persons a half year
+    reference = (mid["applications"] * 0.775 + mid["nareizigers"]) / 2
+    assert low["persons"] == pytest.approx(13_000 * (10_000 * 0.8 + low["nareizigers"]) / 2 / reference)
+    assert high["persons"] - low["persons"] == pytest.approx(13_000 * 8_000 / reference)
 
 
 # ---- the stage cache ----------------------------------------------------------

@@ -9,7 +9,13 @@ SCOPE_LABELS = {"solo": "elke gemeente alleen", "U10": "samen als U10", "U16": "
 #: Where the national half-year target came from (``Result.national["basis"]``).
 BASIS_LABELS = {"gepubliceerd": "gepubliceerde taakstelling",
                 "gepubliceerd x scenario": "gepubliceerde taakstelling, geschaald naar het instroomscenario",
-                "prognose": "prognose", "opgegeven": "opgegeven"}
+                "doorgetrokken": "laatste gepubliceerde taakstelling doorgetrokken",
+                "doorgetrokken x scenario": "laatste gepubliceerde taakstelling doorgetrokken, geschaald naar het "
+                                            "instroomscenario",
+                "keten": "keten: instroom x inwilligingspercentage + nareizigers",
+                "keten x scenario": "keten: instroom x inwilligingspercentage + nareizigers, geschaald naar het "
+                                    "instroomscenario",
+                "opgegeven": "opgegeven"}
 
 
 def scope_key(scope):

@@ -198,12 +198,9 @@ def _sections(result, dem, participation, needs, png_path, pool):
     h = result.headline
     n = result.national
     ranges = _pooling_table(pool)
-    if n["basis"] == "prognose":
-        origin = (f"Prognose van de landelijke instroom voor de komende vier kwartalen (scenario "
-                  f"'{result.settings.inflow}'): {nl_number(n['applications'])} eerste aanvragen en "
-                  f"{nl_number(n['nareizigers'])} nareizigers per jaar; met een erkenningspercentage van "
-                  f"{nl_number(n['recognition_rate'], 1, percent=True)} geeft dat een landelijke taakstelling van "
-                  f"ongeveer {nl_number(n['persons'])} personen per halfjaar (schatting).")
+    if n["basis"].startswith(("doorgetrokken", "keten")):
+        origin = (f"Landelijke taakstelling {n['period']}: ongeveer {nl_number(n['persons'])} personen (schatting, "
+                  f"80 %-band {nl_number(n['lo80'])}-{nl_number(n['hi80'])}). {n['reason']}")
     elif n["basis"] == "gepubliceerd":
         origin = (f"Gepubliceerde landelijke taakstelling {n['period']}: {nl_number(n['persons'])} personen "
                   "(geodata/taakstelling.csv), verdeeld naar rato van het aantal inwoners.")

@@ -8,10 +8,11 @@ notebooks call it. The named stages, each a public function:
 
 1. **national** (:func:`national_half_year`): first applications and
    nareizigers for the next four quarters (``toolkit.forecast``, scenario
-   ``laag`` / ``midden`` / ``hoog`` or the user's own number per year), the
-   national half-year target ``(applications x recognition rate +
-   nareizigers) / 2`` persons, or the published target of ``period`` scaled
-   by the scenario, or a number the user gives (``national_target``).
+   ``laag`` / ``midden`` / ``hoog`` or the user's own number per year) and the
+   national half-year target of ``period`` (default the next half year): the
+   published one where it exists, beyond it the rule that won the rolling
+   backtest (``toolkit.taakstelling.national_target``), scaled by the
+   scenario; or a number the user gives (``national_target``).
 2. **targets** (:func:`region_targets`): municipal targets by population
    share (``toolkit.taakstelling``).
 3. **households** (:func:`draw_households`): referent households in order
@@ -238,8 +239,8 @@ class Result:
     settings : Settings
     national : dict
         applications, nareizigers, recognition_rate, persons (national half-year
-        target), period, basis (``prognose``, ``gepubliceerd``,
-        ``gepubliceerd x scenario`` or ``opgegeven``).
+        target), lo80, hi80, period, basis (``gepubliceerd``, ``doorgetrokken`` or
+        ``keten``, each possibly `` x scenario``, or ``opgegeven``), reason (Dutch).
     targets : DataFrame
         ``taakstelling.municipal_targets`` columns: period, code, name, share, target, target_int.
     households : DataFrame
@@ -480,27 +481,39 @@ def _forecast_persons(inflow, recognition_rate):
 
 
 def national_half_year(settings):
-    """Stage ``national``: the national half-year target in persons and where it came from.
+    """Stage ``national``: the national half-year target in persons, where it came from and why.
 
     - ``national_target`` given: that number (basis ``opgegeven``);
-    - ``period`` given with a published target (``geodata/taakstelling.csv``):
-      the published target, scaled by the inflow scenario's persons relative
-      to the reference (``midden`` at the default recognition rate), so the
-      reference scenario shows the published figure (basis ``gepubliceerd``
-      or ``gepubliceerd x scenario``);
-    - otherwise the forecast for the next half year (basis ``prognose``).
+    - otherwise the half year is ``period``, or without one the next half
+      year after the data (the half year of the first forecast quarter). Its
+      reference target is :func:`toolkit.taakstelling.national_target`: the
+      published target where there is one (``geodata/taakstelling.csv``;
+      a ``period`` without one is an error), and beyond the published ones
+      the rule that won the rolling backtest (:func:`toolkit.taakstelling.target_rule`:
+      the last target carried forward unless the chain beats it), with its
+      80 % band;
+    - the inflow scenario scales the reference by the scenario's forecast
+      persons relative to the reference scenario (``midden`` at the default
+      recognition rate), so the reference scenario shows the reference
+      figure itself. Basis: ``gepubliceerd``, ``doorgetrokken`` or ``keten``,
+      with `` x scenario`` appended when scaled.
 
     Returns a dict: applications, nareizigers (per year, forecast), recognition_rate,
-    persons, period, basis.
+    persons, lo80, hi80 (the reference's 80 % band, scaled alike; equal to
+    persons when published or given), period, basis, reason (Dutch: which
+    target was used and why).
     """
     from .data import load_taakstelling
+    from .taakstelling import national_target
 
     fcs = _inflow_forecasts()
     apps, nar, persons = _forecast_persons(settings.inflow, settings.recognition_rate)
     out = {"applications": apps, "nareizigers": nar, "recognition_rate": settings.recognition_rate}
     period = settings.period or _half_year_label(fcs["eerste_aanvragen"]["period_start"].iloc[0])
     if settings.national_target is not None:
-        return {**out, "persons": float(settings.national_target), "period": period, "basis": "opgegeven"}
+        t = float(settings.national_target)
+        return {**out, "persons": t, "lo80": t, "hi80": t, "period": period, "basis": "opgegeven",
+                "reason": "landelijke taakstelling opgegeven"}
     if settings.period is not None:
         published = load_taakstelling().set_index("period")["target"]
         if settings.period not in published.index:
@@ -508,11 +521,20 @@ def national_half_year(settings):
                 f"period: no published national target for {settings.period!r} in geodata/taakstelling.csv; "
                 f"published: {list(published.index)}; or give national_target"
             )
-        _, _, reference = _forecast_persons("midden", Settings.recognition_rate)
-        ratio = persons / reference
-        basis = "gepubliceerd" if abs(ratio - 1) < 1e-9 else "gepubliceerd x scenario"
-        return {**out, "persons": float(published[settings.period]) * ratio, "period": settings.period, "basis": basis}
-    return {**out, "persons": persons, "period": period, "basis": "prognose"}
+    ref = national_target(period).iloc[0]
+    _, _, reference = _forecast_persons("midden", Settings.recognition_rate)
+    ratio = persons / reference
+    code = {"gepubliceerd": "gepubliceerd", "keten": "keten"}.get(ref["basis"], "doorgetrokken")
+    scaled = abs(ratio - 1) >= 1e-9
+    if code == "gepubliceerd":
+        reason = f"Gepubliceerde taakstelling {period}: {ref['target']:,.0f} personen.".replace(",", ".")
+    else:
+        reason = f"Voor {period} is nog geen taakstelling gepubliceerd. {ref['reason']}"
+    if scaled:
+        reason += f" Geschaald naar het instroomscenario: x {ratio:.2f}".replace(".", ",") + "."
+    return {**out, "persons": float(ref["target"]) * ratio, "lo80": float(ref["lo80"]) * ratio,
+            "hi80": float(ref["hi80"]) * ratio, "period": period,
+            "basis": f"{code} x scenario" if scaled else code, "reason": reason}
 
 
 def region_targets(settings, national):
