@@ -265,26 +265,29 @@ def test_national_target_published_first_then_the_rule():
         national_target("2026")
 
 
-def test_scenario_stage_beyond_the_published_targets_carries_the_last_one_forward(monkeypatch):
+def test_scenario_stage_beyond_the_published_targets_applies_the_rule(monkeypatch):
     # With forecasts starting in 2026-Q2 (the shipped ones moved two quarters on, as if two more quarters
     # had been published) the next half year is 2026-I, which has no published target: the stage must
-    # take the rule that won the backtest (carry-forward: MAPE 21 % against the chain's 46 %, issue 13),
-    # i.e. the last published target (2025-II: 13,000) with the band of carry-forward's own errors.
+    # apply the target rule. Which rule wins is target_rule's business (tested above); here it is fixed to
+    # carry-forward with an 80 % band of x/÷ 1.5, so by hand: the last published target (2025-II: 13,000,
+    # geodata/taakstelling.csv) from 8,667 to 19,500.
     from toolkit import scenario as sc
+    from toolkit import taakstelling
 
     shifted = {k: fc.assign(period_start=fc["period_start"] + pd.DateOffset(months=6))
                for k, fc in sc._inflow_forecasts().items()}
     monkeypatch.setattr(sc, "_inflow_forecasts", lambda: shifted)
+    rule = pd.DataFrame([{"method": "doortrekken", "band80": np.log(1.5), "reason": "Doortrekken wint (test)."}])
+    monkeypatch.setattr(taakstelling, "target_rule", lambda bt=None: rule)
     n = sc.national_half_year(sc.Settings(period=None))
     assert (n["period"], n["basis"], n["persons"]) == ("2026-I", "doorgetrokken", 13_000)
-    # the band by hand: the ceil((n + 1) * 0.8)-th smallest |log(published / carried forward)| of the backtest
-    bt = target_backtest().dropna(subset=["carry_forward", "chain"])
-    errors = np.sort(np.abs(np.log(bt["published"] / bt["carry_forward"])))
-    k = int(np.ceil((len(errors) + 1) * 0.8))
-    band = errors[k - 1] if k <= len(errors) else errors[-1]
-    assert n["lo80"] == pytest.approx(13_000 * np.exp(-band)) and n["hi80"] == pytest.approx(13_000 * np.exp(band))
-    assert n["reason"].startswith("Voor 2026-I is nog geen taakstelling gepubliceerd. Doortrekken")
-    # a scenario scales the carried-forward target and says so
+    assert n["lo80"] == pytest.approx(13_000 / 1.5) and n["hi80"] == pytest.approx(19_500)
+    assert n["reason"] == "Voor 2026-I is nog geen taakstelling gepubliceerd. Doortrekken wint (test)."
+    # a scenario scales the carried-forward target and its band, and says so
     high = sc.national_half_year(sc.Settings(period=None, inflow="hoog"))
     assert high["basis"] == "doorgetrokken x scenario" and high["persons"] > 13_000
+    assert high["hi80"] / high["persons"] == pytest.approx(1.5)
     assert "Geschaald naar het instroomscenario" in high["reason"]
+    # without the shift the next half year is the published 2025-II, whatever the rule
+    monkeypatch.undo()
+    assert sc.national_half_year(sc.Settings(period=None))["basis"] == "gepubliceerd"

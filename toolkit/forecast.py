@@ -6,9 +6,12 @@ quarterly and yearly rows with gaps. :func:`quarterly_series` turns one series
 figure where there is one, otherwise the sum of three published months when
 all three exist. A quarter without either stays missing: nothing is filled in.
 
-Three forecasters follow scikit-learn's estimator contract (``fit`` returns
+Four forecasters follow scikit-learn's estimator contract (``fit`` returns
 ``self``, learned state ends in ``_``, ``predict`` checks it is fitted):
 
+- :class:`Combination` (label ``combinatie``, the default everywhere): the
+  equal-weight mean of the three below (``benchmarks/forecast_backtest.py``
+  scores it beside each of them);
 - :class:`SeasonalLevel` (label ``seizoensmodel``): damped-trend exponential
   smoothing of the deseasonalised log series, with quarter effects estimated
   by least squares with year effects;
@@ -67,6 +70,7 @@ __all__ = [
     "SeasonalLevel",
     "SeasonalNaive",
     "Drift",
+    "Combination",
     "MODELS",
     "forecast",
     "backtest",
@@ -715,6 +719,13 @@ class SeasonalLevel(_QuarterlyForecaster):
         return np.expm1(level + damp * trend + seasonal[q - 1])
 
 
+def _every_quarter_seen(model, s):
+    seen = set(s.dropna().index.quarter)
+    if len(seen) < SEASON:
+        missing = sorted(set(range(1, SEASON + 1)) - seen)
+        raise ValidationError(f"{type(model).__name__}: every quarter must be observed at least once; never observed: Q{missing}")
+
+
 class SeasonalNaive(_QuarterlyForecaster):
     """Baseline: each quarter equals the latest observed value of the same quarter.
 
@@ -734,10 +745,7 @@ class SeasonalNaive(_QuarterlyForecaster):
 
     def _check_length(self, s):
         super()._check_length(s)
-        seen = set(s.dropna().index.quarter)
-        if len(seen) < SEASON:
-            missing = sorted(set(range(1, SEASON + 1)) - seen)
-            raise ValidationError(f"SeasonalNaive: every quarter must be observed at least once; never observed: Q{missing}")
+        _every_quarter_seen(self, s)
 
     def _point(self, s, horizon):
         last = s.dropna().groupby(s.dropna().index.quarter).last()
@@ -766,21 +774,54 @@ class Drift(_QuarterlyForecaster):
         return np.maximum(obs.iloc[-1] + slope * np.arange(1, horizon + 1), 0.0)
 
 
-MODELS = {"seizoensmodel": SeasonalLevel, "seizoensnaief": SeasonalNaive, "drift": Drift}
+class Combination(_QuarterlyForecaster):
+    """The default model: the equal-weight mean of the three forecasters' points.
+
+    ``(SeasonalLevel + SeasonalNaive + Drift) / 3`` per quarter, each member
+    with its default parameters and floored at 0. Equal-weight combination
+    is the classic robust choice when no single method wins everywhere
+    (Bates and Granger 1969; Clemen 1989; the M4 competition, Makridakis et
+    al. 2020): it needs no weights estimated from short series. The
+    intervals are calibrated on the combination's own rolling-origin errors
+    like every model here. Needs every quarter observed once (seasonal naive).
+
+    Examples
+    --------
+    >>> y = pd.Series([10.0, 20, 30, 40] * 2 + [50.0], index=pd.period_range("2018Q1", periods=9, freq="Q"))
+    >>> p = Combination().fit(y).predict(1)["y_pred"].item()
+    >>> parts = [m.fit(y).predict(1)["y_pred"].item() for m in (SeasonalLevel(), SeasonalNaive(), Drift())]
+    >>> bool(np.isclose(p, sum(parts) / 3))
+    True
+    """
+
+    label = "combinatie"
+    min_obs = SEASON
+    members = (SeasonalLevel, SeasonalNaive, Drift)
+
+    def _check_length(self, s):
+        super()._check_length(s)
+        _every_quarter_seen(self, s)
+
+    def _point(self, s, horizon):
+        parts = [np.maximum(cls()._point(s, horizon), 0.0) for cls in self.members]
+        return np.mean(parts, axis=0)
+
+
+MODELS = {"combinatie": Combination, "seizoensmodel": SeasonalLevel, "seizoensnaief": SeasonalNaive, "drift": Drift}
 
 
 def _models(model):
-    """The model plus both baselines, keyed by label."""
-    main = SeasonalLevel() if model is None else model
+    """The model plus both baselines (and, for the default combination, its members), keyed by label."""
+    main = Combination() if model is None else model
     if not isinstance(main, _QuarterlyForecaster):
         raise ValidationError(
             f"'model' must be a forecaster from toolkit.forecast (e.g. SeasonalLevel(alpha=0.3)), got {type(main).__name__}"
         )
     out = {main.label: main}
-    if not isinstance(main, SeasonalNaive):
-        out["seizoensnaief"] = SeasonalNaive()
-    if not isinstance(main, Drift):
-        out["drift"] = Drift()
+    others = Combination.members if isinstance(main, Combination) else (SeasonalNaive, Drift)
+    for cls in others:
+        if not isinstance(main, cls):
+            out.setdefault(cls.label, cls())
     return out
 
 
@@ -795,12 +836,12 @@ def forecast(y, *, horizon=4, model=None):
     horizon : int
         Quarters ahead (keyword-only).
     model : forecaster, optional
-        Default ``SeasonalLevel()``. Seasonal naive and drift are always added.
+        Default ``Combination()``, with its members beside it. Seasonal naive and drift are always added.
 
     Returns
     -------
     pandas.DataFrame
-        Columns model (the model's label: ``seizoensmodel``, ``seizoensnaief``, ``drift``),
+        Columns model (the model's label: ``combinatie``, ``seizoensmodel``, ``seizoensnaief``, ``drift``),
         period, period_start, horizon, y_pred, lo80, hi80, lo95, hi95.
     """
     frames = []
@@ -831,7 +872,7 @@ def backtest(y, *, horizon=4, min_train=12, model=None):
         Observed quarters needed before the first origin (at least 8, two
         seasons, so that the intervals can be calibrated).
     model : forecaster, optional
-        Default ``SeasonalLevel()``.
+        Default ``Combination()``.
 
     Returns
     -------
@@ -955,7 +996,7 @@ def _weighted_quantile(values, weights, q):
 def total_range(y, periods, *, model=None):
     """Point and range of a total over several future quarters, from simulated paths.
 
-    Each series is fitted (default ``SeasonalLevel()``, calibrated up to the
+    Each series is fitted (default ``Combination()``, calibrated up to the
     last quarter needed) and its :meth:`sample_paths` are summed over
     ``periods``; with several series (a dict, e.g. first applications and
     nareizigers) the paths of the same calibration origin are added, so a
@@ -971,7 +1012,7 @@ def total_range(y, periods, *, model=None):
     periods : list of str
         Future quarters (``'2026-Q1'``...) after the last observation of every series.
     model : forecaster, optional
-        Default ``SeasonalLevel()``.
+        Default ``Combination()``.
 
     Returns
     -------
@@ -995,7 +1036,7 @@ def total_range(y, periods, *, model=None):
         raise ValidationError(f"total_range: 'periods' must be a list of quarters like ['2026-Q1'], got {periods!r}") from None
     if not wanted:
         raise ValidationError("total_range: 'periods' is empty")
-    base = SeasonalLevel() if model is None else model
+    base = Combination() if model is None else model
     paths, point = [], 0.0
     for name, v in series.items():
         s = as_quarterly(v, name=f"total_range: {name}")

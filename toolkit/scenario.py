@@ -444,7 +444,7 @@ def _inflow_forecasts():
     out = {}
     for series in ("eerste_aanvragen", "nareizigers"):
         fc = forecast.forecast(forecast.quarterly_series(series), horizon=4)
-        out[series] = fc[fc["model"] == "seizoensmodel"].reset_index(drop=True)
+        out[series] = fc[fc["model"] == forecast.Combination.label].reset_index(drop=True)
     return out
 
 

@@ -568,7 +568,7 @@ def _chain_half_year(apps, nar, period, origin, *, recognition_rate, lag, model)
     """Chain estimate of one half year from the data up to ``origin`` plus the model's forecasts."""
     from sklearn.base import clone
 
-    from .forecast import SeasonalLevel
+    from .forecast import Combination
 
     first, last = _half_quarters(period)
     ext = []
@@ -576,7 +576,7 @@ def _chain_half_year(apps, nar, period, origin, *, recognition_rate, lag, model)
         known = s[s.index <= origin].dropna()
         h = (last - known.index[-1]).n
         if h > 0:
-            m = clone(model if model is not None else SeasonalLevel()).fit(known)
+            m = clone(model if model is not None else Combination()).fit(known)
             fc = m.predict(h)
             fut = pd.Series(fc["y_pred"].to_numpy(), index=pd.PeriodIndex(fc["period"].str.replace("-Q", "Q"), freq="Q"))
             known = pd.concat([known, fut])
