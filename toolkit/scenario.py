@@ -127,8 +127,9 @@ class Settings:
         Half year with a published national target (e.g. ``"2017-I"``, the
         half year after the collegedag): that target is the reference, and
         the inflow scenario scales it (see :func:`national_half_year`).
-        Default ``"2017-I"`` (13,000 persons, published); ``None`` uses the
-        forecast for the next half year.
+        Default ``"2017-I"`` (13,000 persons, published); ``None`` takes the
+        next half year after the data: its published target where there is
+        one, else the target rule of ``toolkit.taakstelling.national_target``.
     nareizigers_per_referent : float, optional
         Family members still to come per referent household, on average; they
         join the referents who are alone now. ``None`` keeps the caseload's
