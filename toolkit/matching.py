@@ -740,8 +740,10 @@ class MatchingModel:
 
         units = _make_units(hh, flags=flags)
         pref_cols = [c for c in ("work_code", "family_code", "school_children") if c in hh]
+        # linked on the supply before the reserve: which dwellings stay free is the model's choice, and links
+        # that moved with the reserve would let a larger reserve house more (a counterexample in the tests)
         units = _link_units(units, target, midx, raw if params.linking == "aanbod" else None,
-                            np.array([cmax[k] for k in SIZE_CLASSES] * (len(classes) // K0)), params.reserve,
+                            np.array([cmax[k] for k in SIZE_CLASSES] * (len(classes) // K0)), 0.0,
                             _preference(units, universe, params) if pref_cols else None)
         key_cols = ["origin", "need", "persons", "sole"] + flags + pref_cols
         types = units.drop_duplicates(key_cols)[key_cols].reset_index(drop=True)
