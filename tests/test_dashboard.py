@@ -257,6 +257,16 @@ def test_sweep_changes_one_control_and_is_used(app):
     assert app.result is app._sweep[target]  # no new solve
 
 
+def test_the_sweep_takes_the_settings_nearest_the_current_ones_first(app):
+    sweep = app.sweep_settings()
+    app.controls["extra_dwellings"].value = 7
+    assert sweep[dashboard._nearest(sweep, app.settings)] == app.settings  # these very settings first
+    rest = [s for s in sweep if s != app.settings]
+    nxt = rest[dashboard._nearest(rest, app.settings)]
+    assert nxt.extra_dwellings not in (0, 7) and nxt.replace(extra_dwellings=0) == app.reference.settings
+    assert nxt == next(s for s in rest if s.extra_dwellings != 0)  # then that control, nearest the reference first
+
+
 def test_a_change_to_what_the_sweep_is_solving_waits_for_that_solve(app):
     import time
 

@@ -799,6 +799,16 @@ def _wait_for_viewer(settle=15.0):
     time.sleep(settle)
 
 
+def _nearest(candidates, current):
+    """Index of the settings in ``candidates`` with the fewest fields unlike ``current`` (the first of equals)."""
+    import dataclasses
+
+    names = [f.name for f in dataclasses.fields(current)]
+    here = [getattr(current, n) for n in names]
+    return min(range(len(candidates)),
+               key=lambda i: (sum(getattr(candidates[i], n) != v for n, v in zip(names, here)), i))
+
+
 class Dashboard:
     """The facilitator dashboard (ipywidgets).
 
@@ -859,6 +869,7 @@ class Dashboard:
         self._payloads = {}  # map data of the swept and the cached results
         self._sweep_thread = None
         self._inflight = None  # the settings the sweep is solving now
+        self._busy = False  # a change is being computed
         self._solved = threading.Condition()
         self._stop = threading.Event()
         self._last_change = 0.0
@@ -1067,11 +1078,12 @@ class Dashboard:
         ----------
         background : bool
             Run in a daemon thread (started after the first view is drawn);
-            it pauses while the facilitator is changing controls (``idle``
-            seconds after the last change) and shortens Python's thread
-            switch interval so the widgets stay responsive meanwhile. A
-            change to the settings the sweep is solving at that moment waits
-            for that solve instead of starting a second one.
+            it pauses while a change is being computed and ``idle`` seconds
+            after it, takes next the settings nearest the current ones (the
+            control the facilitator is moving first) and shortens Python's
+            thread switch interval so the widgets stay responsive meanwhile.
+            A change to the settings the sweep is solving at that moment
+            waits for that solve instead of starting a second one.
         settings : list of toolkit.scenario.Settings, optional
             What to solve (default :meth:`sweep_settings`).
 
@@ -1086,11 +1098,15 @@ class Dashboard:
         def work():
             if background:
                 _wait_for_viewer()
-            for s in todo:
-                while background and not self._stop.is_set() and time.monotonic() - self._last_change < idle:
+            while todo:
+                while background and not self._stop.is_set() and (
+                        self._busy or time.monotonic() - self._last_change < idle):
                     time.sleep(0.1)
                 if self._stop.is_set():
                     return
+                s = todo.pop(_nearest(todo, self.settings) if background else 0)
+                if s in self._sweep:
+                    continue
                 with self._solved:
                     self._inflight = s
                 try:
@@ -1138,6 +1154,13 @@ class Dashboard:
         -------
         toolkit.scenario.Result
         """
+        self._busy = True  # the sweep waits: it would compete with this change for the CPU
+        try:
+            return self._update()
+        finally:
+            self._busy = False
+
+    def _update(self):
         start = self._last_change = time.monotonic()
         try:
             result = self._run(self.settings)
