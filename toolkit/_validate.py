@@ -196,6 +196,11 @@ def _is_number(v):
     return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_))
 
 
+def _numeric_dtype(s):
+    """A column of a NumPy integer or float dtype: every value is a number (or NaN), none is text or a bool."""
+    return isinstance(s.dtype, np.dtype) and s.dtype.kind in "iuf"
+
+
 def _listing(labels):
     labels = list(labels)
     shown = ", ".join(labels[:MAX_LISTED])
@@ -260,6 +265,8 @@ def number_convention(frame, columns):
         if c not in frame.columns:
             continue
         s = frame[c]
+        if _numeric_dtype(s):  # no text in it
+            continue
         mask = s.map(type) == str
         if not mask.any():
             continue
@@ -292,6 +299,8 @@ def parse_numbers(s, col, *, row_base=None, convention=None):
     """
     problems = []
     name = col.name
+    if _numeric_dtype(s):  # numbers already (a frame, not a file): nothing to read, every value is taken as it is
+        return _finite(pd.Series(s.to_numpy(dtype=float), index=s.index), s, name, row_base, problems)
     is_str = (s.map(type) == str).to_numpy()
     values = pd.Series(np.nan, index=s.index, dtype=float)
     other = ~is_str & s.notna().to_numpy()
@@ -373,6 +382,11 @@ def parse_numbers(s, col, *, row_base=None, convention=None):
             rest = bad & ~not_finite
             if rest.any():
                 problems.append(f"column {name!r}: expected a number, found {_found(raw, rest.reindex(raw.index, fill_value=False), row_base)}")
+    return _finite(values, s, name, row_base, problems)
+
+
+def _finite(values, s, name, row_base, problems):
+    """``(values, problems)`` of :func:`parse_numbers`, an infinite value rejected (NaN and a problem naming it)."""
     inf = np.isinf(values.to_numpy())
     if inf.any():
         problems.append(f"column {name!r}: expected a finite number, found {_found(s, inf, row_base)}")
