@@ -2122,14 +2122,15 @@ def pooling_heading(summary):
     n, k = int(r["draws"]), int(r["draws_with_gain"])
     lo, hi = int(r["gain_persons_min"]), int(r["gain_persons_max"])
     lo_h, hi_h = int(r["gain_households_min"]), int(r["gain_households_max"])
-    draws = f"{n} trekking{'en' if n != 1 else ''}"
+    draws = f"{n} trekkingen"
+    every, none = (f"in alle {draws}", f"in geen van de {draws}") if n != 1 else ("in 1 trekking", "in 1 trekking niet")
     if lo > 0:
         households = "evenveel huishoudens" if lo_h == hi_h == 0 else _span(lo_h, hi_h, *_HOUSEHOLDS)
-        heading = f"{pool} {_span(lo, hi, *_PERSONS)} ({households}) meer gehuisvest dan {base} (in alle {draws})"
+        heading = f"{pool} {_span(lo, hi, *_PERSONS)} ({households}) meer gehuisvest dan {base} ({every})"
     elif hi <= 0 and lo == 0:
-        heading = f"{pool} in geen van de {draws} meer personen gehuisvest dan {base}"
+        heading = f"{pool} {none} meer personen gehuisvest dan {base}"
     elif hi <= 0:
-        heading = f"{pool} in geen van de {draws} meer personen gehuisvest dan {base} ({_span(lo, hi, *_PERSONS)})"
+        heading = f"{pool} {none} meer personen gehuisvest dan {base} ({_span(lo, hi, *_PERSONS)})"
     else:
         heading = (f"{pool}: geen zekere winst; {_span(lo, hi, *_PERSONS)} meer gehuisvest dan {base} "
                    f"(meer in {k} van de {draws})")
@@ -2140,9 +2141,9 @@ def pooling_heading(summary):
     against = f"de beste eenvoudige regel ({rules[0]})" if len(rules) == 1 else "de beste eenvoudige regel van elke trekking"
     if rlo > 0:
         conclusion = (f"{pool} huisvest de optimale verdeling {_span(rlo, rhi, *_PERSONS)} meer dan {against}, "
-                      f"in alle {draws}.")
+                      f"{every}.")
     elif rhi <= 0:
-        conclusion = (f"{pool} huisvest de optimale verdeling in geen van de {draws} meer personen dan {against}: "
+        conclusion = (f"{pool} huisvest de optimale verdeling {none} meer personen dan {against}: "
                       "die regel haalt hier hetzelfde.")
     else:
         conclusion = (f"{pool} huisvest de optimale verdeling {_span(rlo, rhi, *_PERSONS)} meer dan {against} "
