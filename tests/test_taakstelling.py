@@ -291,3 +291,28 @@ def test_scenario_stage_beyond_the_published_targets_applies_the_rule(monkeypatc
     # without the shift the next half year is the published 2025-II, whatever the rule
     monkeypatch.undo()
     assert sc.national_half_year(sc.Settings(period=None))["basis"] == "gepubliceerd"
+
+
+def test_grant_rates_known_at_a_date_use_only_what_was_published_then():
+    # grant_rates.csv cites 2022 and 2023 from 2-2-2024 and 2025-Q1 from 26-9-2025
+    quarters = ["2022-Q3", "2023-Q2", "2025-Q1", "2025-Q3"]
+    before = grant_rates(quarters, known_at="2024-02-01")
+    assert before["grant_rate"].tolist() == [0.775] * 4
+    assert set(before["basis"]) == {"aanname: midden 70-85 %"}
+    mid = grant_rates(quarters, known_at="2025-06-30")
+    assert mid["grant_rate"].tolist() == [0.78, 0.62, 0.62, 0.62]
+    assert grant_rates(quarters, known_at="2025-09-30")["grant_rate"].tolist() == [0.78, 0.62, 0.40, 0.40]
+
+
+def test_backtest_chain_has_no_look_ahead_on_grant_rates():
+    # by hand: the chain of a half year whose origin precedes 2-2-2024 must equal the chain with one
+    # assumed rate of 0.775 everywhere (no rate was published yet); a later origin must differ from it
+    bt = target_backtest().set_index("period")
+    fixed = target_backtest(recognition_rate=0.775).set_index("period")
+    early = [p for p in bt.index if pd.Period(bt.loc[p, "origin"].replace("-Q", "Q"), freq="Q").end_time < pd.Timestamp("2024-02-02")]
+    late = [p for p in bt.index if pd.Period(bt.loc[p, "origin"].replace("-Q", "Q"), freq="Q").end_time >= pd.Timestamp("2024-04-01")]
+    early = [p for p in early if pd.notna(bt.loc[p, "chain"])]
+    assert early and late
+    for p in early:
+        assert bt.loc[p, "chain"] == pytest.approx(fixed.loc[p, "chain"])
+    assert any(abs(bt.loc[p, "chain"] - fixed.loc[p, "chain"]) > 1 for p in late)

@@ -339,6 +339,8 @@ GRANT_RATES = Schema(
         C("qualifier", allowed=SERIES_QUALIFIERS),
         C("published_as", description="the figure as published, with its qualifier"),
         C("source"),
+        C("published", "date", description="date of the publication cited (the figure may have been public earlier); "
+                                            "the backtest uses a rate only from this date on"),
         C("note", nullable=True),
     ),
     key=("period", "procedure"),

@@ -206,7 +206,7 @@ def _quarter_label(p):
     return f"{p.year}-Q{p.quarter}"
 
 
-def grant_rates(periods):
+def grant_rates(periods, *, known_at=None):
     """Grant rate per quarter from the published rates (``geodata/grant_rates.csv``).
 
     A published yearly rate holds for the four quarters of that year, a
@@ -218,6 +218,10 @@ def grant_rates(periods):
     Parameters
     ----------
     periods : iterable of quarters (``'2023-Q1'`` or ``pandas.Period``)
+    known_at : date-like, optional
+        Use only the rates whose cited publication (column ``published``) is
+        on or before this date: what a planner could have known then (the
+        backtest's origin). Default: every shipped rate.
 
     Returns
     -------
@@ -233,6 +237,8 @@ def grant_rates(periods):
     from .data import load_grant_rates
 
     pub = load_grant_rates()
+    if known_at is not None:
+        pub = pub[pub["published"] <= pd.Timestamp(known_at)]
     known = {}
     for period, gran, rate in zip(pub["period"], pub["granularity"], pub["grant_rate"]):
         if gran == "jaar":
@@ -564,8 +570,13 @@ def _half_quarters(period):
     return first, first + 1
 
 
-def _chain_half_year(apps, nar, period, origin, *, recognition_rate, lag, model):
-    """Chain estimate of one half year from the data up to ``origin`` plus the model's forecasts."""
+def _chain_half_year(apps, nar, period, origin, *, recognition_rate, lag, model, rates_as_of_origin=True):
+    """Chain estimate of one half year from the data up to ``origin`` plus the model's forecasts.
+
+    ``rates_as_of_origin``: with ``recognition_rate="gepubliceerd"``, only the
+    grant rates published by the end of the origin quarter (a backtest);
+    ``False`` takes every shipped rate (a forecast made today).
+    """
     from sklearn.base import clone
 
     from .forecast import Combination
@@ -581,6 +592,10 @@ def _chain_half_year(apps, nar, period, origin, *, recognition_rate, lag, model)
             fut = pd.Series(fc["y_pred"].to_numpy(), index=pd.PeriodIndex(fc["period"].str.replace("-Q", "Q"), freq="Q"))
             known = pd.concat([known, fut])
         ext.append(known)
+    if rates_as_of_origin and isinstance(recognition_rate, str) and recognition_rate == "gepubliceerd":
+        quarters = pd.period_range(ext[0].index[0], ext[0].index[-1] + lag, freq="Q")
+        known = grant_rates(quarters, known_at=origin.end_time)
+        recognition_rate = pd.Series(known["grant_rate"].to_numpy(), index=quarters)
     p = permits_from_inflow(ext[0], ext[1], recognition_rate=recognition_rate, lag=lag).set_index("period")
     labels = [_quarter_label(first), _quarter_label(last)]
     if not set(labels) <= set(p.index):
@@ -602,9 +617,12 @@ def target_backtest(start="2019-I", end="2025-II", *, lead=TARGET_LEAD, recognit
     - ``chain_realised``: the chain with the realised inflow (a check of the
       chain itself, not a forecast).
 
-    The published grant rates (``recognition_rate="gepubliceerd"``) include
-    rates published after the origin (2025-Q1's 40 % came out in September
-    2025): a small look-ahead that favours the chain.
+    With ``recognition_rate="gepubliceerd"`` the chain uses only the grant
+    rates published by the end of the origin quarter (column ``published``
+    of ``grant_rates.csv``: 2022 and 2023 from 2-2-2024, 2025-Q1's 40 % from
+    26-9-2025), carried forward as :func:`grant_rates` does, so the
+    backtest has no look-ahead on the rates. ``chain_realised`` uses every
+    shipped rate.
 
     Returns
     -------
@@ -736,7 +754,8 @@ def national_target(period, *, rule=None):
         apps = as_quarterly(quarterly_series("eerste_aanvragen"), name="eerste_aanvragen")
         nar = as_quarterly(quarterly_series("nareizigers"), name="nareizigers")
         origin = min(apps.index[-1], nar.index[-1])
-        target = _chain_half_year(apps, nar, period, origin, recognition_rate="gepubliceerd", lag=PROCESSING_LAG, model=None)
+        target = _chain_half_year(apps, nar, period, origin, recognition_rate="gepubliceerd", lag=PROCESSING_LAG, model=None,
+                                  rates_as_of_origin=False)
         basis = "keten"
     else:
         earlier = [p for p in pub.index if _half_order(p) < _half_order(period)]
