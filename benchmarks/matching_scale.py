@@ -12,18 +12,20 @@ Side by side, on the same households, dwellings and targets:
 - ``grootste eerst``: the largest household (final size) first, in the pool;
 - ``optimum``: the lexicographic solve (``toolkit.matching.PRIORITIES``).
 
-The gain of the optimum is reported against the BEST rule.
+The gain of the optimum is reported against the BEST rule. Every optimum is
+timed pool by pool (``solve()``, the default) and, as before, with all pools
+as one problem (``solve(decompose=False)``); the two must give the same
+priorities (a mismatch is printed).
 
 Instances: the U16 one is synthetic households on the shipped 2016 U16 targets
-and housing-stock estimate. The national one: all municipalities of
-2024-2026 (342, population 1-1-2025 and province from
-``../shared/reference/national/gemeenten_2024_2025.csv`` when present, a
-benchmark input only; otherwise a synthetic division of 342 municipalities in
-12 groups), a caseload the size of the 2025-II national target (13,000
-persons, ``beleid_2024_2026.csv``) split by population, dwellings synthetic
-(Poisson around the households, no national housing stock is shipped).
-Municipalities are linked supply-aware; solved solo, pooled per province
-(each province its own model) and as one national pool without linking.
+and housing-stock estimate; the scenario's own U16 instance (``scenario.run()``,
+2016, the dashboard's) per scope and with a reserve. The national one is the
+scenario for all 342 municipalities of 2025 (``Settings(region="NL",
+year=2025)``) with the national target of 2025-II read from the shipped
+taakstelling table (``taakstelling.national_target``): its households,
+dwellings and targets, solved solo, with U10 and U16 pooled (the demo's
+scopes), pooled per province (``load_municipalities``), as one national pool
+with linking and as one national pool without linking.
 """
 
 from __future__ import annotations
@@ -33,19 +35,16 @@ import os
 import resource
 import subprocess
 import time
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from toolkit.matching import MatchingModel, link_households, practice_model, supply_from_stock
-from toolkit.taakstelling import municipal_targets
+from toolkit import scenario
+from toolkit.data import load_municipalities
+from toolkit.matching import MatchingModel, MatchingParams, practice_model, supply_from_stock
+from toolkit.taakstelling import municipal_targets, national_target
 
 SMOKE = os.environ.get("DL_BENCH_SMOKE") == "1"
-TARGET_2025_II = 13_000  # persons, national target 2025-II (beleid_2024_2026.csv, gemeente.nu 2025-04)
-NATIONAL_CSV = Path(__file__).resolve().parents[2] / "shared" / "reference" / "national" / "gemeenten_2024_2025.csv"
-if not NATIONAL_CSV.exists():
-    NATIONAL_CSV = Path("/work/shared/reference/national/gemeenten_2024_2025.csv")
 
 
 def synthetic_households(n, seed):
@@ -69,58 +68,6 @@ def u16_instance(n=1000, seed=0):
     s = supply_from_stock(share_permit_holders=0.30)  # the shipped stock is national: keep the U16
     s = s[s["code"].isin(t["code"])].reset_index(drop=True)
     return h, s, t
-
-
-def national_arrays(n=15000, m=342, seed=1):
-    """One national pool without linking: types (need, persons, count), supply (m x 4), targets; and the type per household."""
-    rng = np.random.default_rng(seed)
-    h = synthetic_households(n, seed)
-    need = h["final_size"].to_numpy()
-    keys, inverse = np.unique(need, return_inverse=True)
-    count = np.bincount(inverse.ravel(), minlength=len(keys))
-    weights = rng.lognormal(0, 1, m)
-    targets = weights / weights.sum() * need.sum()
-    share = np.array([0.2, 0.3, 0.38, 0.12])
-    supply = rng.poisson(np.outer(weights / weights.sum() * n * 1.05, share))
-    return dict(need=keys, persons=keys, count=count, origin=None, supply=supply, targets=targets,
-                unit_type=inverse.ravel()), inverse.ravel()
-
-
-def national_division(m_smoke=40):
-    """Population and province per municipality: the 2024-2026 division when the benchmark input is present."""
-    if NATIONAL_CSV.exists() and not SMOKE:
-        d = pd.read_csv(NATIONAL_CSV)
-        return d["inwoners_2025_01_01"].to_numpy(float), d["provincie"].astype(str).to_numpy(), \
-            f"{len(d)} gemeenten 2024-2026 ({NATIONAL_CSV.name}, inwoners 1-1-2025)"
-    m = m_smoke if SMOKE else 342
-    rng = np.random.default_rng(5)
-    pop = np.round(rng.lognormal(10.3, 0.8, m))
-    return pop, np.array([f"groep {i % 12 + 1}" for i in range(m)]), f"{m} synthetische gemeenten in 12 groepen"
-
-
-def national_instance(persons_target, seed=2):
-    """Households until their final size fills the target, targets by population, synthetic dwellings."""
-    pop, province, label = national_division()
-    h = synthetic_households(int(persons_target), seed)
-    h = h[h["final_size"].cumsum() <= persons_target]
-    need = h["final_size"].to_numpy()
-    targets = persons_target * pop / pop.sum()
-    rng = np.random.default_rng(seed + 1)
-    share = np.bincount(np.minimum(np.searchsorted([1, 2, 4], need), 3), minlength=4) / len(need)
-    supply = rng.poisson(np.outer(targets / need.mean() * 1.02, share))
-    return need, targets, supply, province, label
-
-
-def _types(need, origin):
-    keys, inverse = np.unique(np.column_stack([need, origin]), axis=0, return_inverse=True)
-    inverse = inverse.ravel()
-    return keys, inverse
-
-
-def _model(need, origin, supply, targets, blocks):
-    keys, inverse = _types(need, origin)
-    return MatchingModel.from_arrays(keys[:, 0], keys[:, 0], np.bincount(inverse, minlength=len(keys)), keys[:, 1],
-                                     supply, targets, blocks=blocks, unit_type=inverse)
 
 
 def timed(fn):
@@ -156,9 +103,10 @@ def u16():
     print(f"U16: {n:,} households x 16 municipalities x 4 size classes (synthetic households, 2016 targets)")
     h, s, t = u16_instance(n)
     build, model = timed(lambda: MatchingModel.from_frames(h, s, t, scope="U16"))
+    one, _ = timed(lambda: copy.copy(model).solve(decompose=False))
     solve, model = timed(model.solve)
     print(f"  dwellings offered {int(s['dwellings'].sum())}, persons (final size) {int(h['final_size'].sum())}")
-    print(f"  from_frames {build:.2f} s; lexicographic solve {solve:.2f} s ({' | '.join('+'.join(g) for g in model.groups_)}); "
+    print(f"  from_frames {build:.2f} s; lexicographic solve {solve:.2f} s (as one problem {one:.2f} s; {' | '.join('+'.join(g) for g in model.groups_)}); "
           f"gap {model.gap_:.1e}")
     rules(model, practice_model(model))
     if not SMOKE:
@@ -169,49 +117,79 @@ def u16():
                                            if len(open_) else ""))
 
 
+def before_after(label, model, **kw):
+    """Solve pool by pool and as one problem; print both times and whether the priorities agree."""
+    one_sec, one = timed(lambda: copy.copy(model).solve(decompose=False, **kw))
+    sec, model = timed(lambda: model.solve(**kw))
+    same = np.allclose(model.priorities_["cost"], one.priorities_["cost"], atol=1e-6)
+    print(f"  {label:<34} per pool {sec:6.2f} s   as one problem {one_sec:6.2f} s"
+          + ("" if same else f"   PRIORITIES DIFFER: {model.priorities_['cost'].tolist()} vs {one.priorities_['cost'].tolist()}"))
+    return model
+
+
+def _inputs(result):
+    return (result.households, result.supply[["code", "size_class", "dwellings"]], result.targets)
+
+
+def _model(result, scope, region, year):
+    r = result.settings
+    return MatchingModel.from_frames(*_inputs(result), scope=scope, region=region, year=year,
+                                     use_final_size=r.final_size_dwellings, sharing=int(r.max_adults_sharing),
+                                     reserve=float(r.reserve))
+
+
+def u16_scenario():
+    """The scenario's U16 instance (2016) per scope, and a reserve change as on the dashboard."""
+    sec, result = timed(lambda: scenario.run(cache=False))
+    print(f"U16 scenario (2016, the dashboard's): scenario.run {sec:.2f} s; {len(result.households):,} households")
+    for scope in ("solo", "U10", "U16"):
+        before_after(f"scope {scope}", _model(result, scope, "U16", 2016))
+    m = _model(result, "U16", "U16", 2016)
+    m.params = MatchingParams.build(m.params, reserve=0.1)
+    before_after("scope U16, reserve 10 %", m)
+
+
 def national():
-    target = 1_000 if SMOKE else TARGET_2025_II
-    need, targets, supply, province, label = national_instance(target)
-    M = len(targets)
-    print(f"National: {label}; {len(need):,} households, {int(need.sum()):,} persons (final size; "
-          f"target {target:,} as in 2025-II), {int(supply.sum()):,} dwellings (synthetic)")
-    blind = link_households(need, need, targets)
-    aware = link_households(need, need, targets, supply=supply)
+    region, year = ("U16", 2016) if SMOKE else ("NL", 2025)
+    target = float(national_target("2025-II")["target"].item())
+    if SMOKE:
+        target = 1_000
+    settings = scenario.Settings(region=region, year=year, national_target=target)
     rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    sec_solo, solo = timed(lambda: _model(need, aware, supply, targets, np.arange(M)).solve())
-    print(f"  solo (supply-aware linking): arcs {len(solo.arcs_[0]):,}, {sec_solo:.2f} s")
-    practice = _model(need, blind, supply, targets, np.arange(M)).solve(method="arrival")
-    provinces = sorted(set(province))
-    total, per = 0.0, []
-    for p in provinces:
-        idx = np.nonzero(province == p)[0]
-        keep = np.isin(aware, idx)
-        local = {g: i for i, g in enumerate(idx)}
-        sec, mdl = timed(lambda: _model(need[keep], np.array([local[o] for o in aware[keep]]), supply[idx], targets[idx],
-                                        np.zeros(len(idx), dtype=int)).solve())
-        total += sec
-        per.append(mdl.summary_)
-    housed = sum(int(s["persons_housed"]) for s in per)
-    hh_housed = sum(int(s["households_housed"]) for s in per)
-    print(f"  pooled per province ({len(provinces)} models): {total:.2f} s in all; personen {housed:,}, huishoudens {hh_housed:,}, "
-          f"buiten gekoppeld {sum(int(s['households_outside']) for s in per):,}")
-    print("  rules and optimum, every municipality alone (supply-aware linking for the optimum and the two rules):")
-    rules(solo, practice)
-    keys, inverse = np.unique(need, return_inverse=True)
-    nat = MatchingModel.from_arrays(keys, keys, np.bincount(inverse.ravel()), None, supply, targets,
-                                    unit_type=inverse.ravel())
-    sec_nat, nat = timed(nat.solve)
+    sec, result = timed(lambda: scenario.run(settings, cache=False))
+    hh = result.households
+    print(f"National: {region} {year}, {len(result.targets)} gemeenten; national target {target:,.0f} (2025-II, "
+          f"taakstelling.national_target); {len(hh):,} households, {int(hh['final_size'].sum()):,} persons (final size), "
+          f"{int(result.supply['dwellings'].sum()):,} dwellings; scenario.run (solo, U10, U16 with the rules) {sec:.2f} s")
+    solo = before_after("solo", _model(result, "solo", region, year))
+    for scope in ("U10", "U16"):
+        before_after(f"{scope} pooled, the rest solo", _model(result, scope, region, year))
+    mun = load_municipalities().drop_duplicates("code").set_index("code")["province"]
+    province = mun.reindex(list(solo.scope.codes)).fillna("?").to_numpy()
+    per_province = copy.copy(solo)
+    per_province.blocks = pd.factorize(province)[0]
+    per_province = before_after(f"pooled per province ({len(set(province))})", per_province)
+    pool = _model(result, list(solo.scope.codes), region, year)
+    sec, pool = timed(pool.solve)
+    print(f"  {'one pool, linked':<34} {sec:6.2f} s ({' | '.join('+'.join(g) for g in pool.groups_)})")
+    free = copy.copy(pool)
+    free.origin = None
+    sec, free = timed(free.solve)
     rss1 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"  one national pool, no linking: arcs {len(nat.arcs_[0]):,}, {sec_nat:.2f} s "
-          f"({' | '.join('+'.join(g) for g in nat.groups_)}); peak RSS {rss1:.0f} MiB (before {rss0:.0f} MiB)")
-    print("  rules and optimum, one national pool (today's practice: every municipality alone, blind linking):")
-    rules(nat, practice)
+    print(f"  {'one pool, no linking':<34} {sec:6.2f} s; peak RSS {rss1:.0f} MiB (before the national part {rss0:.0f} MiB)")
+    practice = practice_model(solo)
+    for label, mdl in (("every municipality alone", solo), ("pooled per province", per_province),
+                       ("one national pool, linked", pool), ("one national pool, no linking", free)):
+        print(f"  rules and optimum, {label} (practice: every municipality alone, blind linking):")
+        rules(mdl, practice)
 
 
 def main():
     load = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
     print(f"machine load (uptime): {load}" + ("; smoke run (DL_BENCH_SMOKE=1)" if SMOKE else ""))
     u16()
+    if not SMOKE:  # the smoke run's national part is the same scenario at U16 size
+        u16_scenario()
     national()
 
 

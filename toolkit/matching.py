@@ -842,11 +842,80 @@ class MatchingModel:
         t, m, c = np.nonzero(mask)
         return t, m, c, under[t, c]
 
-    def _system(self, t, m, c, *, extra_supply=False):
+    def _pooled_arcs(self):
+        """Arcs of a pool with every municipality linked: home arcs per type, away arcs per kind.
+
+        A kind is the types that differ only by their linked municipality. A
+        household placed outside its linked municipality counts once on
+        priority 5 wherever it goes, so its dwelling is an arc of its kind
+        (not of its type) and variables a say how many of each type are
+        placed away. Exact: any solution splits back into types
+        (:meth:`_split_pooled`) with at most as many placed outside; at the
+        optimum of priority 5 no household of a municipality is counted away
+        while a dwelling of its kind there is taken by one from elsewhere.
+        Returns (t, m, c, under, (away, kind per arc, kind per type)); an away
+        arc's t is a type of its kind.
+        """
+        need, count, origin, supply, cmin, cmax, allowed, callowed, base, mult, pref = self._get(
+            "need", "count", "origin", "supply", "cmin", "cmax", "allowed", "class_allowed", "base", "mult", "pref")
+        under = np.maximum(cmin[None, :] - need[:, None], 0)
+        fits = (need[:, None] <= cmax[None, :]) & callowed
+        if self.params.max_under_occupation is not None:
+            fits &= under <= int(self.params.max_under_occupation)
+        live = count[base] // mult > 0
+        signature = np.column_stack([need, self._get("persons")[0], mult, need[base], allowed, fits, pref[base]])
+        _, kind_type = np.unique(signature, axis=0, return_inverse=True)
+        kind_type = kind_type.ravel()
+        n_k = int(kind_type.max(initial=-1)) + 1
+        rep = np.full(n_k, -1)
+        rep[kind_type[live][::-1]] = np.nonzero(live)[0][::-1]  # the first live type of each kind
+        th, ch = np.nonzero(fits & live[:, None])
+        mh = origin[th]
+        keep = allowed[th, mh] & (supply[mh, ch] > 0)
+        th, mh, ch = th[keep], mh[keep], ch[keep]
+        kinds = np.nonzero(rep >= 0)[0]
+        r = rep[kinds]
+        ka, ma, ca = np.nonzero(allowed[r][:, :, None] & fits[r][:, None, :] & (supply[None, :, :] > 0))
+        ka = kinds[ka]
+        t = np.concatenate([th, rep[ka]])
+        c = np.concatenate([ch, ca])
+        is_away = np.concatenate([np.zeros(len(th), dtype=bool), np.ones(len(ka), dtype=bool)])
+        kind_arc = np.concatenate([kind_type[th], ka])
+        return t, np.concatenate([mh, ma]), c, under[t, c], (is_away, kind_arc, kind_type)
+
+    def _split_pooled(self, t, m, c, away, x, a):
+        """Flows of :meth:`_pooled_arcs` (dwellings ``x``, away households ``a``) as flows on :meth:`_build_arcs`."""
+        origin, = self._get("origin")
+        is_away, kind_arc, kind_type = away
+        M, C = np.asarray(self.supply).shape
+        ft, fm, fc, fx = [t[~is_away]], [m[~is_away]], [c[~is_away]], [x[~is_away]]
+        for kind in np.unique(kind_arc[is_away & (x > 0)]):
+            types = [[int(ty), int(a[ty])] for ty in np.nonzero((kind_type == kind) & (a > 0))[0]]
+            i = 0
+            for k in np.nonzero(is_away & (kind_arc == kind) & (x > 0))[0]:
+                left = int(x[k])
+                while left > 0:  # types placed away, in type order, fill the kind's away dwellings in arc order
+                    take = min(left, types[i][1])
+                    ft.append([types[i][0]]), fm.append([m[k]]), fc.append([c[k]]), fx.append([take])
+                    types[i][1] -= take
+                    left -= take
+                    i += types[i][1] == 0
+        t0, m0, c0, _ = self._build_arcs()
+        key0 = (t0 * M + m0) * C + c0
+        key = (np.concatenate(ft) * M + np.concatenate(fm)) * C + np.concatenate(fc)
+        idx = np.searchsorted(key0, key)
+        out = np.zeros(len(t0), dtype=np.int64)
+        np.add.at(out, idx, np.concatenate(fx).astype(np.int64))
+        return out
+
+    def _system(self, t, m, c, *, extra_supply=False, away=None):
         """Constraints over the variables [x (arcs), y (households, arrival order), z (largest shortfall)].
 
         Returns (constraints, bounds, integrality, n_x, n_y); with ``extra_supply``
-        also variables e (M x C, extra dwellings) after z.
+        also variables e (M x C, extra dwellings) after z. With ``away`` (from
+        :meth:`_pooled_arcs`) the arcs marked away carry dwellings of a kind
+        of household, not of one type; variables a (T, households of each
+        type placed away) follow z.
         """
         persons, supply, targets, base, mult, unit_type = self._get("persons", "supply", "targets", "base", "mult", "unit_type")
         count, = self._get("count")
@@ -869,8 +938,10 @@ class MatchingModel:
             cons.append(LinearConstraint(block(sparse.csr_matrix((np.ones(K), (m, arcs)), shape=(M, K)),
                                                zero(M, U + 1), *e_sum), -np.inf, budget.astype(float)))
         # households housed of each type = its earliest units' y (sum y - sum mult x = 0)
-        link = block(sparse.csr_matrix((-mult[t].astype(float), (base[t], arcs)), shape=(T, K)),
+        home = arcs if away is None else arcs[~away[0]]
+        link = block(sparse.csr_matrix((-mult[t[home]].astype(float), (base[t[home]], home)), shape=(T, K)),
                      sparse.csr_matrix((np.ones(U), (unit_type, np.arange(U))), shape=(T, U)), zero(T, 1 + n_e))
+        link_at = len(cons)
         cons.append(LinearConstraint(link, 0, 0))
         pm = sparse.csr_matrix((persons[t].astype(float), (m, arcs)), shape=(M, K))
         low, high = self._band_limits(targets)
@@ -885,18 +956,33 @@ class MatchingModel:
         ub = np.concatenate([count[base[t]] // mult[t], np.ones(U), [1.0], np.full(n_e, np.inf)]).astype(float)
         integrality = np.zeros(nvar)
         integrality[:K] = 1
-        return cons, Bounds(np.zeros(nvar), ub), integrality, K, U
+        if away is not None:  # a: away households per type, in its link row and in its kind's balance with the away arcs
+            is_away, kind_arc, kind_type = away
+            cons = [LinearConstraint(block(k.A, zero(k.A.shape[0], T)), k.lb, k.ub) for k in cons]
+            cons[link_at] = LinearConstraint(block(link, sparse.csr_matrix((-mult.astype(float), (base, np.arange(T))),
+                                                                           shape=(T, T))), 0, 0)
+            n_k = int(kind_type.max(initial=-1)) + 1
+            bal = block(sparse.csr_matrix((-np.ones(is_away.sum()), (kind_arc[is_away], arcs[is_away])), shape=(n_k, K)),
+                        zero(n_k, U + 1), sparse.csr_matrix((np.ones(T), (kind_type, np.arange(T))), shape=(n_k, T)))
+            cons.append(LinearConstraint(bal, 0, 0))
+            ub[:K][is_away] = np.inf
+            ub = np.concatenate([ub, count[base] // mult]).astype(float)
+            integrality = np.concatenate([integrality, np.ones(T)])
+        return cons, Bounds(np.zeros(len(ub)), ub), integrality, K, U
 
-    def _level_costs(self, t, m, under):
-        """Cost vectors (to minimise) over [x, y, z] per priority, in the order of :data:`PRIORITIES`."""
+    def _level_costs(self, t, m, under, away=None):
+        """Cost vectors (to minimise) over [x, y, z] (and a, see :meth:`_system`) per priority, in the order of :data:`PRIORITIES`."""
         persons, origin, base, mult, pref, unit_type = self._get("persons", "origin", "base", "mult", "pref", "unit_type")
         K, U = len(t), len(unit_type)
+        extra = np.zeros(0 if away is None else len(persons))
 
         def vec(x=None, y=None, z=0.0):
-            return np.concatenate([np.zeros(K) if x is None else x, np.zeros(U) if y is None else y, [z]]).astype(float)
+            return np.concatenate([np.zeros(K) if x is None else x, np.zeros(U) if y is None else y, [z], extra]).astype(float)
 
         seniority = self._seniority()
         outside = np.zeros(K) if origin is None else (mult[t] * (m != origin[t])).astype(float)
+        if away is not None:
+            outside[away[0]] = mult[t[away[0]]]
         return {
             "persons": vec(-persons[t]),
             "households": vec(-mult[t]),
@@ -1027,25 +1113,36 @@ class MatchingModel:
         priorities after it are again solved per pool with every municipality
         housing at least ``ceil(target x (1 - z*))``. A pool of one
         municipality, or one whose solution already has a largest shortfall
-        at most the ``z*`` found so far, needs no shortfall solve (its
-        priority 1 fixes its persons housed, or it cannot raise ``z*``).
+        at most the ``z*`` found so far or the bound of
+        :meth:`_Lexicographic.least_shortfall`, needs no shortfall solve (its
+        priority 1 fixes its persons housed, or it cannot raise ``z*``). A
+        pool of several municipalities is solved on the arcs of
+        :meth:`_pooled_arcs` (far fewer than one per type and municipality).
+        ``decompose=False``: everything as one problem on the arcs of
+        :meth:`_build_arcs` (the reference the tests compare with).
         """
         parts = self._pools(t) if decompose else None
-        if parts is None:
+        origin, = self._get("origin")
+        if not decompose:
             runs = [_Lexicographic(self, self, merge)]
-            runs[0].run()
-            z_star = runs[0].shortfall()
+        elif parts is None:  # one pool
+            runs = [_Lexicographic(self, self, merge, pooled=origin is not None and len(self._get("targets")[0]) > 1)]
         else:
             # the pools of one municipality as one problem (fixed per pool), each larger pool on its own
             single = [q for q in parts if len(q[1]) == 1]
             parts = [q for q in parts if len(q[1]) > 1]
-            runs = [_Lexicographic(self._block_model(types, munis), self, merge) for types, munis, _ in parts]
+            runs = [_Lexicographic(self._block_model(types, munis), self, merge, pooled=True) for types, munis, _ in parts]
             if single:
                 parts.append(tuple(np.sort(np.concatenate([q[i] for q in single])) for i in range(3)))
                 runs.append(_Lexicographic(self._block_model(*parts[-1][:2]), self, merge, singles=len(single) > 1))
+        if not decompose:
+            runs[0].run()
+            z_star = runs[0].shortfall()
+        else:
             for r in runs:  # priorities 1-5 (before the largest shortfall)
                 r.run(until="shortfall")
-            z_star = max((r.shortfall() for r in runs if r.single), default=0.0)
+            # z* is at least each pool of one municipality's shortfall and each pool's bound from its dwellings
+            z_star = max([r.shortfall() for r in runs if r.single] + [r.least_shortfall() for r in runs], default=0.0)
             for r in sorted((r for r in runs if not r.single), key=lambda r: -r.shortfall()):
                 if r.shortfall() > z_star:  # only then can this pool's own optimum raise z*
                     r.solve_shortfall()
@@ -1060,14 +1157,11 @@ class MatchingModel:
         self.groups_ = [] if largest is None else [keys for keys, *_ in largest.groups]
         self._parts = None if parts is None else [(p, r) for p, r in zip(parts, runs)]
         self._z_star = z_star
+        if parts is None:
+            return runs[0].flows()
         x = np.zeros(len(t), dtype=np.int64)
-        for p, r in zip(parts or [(None, None, None)], runs):
-            if r.x is not None:
-                xs = np.round(r.x[:r.K]).astype(np.int64)
-                if p[2] is None:
-                    x = xs
-                else:
-                    x[p[2]] = xs
+        for (_, _, arcs), r in zip(parts, runs):
+            x[arcs] = r.flows()
         return x
 
     def _pools(self, t):
@@ -1269,9 +1363,9 @@ class MatchingModel:
         if self._parts is None:
             lo, hi = self._range_open(self.arcs_, self.priorities_.set_index("key")["cost"])
         for (_, munis, _), r in self._parts or ():
-            costs = r.model._level_costs(r.t, r.m, r.under)
+            costs = r.model._level_costs(r.t, r.m, r.under, away=r.away)
             values = {k: self._z_star if k == "shortfall" else 0.0 if r.x is None else float(v @ r.x) for k, v in costs.items()}
-            lo[munis], hi[munis] = r.model._range_open((r.t, r.m, r.c, r.under), values)
+            lo[munis], hi[munis] = r.model._range_open(r.model._build_arcs(), values)
         mun = self.municipalities_
         tg = mun["target"].where(mun["target"] > 0)
         return pd.DataFrame({"code": mun["code"], "name": mun["name"], "persons_housed": mun["persons_housed"],
@@ -1543,11 +1637,16 @@ class _Lexicographic:
     ``owner`` is the whole model (its error messages name the municipalities).
     """
 
-    def __init__(self, model, owner, merge, *, singles=False):
+    def __init__(self, model, owner, merge, *, singles=False, pooled=False):
         self.model, self.owner = model, owner
-        self.t, self.m, self.c, self.under = model._build_arcs()
-        self.cons, self.bounds, self.integrality, self.K, U = model._system(self.t, self.m, self.c)
-        costs = model._level_costs(self.t, self.m, self.under)
+        self.away = None
+        if pooled:
+            self.t, self.m, self.c, self.under, self.away = model._pooled_arcs()
+        else:
+            self.t, self.m, self.c, self.under = model._build_arcs()
+        self.cons, self.bounds, self.integrality, self.K, U = model._system(self.t, self.m, self.c, away=self.away)
+        self.U = U
+        costs = model._level_costs(self.t, self.m, self.under, away=self.away)
         self.single = singles or len(model._get("targets")[0]) == 1
         self.var_block = None
         if singles:  # pools of one municipality: priority 1 fixes each one's shortfall; each pool fixed on its own
@@ -1596,6 +1695,16 @@ class _Lexicographic:
         value = np.round(np.bincount(rows, weights=cost[nz] * x[nz], minlength=n))
         return LinearConstraint(sparse.csr_matrix((cost[nz], (rows, nz)), shape=(n, len(cost))), value - 0.5, value + 0.5)
 
+    def flows(self):
+        """Dwellings per arc of the model's :meth:`MatchingModel._build_arcs`."""
+        if self.x is None:
+            return np.zeros(len(self.model._build_arcs()[0]), dtype=np.int64)
+        x = np.round(self.x[:self.K]).astype(np.int64)
+        if self.away is None:
+            return x
+        a = np.round(self.x[self.K + self.U + 1:]).astype(np.int64)
+        return self.model._split_pooled(self.t, self.m, self.c, self.away, x, a)
+
     def _at_shortfall(self):
         return self.i < len(self.groups) and "shortfall" in self.groups[self.i][0]
 
@@ -1613,6 +1722,16 @@ class _Lexicographic:
         pos = targets > 0
         return float(np.max(np.maximum(1 - housed[pos] / targets[pos], 0), initial=0.0))
 
+    def least_shortfall(self):
+        """A lower bound on the largest shortfall: each municipality's dwellings, each taken by its largest fitting household."""
+        persons, targets, supply, budget = self.model._get("persons", "targets", "supply", "budget")
+        M, C = supply.shape
+        most = np.zeros((M, C))
+        np.maximum.at(most, (self.m, self.c), persons[self.t].astype(float))
+        cap = np.minimum((supply * most).sum(axis=1), budget * most.max(axis=1, initial=0.0))
+        pos = targets > 0
+        return float(np.max(np.maximum(1 - cap[pos] / targets[pos], 0), initial=0.0))
+
     def pass_shortfall(self, z_star):
         """Pass the largest-shortfall group: every municipality houses at least ``ceil(target x (1 - z_star))``.
 
@@ -1621,7 +1740,7 @@ class _Lexicographic:
         if self._at_shortfall():
             keys, cost, whole, _, _ = self.groups[self.i]
             self.i += 1
-            if self.i < len(self.groups) and not self.single:
+            if self.i < len(self.groups) and not self.single and z_star < 1:
                 self.cons.append(self.model._fix(keys, cost, z_star, whole, self.t, self.m))
 
 
