@@ -25,7 +25,8 @@ year=2025)``) with the national target of 2025-II read from the shipped
 taakstelling table (``taakstelling.national_target``): its households,
 dwellings and targets, solved solo, with U10 and U16 pooled (the demo's
 scopes), pooled per province (``load_municipalities``), as one national pool
-with linking and as one national pool without linking.
+with linking and as one national pool without linking (households by
+need only, no sharing).
 """
 
 from __future__ import annotations
@@ -172,8 +173,12 @@ def national():
     pool = _model(result, list(solo.scope.codes), region, year)
     sec, pool = timed(pool.solve)
     print(f"  {'one pool, linked':<34} {sec:6.2f} s ({' | '.join('+'.join(g) for g in pool.groups_)})")
-    free = copy.copy(pool)
-    free.origin = None
+    # no linking: households by need only (no sharing), every municipality open to every household
+    need = (hh["final_size"] if result.settings.final_size_dwellings else hh["size"]).to_numpy()
+    keys, inverse = np.unique(need, return_inverse=True)
+    free = MatchingModel.from_arrays(keys, keys, np.bincount(inverse.ravel()), None, pool.supply, pool.targets,
+                                     class_min=pool.class_min, class_max=pool.class_max, class_names=pool.class_names,
+                                     unit_type=inverse.ravel(), params=MatchingParams(reserve=float(result.settings.reserve)))
     sec, free = timed(free.solve)
     rss1 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"  {'one pool, no linking':<34} {sec:6.2f} s; peak RSS {rss1:.0f} MiB (before the national part {rss0:.0f} MiB)")
