@@ -55,10 +55,6 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.compose import ColumnTransformer
-from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import OneHotEncoder, SplineTransformer, StandardScaler
 from sklearn.utils.validation import check_is_fitted
 
 from ._errors import ValidationError
@@ -565,6 +561,12 @@ def _arrival_features(c):
 
 
 def _arrival_pipeline(C, n_knots):
+    # imported here: the synthetic caseload and the size distribution, which every scenario uses, need none of them
+    from sklearn.compose import ColumnTransformer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import OneHotEncoder, SplineTransformer, StandardScaler
+
     pre = ColumnTransformer(
         [
             ("cat", OneHotEncoder(categories=[list(NATIONALITY_GROUPS), list(_SEXES)], drop="first"),
