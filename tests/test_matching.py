@@ -143,6 +143,43 @@ def test_supply_aware_linking_follows_its_rule_on_random_instances(seed):
     assert got.tolist() == _link_by_the_docstring(need, persons, targets, supply, CMAX, preference)
 
 
+def _rule_by_the_docstring(model, order):
+    """The baseline rules written out: households one by one (arrival order, or largest first, ties in arrival
+    order), each on a free dwelling of its own municipality if one fits, else of the municipality with the largest
+    remaining target; the smallest fitting class, then the first municipality, then the first such arc."""
+    t, m, c, _ = model._build_arcs()
+    need, persons, supply, targets, origin, mult, unit_type, budget = model._get(
+        "need", "persons", "supply", "targets", "origin", "mult", "unit_type", "budget")
+    avail, budget, remaining = supply.copy(), budget.copy(), targets.astype(float).copy()
+    units = list(unit_type)
+    if order == "largest_first":
+        units = [u for _, u in sorted(enumerate(units), key=lambda p: (-persons[p[1]], p[0]))]
+    x = [0] * len(t)
+    for ty in units:
+        free = [k for k in range(len(t)) if t[k] == ty and mult[t[k]] == 1 and avail[m[k], c[k]] > 0 and budget[m[k]] > 0]
+        if not free:
+            continue
+        home = [k for k in free if origin is not None and m[k] == origin[ty]]
+        if not home:
+            home = [k for k in free if remaining[m[k]] == max(remaining[m[q]] for q in free)]
+        k = sorted(home, key=lambda k: (c[k] % 4, m[k], k))[0]
+        avail[m[k], c[k]] -= 1
+        budget[m[k]] -= 1
+        remaining[m[k]] -= persons[ty]
+        x[k] += 1
+    return x
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_baseline_rules_follow_their_rule_on_random_instances(seed):
+    h, s, t = random_instance(seed, n=40)
+    for scope, linking in (("solo", "aanbod"), ("U16", "taakstelling")):
+        model = MatchingModel.from_frames(h, s, t, scope=scope, region="U16", linking=linking, sharing=2 + seed % 2)
+        arcs = model._build_arcs()
+        for order in ("arrival", "largest_first"):
+            assert model._rule(*arcs[:3], order=order).tolist() == _rule_by_the_docstring(model, order)
+
+
 def test_persons_at_final_size_come_before_households_and_arrival():
     # one '3-4' dwelling: a single (first) and a referent expecting two family members (final size 3)
     h = hh((1, 1, 1), (1, 1, 3))

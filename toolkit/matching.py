@@ -1240,23 +1240,25 @@ class MatchingModel:
         budget, = self._get("budget")
         budget = budget.copy()
         remaining = targets.astype(float).copy()
-        sole = mult[t] == 1
-        arc_of = {}
-        for k in np.nonzero(sole)[0]:
-            arc_of.setdefault(int(t[k]), []).append(k)
+        C = len(SIZE_CLASSES)
+        arcs = np.nonzero(mult[t] == 1)[0]
+        arcs = arcs[np.argsort(t[arcs], kind="stable")]  # by type, each type's arcs in arc order
+        start = np.searchsorted(t[arcs], np.arange(len(need) + 1))
         units = unit_type if order == "arrival" else unit_type[np.argsort(-persons[unit_type], kind="stable")]
         x = np.zeros(len(t), dtype=np.int64)
         for ty in units:
-            ks = [k for k in arc_of.get(int(ty), []) if avail[m[k], c[k]] > 0 and budget[m[k]] > 0]
-            if not ks:
+            ks = arcs[start[ty]:start[ty + 1]]
+            ks = ks[(avail[m[ks], c[ks]] > 0) & (budget[m[ks]] > 0)]
+            if not len(ks):
                 continue
-            home = [k for k in ks if origin is not None and m[k] == origin[ty]]
-            if home:
-                ks = home
+            home = m[ks] == origin[ty] if origin is not None else np.zeros(len(ks), dtype=bool)
+            if home.any():
+                ks = ks[home]
             else:
-                best = max(remaining[m[k]] for k in ks)
-                ks = [k for k in ks if remaining[m[k]] == best]
-            k = min(ks, key=lambda k: (c[k] % len(SIZE_CLASSES), m[k]))  # smallest fitting class
+                ks = ks[remaining[m[ks]] == remaining[m[ks]].max()]
+            # smallest fitting class, then the first municipality; the first such arc (as min() over them in order)
+            ks = ks[c[ks] % C == (c[ks] % C).min()]
+            k = ks[np.argmin(m[ks])]
             avail[m[k], c[k]] -= 1
             budget[m[k]] -= 1
             remaining[m[k]] -= persons[ty]
