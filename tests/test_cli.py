@@ -235,7 +235,7 @@ TOOLTIP_TARGET = re.compile(r"CBS-code\\u003c/th\\u003e\\u003ctd\\u003e(GM\d{4})
 def test_kaart_shows_the_targets_of_the_pipeline(tmp_path, period):
     args = ["kaart", "--out", str(tmp_path), "--datum", "2016-10-04"] + (["--periode", period] if period else [])
     assert cli.main(args) == 0
-    html = (tmp_path / "kaart_overzicht_u16_2016.html").read_text(encoding="utf-8")
+    html = (tmp_path / "u16_2016_kaart_overzicht.html").read_text(encoding="utf-8")
     shown = {code: (p, int(n.replace(".", ""))) for code, p, n in TOOLTIP_TARGET.findall(html)}
     expected = scenario.run_targets(scenario.Settings(period=period or "2016-II"), cache=False)  # default: last of 2016
     assert shown == {r.code: (period or "2016-II", r.target_int) for r in expected.itertuples()}

@@ -191,14 +191,6 @@ def test_static_image_prints_readably_and_shows_only_what_is_drawn(bounds):
         assert box.x0 >= -1 and box.x1 <= width + 1, t.get_text()
 
 
-def test_write_council_files(bounds, tmp_path):
-    paths = export.write_council_files(CODES, 2016, tmp_path / "out", date="2016-10-04", boundaries=bounds)
-    assert [p.name for p in paths] == [
-        "kaart_overzicht_gm0344-gm0356-gm0355_2016.html", "kaart_overzicht_gm0344-gm0356-gm0355_2016.png",
-        "kaart_capaciteit_gm0344-gm0356-gm0355_2016.html", "kaart_capaciteit_gm0344-gm0356-gm0355_2016.png"]
-    assert all(p.stat().st_size > 1000 for p in paths)
-
-
 # ----------------------------------------------------------------- real browser
 
 COUNT_FEATURES = """() => {

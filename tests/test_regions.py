@@ -193,6 +193,21 @@ def test_presets():
         preset("morgen")
 
 
+# The U16 of 2016 as listed in ../shared/reference/FACTS.md (section 1, the CBS codes confirmed by
+# the CBS 2016 boundary file), typed here so that the check does not go through the shipped tables.
+U16_2016_FACTS = {"GM0312", "GM0310", "GM0736", "GM0321", "GM0353", "GM0331", "GM0335", "GM0356", "GM0589",
+                  "GM1904", "GM0344", "GM1581", "GM0620", "GM0352", "GM0632", "GM0355"}
+
+
+def test_preset_of_today_is_the_u16_with_vijfheerenlanden_for_vianen():
+    today = preset("vandaag")
+    assert today["year"] >= 2024  # the 2024-2026 division
+    codes = region_codes(today["region"], today["year"])
+    assert len(codes) == len(set(codes)) == 16
+    assert set(codes) == (U16_2016_FACTS - {"GM0620"}) | {"GM1961"}
+    assert len(U16_2016_FACTS) == 16 and set(region_codes("U16", 2016)) == U16_2016_FACTS
+
+
 def test_preset_follows_the_taakstelling_table(monkeypatch):
     import toolkit.regions
 

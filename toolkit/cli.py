@@ -7,8 +7,10 @@ Subcommands register themselves in ``COMMANDS``; every user error
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import warnings
+from pathlib import Path
 
 from ._errors import ValidationError
 
@@ -155,7 +157,7 @@ def cmd_data(args):
 
     if args.actie == "bijwerken":
         try:
-            written = cbs.refresh(args.jaar, timeout=args.timeout)
+            written = cbs.refresh(args.jaar, timeout=args.timeout, base_url=cbs.STATLINE_URL)
         except cbs.RefreshError as exc:
             raise ValidationError(f"bijwerken mislukt, er is niets gewijzigd: {exc}") from None
         for r in written.itertuples():
@@ -202,16 +204,50 @@ def _configure_demo(p):
                    help="half year of the national target (default: 2017-I for 2016, else the last published half year of --jaar)")
     p.add_argument("--trekkingen", type=int, default=None,
                    help="draws of households and supply for the range of what pooling gains (default 5)")
+    _add_opvang(p)
+    _add_preset(p)
+
+
+def _add_opvang(p):
+    p.add_argument("--opvang", default=None,
+                   help="COA occupancy list CSV/xlsx for the reception layer (default: shipped locations)")
+
+
+def _add_preset(p):
+    """``--preset``: region, year and half year of a named preset, instead of --regio/--jaar/--periode."""
+    p.add_argument("--preset", default=None,
+                   help="collegedag (U16, division 2016, 2017-I) or vandaag (U16 in the 2024-2026 division, the latest "
+                        "population and published target); instead of --regio/--jaar/--periode")
+    p.set_defaults(regio=None, jaar=None, periode=None)  # filled in by _apply_preset
+
+
+def _apply_preset(args, default_period):
+    """Fill --regio/--jaar/--periode from --preset, else their defaults (U16, 2016, ``default_period(year)``)."""
+    if args.preset:
+        given = [f"--{k}" for k in ("regio", "jaar", "periode") if getattr(args, k) is not None]
+        if given:
+            raise ValidationError(f"--preset {args.preset}: sets the region, year and half year itself; leave out {', '.join(given)}")
+        from .regions import preset
+
+        chosen = preset(args.preset)
+        args.regio, args.jaar, args.periode = chosen["region"], chosen["year"], chosen["period"]
+    args.regio = "U16" if args.regio is None else args.regio
+    args.jaar = 2016 if args.jaar is None else args.jaar
+    if args.periode is None:
+        args.periode = default_period(args.jaar)
+
+
+def _last_published(year):
+    """The last published half year of ``year`` (None: the forecast for the next one)."""
+    from .data import load_taakstelling
+
+    published = [p for p in load_taakstelling()["period"].astype(str) if p.startswith(f"{year}-")]
+    return published[-1] if published else None
 
 
 def _default_period(year):
     """2017-I for the collegedag year 2016; else the last published half year of ``year`` (None: the forecast)."""
-    from .data import load_taakstelling
-
-    if int(year) == 2016:
-        return "2017-I"
-    published = [p for p in load_taakstelling()["period"].astype(str) if p.startswith(f"{year}-")]
-    return published[-1] if published else None
+    return "2017-I" if int(year) == 2016 else _last_published(year)
 
 
 def _opvang(path, year):
@@ -238,13 +274,14 @@ def cmd_demo(args):
             date = pd.Timestamp(args.datum)
         except ValueError:
             raise ValidationError(f"--datum: expected a date like 2016-10-04, found {args.datum!r}") from None
+    _apply_preset(args, _default_period)
     region = _region_setting(_parse_region(args.regio))
-    period = args.periode if args.periode is not None else _default_period(args.jaar)
     draws = DRAWS if args.trekkingen is None else args.trekkingen
     if draws < 1:
         raise ValidationError(f"--trekkingen: expected a whole number of at least 1, found {draws}")
-    res = run_demo(args.out, settings=Settings(region=region, year=args.jaar, scope=region, period=period), date=date,
-                   boundaries_path=args.grenzen, draws=draws)
+    locations = _opvang(args.opvang, args.jaar)  # read and checked before anything is written
+    res = run_demo(args.out, settings=Settings(region=region, year=args.jaar, scope=region, period=args.periode), date=date,
+                   boundaries_path=args.grenzen, draws=draws, locations=locations)
     h = res["headline"]
     print()
     print(f"Geschreven in {args.out}/ ({len(res['files'])} bestanden):")
@@ -265,31 +302,39 @@ cmd_demo.configure = _configure_demo
 def _configure_kaart(p):
     _configure_info(p)
     p.add_argument("--out", default="out/raad", help="output folder (default out/raad)")
-    p.add_argument("--datum", default=None, help="date printed on the maps, e.g. 2016-10-04 (default today)")
+    p.add_argument("--datum", default=None, help="scenario date printed on the maps, e.g. 2016-10-04 (default none)")
     p.add_argument("--pdf", action="store_true", help="also write PDF images")
     p.add_argument("--grenzen", default=None, help="GeoJSON/GeoPackage/Shapefile of CBS municipalities (real polygons)")
     p.add_argument("--peildatum", default=None, help="show only reception locations open on this date")
     p.add_argument("--periode", default=None,
                    help="half year of the national target shown (default: the last published half year of --jaar)")
-    p.add_argument("--opvang", default=None, help="COA occupancy list CSV/xlsx for the reception layer (default: shipped locations)")
+    p.add_argument("--schaal", default=None,
+                   help="scope of the matching layer, e.g. solo, U16 or CBS codes (default: as the matching command)")
+    _add_opvang(p)
+    _add_preset(p)
 
 
-@command("kaart", "council maps of a region: overview and capacity, self-contained HTML and PNG")
+@command("kaart", "council maps of a region: overview (targets and matching) and capacity, self-contained HTML and PNG")
 def cmd_kaart(args):
+    from ._files import staged_folder, terminate_cleanly
     from .boundaries import load_boundaries
-    from .data import load_taakstelling
-    from .export import write_council_files
-    from .scenario import Settings, run_targets
+    from .export import write_council_export
+    from .scenario import Settings, run, scopes_for
 
-    region = _parse_region(args.regio)
-    period = args.periode
-    if period is None:  # the last published half year of the year, else the forecast for the next one
-        published = [p for p in load_taakstelling()["period"].astype(str) if p.startswith(f"{args.jaar}-")]
-        period = published[-1] if published else None
-    targets = run_targets(Settings(region=_region_setting(region), year=args.jaar, period=period))
-    polygons = load_boundaries(args.jaar, path=args.grenzen, region=region, offline=True) if args.grenzen else None
-    paths = write_council_files(region, args.jaar, args.out, date=args.datum, pdf=args.pdf, boundaries=polygons,
-                                reference_date=args.peildatum, targets=targets, locations=_opvang(args.opvang, args.jaar))
+    _apply_preset(args, _last_published)
+    region = _region_setting(_parse_region(args.regio))
+    scope = _region_setting(_parse_region(args.schaal) if args.schaal else scopes_for(region, args.jaar)[-1])
+    locations = _opvang(args.opvang, args.jaar)
+    result = run(Settings(region=region, year=args.jaar, period=args.periode, scopes=tuple(dict.fromkeys(("solo", scope))),
+                          scope=scope))
+    codes = list(result.targets["code"])
+    polygons = load_boundaries(args.jaar, path=args.grenzen, region=codes, offline=True) if args.grenzen else None
+    label = region if isinstance(region, str) else "-".join(region) if len(region) <= 4 else f"{len(region)} gemeenten"
+    prefix = re.sub(r"[^a-z0-9]+", "-", str(label).lower()).strip("-") + f"_{args.jaar}_"
+    with terminate_cleanly(), staged_folder(args.out) as stage:  # all files or none
+        paths = write_council_export(result, stage, boundaries=polygons, date=args.datum, prefix=prefix, capacity=True,
+                                     pdf=args.pdf, locations=locations, reference_date=args.peildatum)
+        paths = [Path(args.out) / p.relative_to(stage) for p in paths]
     for p in paths:
         print(p)
     return 0
@@ -299,9 +344,10 @@ cmd_kaart.configure = _configure_kaart
 
 
 def _configure_matching(p):
-    p.add_argument("--periode", default="2017-I", help="half year of the national target (default 2017-I)")
-    p.add_argument("--jaar", type=int, default=2016, help="municipal division and population year (default 2016)")
-    p.add_argument("--regio", default="U16", help="municipalities taking part (default U16)")
+    p.add_argument("--periode", default=None,
+                   help="half year of the national target (default: 2017-I for 2016, else the last published half year of --jaar)")
+    p.add_argument("--jaar", type=int, default=None, help="municipal division and population year (default 2016)")
+    p.add_argument("--regio", default=None, help="municipalities taking part (default U16)")
     p.add_argument("--schalen", default=None,
                    help="scopes to compare, separated by ';' (default: solo, and U10 and U16 when they lie in the region)")
     p.add_argument("--huishoudens", default=None, help="caseload CSV/xlsx, every household matched (default: synthetic)")
@@ -312,6 +358,7 @@ def _configure_matching(p):
     p.add_argument("--reserve", type=float, default=0.0, help="share of dwellings kept free (default 0)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--uit", default=None, help="also write the comparison table to this CSV file")
+    _add_preset(p)
 
 
 def _region_setting(region):
@@ -325,6 +372,7 @@ def _matching_settings(args):
 
     if args.delen < 1:
         raise ValidationError(f"--delen: expected a whole number of at least 1, found {args.delen}")
+    _apply_preset(args, _default_period)
     region = _region_setting(_parse_region(args.regio))
     scopes = None
     if args.schalen:

@@ -80,7 +80,8 @@ _DRAW_TABLE = ["draw", "seed", "share_permit_holders", "turnover", "scope", "hou
                "gain_households", "gain_persons", "best_rule", "gain_vs_best_rule"]
 
 
-def run_demo(out_dir="out", *, settings=None, date=None, progress=print, boundaries_path=None, draws=DRAWS):
+def run_demo(out_dir="out", *, settings=None, date=None, progress=print, boundaries_path=None, draws=DRAWS,
+             locations=None):
     """Run the default collegedag scenario and write every output into ``out_dir``.
 
     Parameters
@@ -102,6 +103,9 @@ def run_demo(out_dir="out", *, settings=None, date=None, progress=print, boundar
     draws : int
         Draws of the caseload and of the supply for the range of what pooling
         gains (``toolkit.scenario.pooling_draws``; default :data:`DRAWS`).
+    locations : pandas.DataFrame, optional
+        Reception locations for the maps (e.g. a COA occupancy list through
+        :func:`toolkit.data.locations_from_occupancy`; default the shipped ones).
 
     Returns
     -------
@@ -117,7 +121,8 @@ def run_demo(out_dir="out", *, settings=None, date=None, progress=print, boundar
     start = time.perf_counter()
     out = Path(out_dir)
     with terminate_cleanly(), staged_folder(out) as stage:
-        staged, result, pool = _write_outputs(stage, settings or Settings(), date, progress, boundaries_path, draws)
+        staged, result, pool = _write_outputs(stage, settings or Settings(), date, progress, boundaries_path, draws,
+                                              locations)
         files = [out / Path(p).relative_to(stage) for p in staged]
     seconds = time.perf_counter() - start
     _say(progress, f"[6/6] klaar in {nl_number(seconds, 1)} s")
@@ -125,7 +130,7 @@ def run_demo(out_dir="out", *, settings=None, date=None, progress=print, boundar
             "pooling": {"heading": pool.attrs["heading"], "conclusion": pool.attrs["conclusion"]}}
 
 
-def _write_outputs(out, settings, date, progress, boundaries_path, draws):
+def _write_outputs(out, settings, date, progress, boundaries_path, draws, locations):
     """Compute the scenario and write every output into ``out``; returns (paths written, result, pooling draws)."""
     from . import boundaries, demand, export, integration, registry
     from .households import final_size_distribution
@@ -153,6 +158,7 @@ def _write_outputs(out, settings, date, progress, boundaries_path, draws):
     codes = list(result.targets["code"])
     polygons = boundaries.load_boundaries(year, path=boundaries_path, region=codes, offline=True)
     written.extend(export.write_council_export(result, out, boundaries=polygons, date=shown, demand=dem, capacity=True,
+                                               locations=locations,
                                                title=f"Doorlopende Lijn: overzicht {_label(settings.region)} ({year})"))
 
     _say(progress, f"[4/{steps}] tabellen (CSV en Excel)")

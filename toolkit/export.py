@@ -13,9 +13,8 @@ atomically (a temporary file then ``os.replace``).
 PDF on request) with legend and sources, without a browser.
 
 :func:`write_council_export` is the one writer of a scenario's council files
-(map HTML and PNG with the scenario box, one-page summary), used by the demo and
-the dashboard. :func:`write_council_files` writes the overview and capacity maps of a region
-(HTML and PNG) for the CLI ``doorlopende-lijn kaart``.
+(map HTML and PNG with the scenario box, optional capacity map, one-page summary), used by
+``doorlopende-lijn demo``, ``doorlopende-lijn kaart`` and the dashboard.
 """
 
 from __future__ import annotations
@@ -30,7 +29,7 @@ from ._errors import ValidationError
 from ._files import atomic_write
 from ._format import suppress_counts
 
-__all__ = ["export_map", "export_static", "write_council_export", "write_council_files", "leaflet_dir", "render_html", "inline", "disclose",
+__all__ = ["export_map", "export_static", "write_council_export", "leaflet_dir", "render_html", "inline", "disclose",
            "COUNT_COLUMNS"]
 
 #: Columns of the toolkit's frames that count persons or households: every export shows their
@@ -399,63 +398,6 @@ def _draw_table(fig, name, rows, top, *, more=0):
     return top - 0.03 - h
 
 
-def _slug(text):
-    return re.sub(r"[^a-z0-9]+", "-", str(text).lower()).strip("-") or "regio"
-
-
-def write_council_files(region="U16", year=2016, out_dir="out", *, date=None, reference_date=None, boundaries=None,
-                        offline=True, basemap="pdok", pdf=False, targets=None, locations=None):
-    """Write the council files of a region: overview and capacity map, HTML and PNG.
-
-    Parameters
-    ----------
-    region : str or list of str
-    year : int
-    out_dir : str or Path
-        Created when missing.
-    date : date-like, optional
-        Date printed on the maps (default today).
-    reference_date : date-like, optional
-        Show only reception locations open on this date (default: all shipped).
-    boundaries : geopandas.GeoDataFrame, optional
-        Municipal polygons (default :func:`toolkit.boundaries.load_boundaries`).
-    offline : bool
-        Never download polygons (schematic fallback when not cached).
-    basemap : str or None
-    pdf : bool
-        Also write PDFs.
-    targets : pandas.DataFrame, optional
-        Municipal targets for the overview (``toolkit.scenario.run_targets``;
-        default the map's own, see :func:`toolkit.maps.overzichtskaart`).
-    locations : pandas.DataFrame, optional
-        Reception locations for both maps (e.g. a COA occupancy list through
-        :func:`toolkit.data.locations_from_occupancy`; default the shipped ones).
-
-    Returns
-    -------
-    list of pathlib.Path
-        ``kaart_overzicht_<region>_<year>.html/.png`` and ``kaart_capaciteit_<region>_<year>.html/.png``.
-    """
-    from . import maps
-
-    boundaries = maps._resolve_boundaries(boundaries, year=year, region=region, offline=offline)
-    out_dir = Path(out_dir)
-    label = _slug(region if isinstance(region, str) else "-".join(region))
-    written = []
-    builders = (
-        ("overzicht", lambda: maps.overzichtskaart(region=region, year=year, boundaries=boundaries, targets=targets, date=date, reference_date=reference_date, locations=locations,
-                                                   basemap=basemap, small_counts=True, offline=offline)),
-        ("capaciteit", lambda: maps.capaciteitskaart(region=region, year=year, boundaries=boundaries, date=date, reference_date=reference_date, locations=locations,
-                                                     basemap=basemap, small_counts=True, offline=offline)),
-    )
-    for name, build in builders:
-        m = build()
-        stem = out_dir / f"kaart_{name}_{label}_{year}"
-        written.append(export_map(m, stem.with_suffix(".html"), council=True, date=date))
-        written.extend(export_static(m, stem.with_suffix(".png"), pdf=pdf, date=date))
-    return written
-
-
 def _scenario_box(result):
     """Settings and headline figures of a scenario, for the box on a council map."""
     from ._format import fmt_int, fmt_pct
@@ -475,10 +417,10 @@ def _scenario_box(result):
 
 
 def write_council_export(result, out_dir, *, boundaries=None, date=None, demand=None, prefix="", summary=None,
-                         capacity=False, pdf=False, basemap="pdok", title=None):
+                         capacity=False, pdf=False, basemap="pdok", title=None, locations=None, reference_date=None):
     """The one writer of a scenario's council files: map HTML and PNG, and a one-page summary.
 
-    Used by ``doorlopende-lijn demo`` and the dashboard's "Exporteer voor de raad".
+    Used by ``doorlopende-lijn demo``, ``doorlopende-lijn kaart`` and the dashboard's "Exporteer voor de raad".
 
     Parameters
     ----------
@@ -501,6 +443,11 @@ def write_council_export(result, out_dir, *, boundaries=None, date=None, demand=
         Also write PDFs of the images.
     basemap : str or None
     title : str, optional
+    locations : pandas.DataFrame, optional
+        Reception locations for both maps (e.g. a COA occupancy list through
+        :func:`toolkit.data.locations_from_occupancy`; default the shipped ones).
+    reference_date : date-like, optional
+        Show only reception locations open on this date (default: all).
 
     Returns
     -------
@@ -522,7 +469,7 @@ def write_council_export(result, out_dir, *, boundaries=None, date=None, demand=
     out = Path(out_dir)
     region = s.region if isinstance(s.region, str) else f"{len(s.region)} gemeenten"
     m = maps.overzichtskaart(region=codes, year=s.year, boundaries=boundaries, targets=result.targets, date=date,
-                             basemap=basemap, small_counts=True,
+                             basemap=basemap, small_counts=True, locations=locations, reference_date=reference_date,
                              title=title or f"Doorlopende Lijn: {region} ({s.year}), matching {scope_label(s.scope)}")
     if demand is not None:
         m = maps.add_demand_layer(m, demand)
@@ -532,7 +479,7 @@ def write_council_export(result, out_dir, *, boundaries=None, date=None, demand=
     written.extend(export_static(m, out / f"{prefix}kaart_overzicht.png", pdf=pdf, date=date))
     if capacity:
         c = maps.capaciteitskaart(region=codes, year=s.year, boundaries=boundaries, date=date, basemap=basemap,
-                                  small_counts=True)
+                                  small_counts=True, locations=locations, reference_date=reference_date)
         written.append(export_map(c, out / f"{prefix}kaart_capaciteit.html", council=True, date=date))
         written.extend(export_static(c, out / f"{prefix}kaart_capaciteit.png", pdf=pdf, date=date))
     if summary is not None:
