@@ -58,6 +58,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_is_fitted
 
 from ._errors import ValidationError
+from ._format import fmt_num
 from ._validate import validate_frame
 from .schemas import CASELOAD
 
@@ -96,11 +97,6 @@ _FIRST_2023["overig"] = 38375 - sum(_FIRST_2023.values())
 _NAREIS_2023["overig"] = 10125 - sum(_NAREIS_2023.values())
 
 
-def _nl(x, digits=0):
-    """Dutch number formatting for the basis texts: 13.030; 0,514."""
-    return f"{x:,.{digits}f}".replace(",", "_").replace(".", ",").replace("_", ".")
-
-
 def _ratio(g):
     return _NAREIS_2023[g] / _FIRST_2023[g]
 
@@ -120,7 +116,7 @@ _SRC_NRC = "CBS-cohort 2014 via nrc.nl 22-6-2017"
 PARAMETERS = (
     *(
         ("share", g, _FIRST_2023[g] / 38375, "gepubliceerd",
-         f"aandeel in de eerste asielaanvragen 2023 ({_nl(_FIRST_2023[g])} van 38.375); {_SRC_CBS2023}")
+         f"aandeel in de eerste asielaanvragen 2023 ({fmt_num(_FIRST_2023[g], 0)} van 38.375); {_SRC_CBS2023}")
         for g in NATIONALITY_GROUPS
     ),
     ("travelled_alone", "syrisch", 0.46, "gepubliceerd", f"46 % van de Syriërs reisde alleen; {_SRC_NRC}"),
@@ -134,7 +130,7 @@ PARAMETERS = (
     *(
         ("reunited_12m", g, _reunited_12m(g), "afgeleid",
          f"30 % (Syriërs) x nareizigers per eerste aanvraag t.o.v. Syriërs "
-         f"({_nl(_ratio(g), 3)} / {_nl(_ratio('syrisch'), 3)}); {_SRC_CBS2023}")
+         f"({fmt_num(_ratio(g), 3)} / {fmt_num(_ratio('syrisch'), 3)}); {_SRC_CBS2023}")
         for g in NATIONALITY_GROUPS[2:]
     ),
     ("success", "eritrees", 0.60, "aanname",

@@ -51,6 +51,7 @@ import pandas as pd
 
 from . import schemas
 from ._errors import ValidationError
+from ._format import fmt_int
 from ._tables import load_table
 from ._validate import MAX_LISTED, validate_frame
 
@@ -611,17 +612,13 @@ def read_circulaire(path, *, year, national_target=None, period=None, sheet=None
         difference = int(out["taakstelling"].sum()) - int(national_target)
         if difference:
             _warnings.warn(
-                f"{source}: the municipal targets add up to {_nl(int(out['taakstelling'].sum()))} persons, the national target "
-                f"is {_nl(int(national_target))}: a difference of {'+' if difference > 0 else '-'}{_nl(abs(difference))}",
+                f"{source}: the municipal targets add up to {fmt_int(int(out['taakstelling'].sum()))} persons, the national target "
+                f"is {fmt_int(int(national_target))}: a difference of {'+' if difference > 0 else '-'}{fmt_int(abs(difference))}",
                 CirculaireWarning,
                 stacklevel=2,
             )
     out.attrs.update(national_target=national_target, difference=difference, period=period)
     return out
-
-
-def _nl(n):
-    return f"{n:,}".replace(",", ".")
 
 
 def read_vacant_buildings(path, *, sheet=None):

@@ -375,10 +375,15 @@ def resolve_scope(scope="U16", *, region=None, year=2016, target_codes=None, tar
 
 
 def _valid_inputs(households, supply, targets, period=None):
-    """Validate the three input frames once (converting a caseload) and select ``period``."""
+    """Validate the three input frames once and select ``period``.
+
+    A caseload (``schemas.CASELOAD`` columns) is validated by :func:`households_from_caseload`; the
+    households it builds from the valid caseload are not checked a second time.
+    """
     if {"partner_present", "children_present"} <= set(getattr(households, "columns", [])):
-        households = households_from_caseload(households)
-    hh = validate_frame(_plain_index(households), HOUSEHOLDS, source="households")
+        hh = _plain_index(households_from_caseload(households))
+    else:
+        hh = validate_frame(_plain_index(households), HOUSEHOLDS, source="households")
     sup = validate_frame(_plain_index(supply), SUPPLY, source="supply")
     tgt = validate_frame(_plain_index(targets), TARGETS, source="targets")
     return tuple(_select_period(f, period, name) for f, name in ((hh, "households"), (sup, "supply"), (tgt, "targets")))
