@@ -431,3 +431,80 @@ def test_import_bad_file_names_row_and_column_and_writes_nothing(user_data, tmp_
     assert not user_data.exists()
     assert cli.main(["data", "importeren", "inflow", str(f)]) == 2
     assert "cannot be imported" in capsys.readouterr().err
+
+
+# ---- a changed table layout: named, and nothing on disk changes ----------------------------
+
+
+def _data_rows(table):
+    return list({id(r): r for name in ("TypedDataSet", "UntypedDataSet") for r in table[name]}.values())
+
+
+def _drop_column(table, column):
+    for row in _data_rows(table):
+        row.pop(column, None)
+
+
+def _rename_key(table, old, new):
+    for p in table["DataProperties"]:
+        if p["Key"] == old:
+            p["Key"] = new
+    for row in _data_rows(table):
+        row[new] = row.pop(old)
+    if old in table:
+        table[new] = table.pop(old)
+
+
+LAYOUTS = {
+    # a measure's column is gone from the data (the metadata still lists it)
+    "population column missing": (lambda t: _drop_column(t["03759ned"], "BevolkingOp1Januari_1"),
+                                  r"03759ned: the table layout changed: no values of BevolkingOp1Januari_1 for 2026JJ00"),
+    # the measure has a new key (CBS renumbers measures when a table is revised)
+    "population measure renamed": (lambda t: _rename_key(t["03759ned"], "BevolkingOp1Januari_1", "Bevolking_1"),
+                                   r"03759ned: the table layout changed: no measure 'BevolkingOp1Januari_\*'"),
+    # the region dimension has a new key
+    "region dimension renamed": (lambda t: _rename_key(t["03759ned"], "RegioS", "Gemeenten"),
+                                 r"03759ned: the table layout changed: no dimension 'RegioS'"),
+    # the period dimension has a new key: no 'Perioden' resource to ask for
+    "period dimension renamed": (lambda t: _rename_key(t["03759ned"], "Perioden", "Jaren"),
+                                 r"03759ned: the table layout changed: no dimension 'Perioden'"),
+    # the total of a dimension lost its 'Totaal' title
+    "total renamed": (lambda t: t["03759ned"]["Geslacht"][0].update(Title="Mannen en vrouwen"),
+                      r"03759ned: the table layout changed: dimension 'Geslacht' has no category titled 'Totaal"),
+    "owner category renamed": (lambda t: t["82900NED"]["Eigendom"][2].update(Title="Toegelaten instelling"),
+                               r"82900NED: the table layout changed: no dimension with a category 'woningcorporatie'"),
+    "stock column missing": (lambda t: _drop_column(t["82900NED"], "Woningvoorraad_1"),
+                             r"82900NED: the table layout changed: no values of Woningvoorraad_1"),
+    "COROP name column missing": (lambda t: _drop_column(t["86247NED"], "Naam_21"),
+                                  r"86247NED: the table layout changed: columns Code_20/Naam_21 of COROP missing"),
+}
+
+
+@pytest.mark.parametrize("layout", list(LAYOUTS))
+def test_a_changed_layout_is_named_and_changes_nothing(statline, user_data, tmp_path, layout):
+    cbs.refresh(2025, cache_dir=tmp_path / "cache1", **_online(statline))  # a first, good refresh
+    before = _snapshot(user_data)
+    change, message = LAYOUTS[layout]
+    change(statline.tables)
+    with pytest.raises(RefreshError, match=message + r".*update toolkit/cbs\.py or supply the file yourself"):
+        cbs.refresh(2026, cache_dir=tmp_path / "cache2", **_online(statline))
+    assert _snapshot(user_data) == before
+    assert data.municipality_population(2025, ["GM0344"])["population"].item() == 370_000  # still the first refresh
+
+
+def test_data_bijwerken_with_a_changed_layout_is_one_line_and_changes_nothing(statline, user_data, tmp_path, capsys,
+                                                                              monkeypatch):
+    from toolkit import cli
+
+    monkeypatch.setattr(cbs, "STATLINE_URL", statline.url)
+    monkeypatch.setenv("DOORLOPENDE_LIJN_CACHE", str(tmp_path / "cache1"))
+    assert cli.main(["data", "bijwerken", "--jaar", "2025"]) == 0
+    before = _snapshot(user_data)
+    capsys.readouterr()
+    _drop_column(statline.tables["82900NED"], "Woningvoorraad_1")
+    monkeypatch.setenv("DOORLOPENDE_LIJN_CACHE", str(tmp_path / "cache2"))
+    assert cli.main(["data", "bijwerken", "--jaar", "2026"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "bijwerken mislukt, er is niets gewijzigd: CBS 82900NED: the table layout changed: no values of Woningvoorraad_1" in err
+    assert _snapshot(user_data) == before

@@ -19,8 +19,10 @@ tables:
   woningmarktregio of each municipality (:func:`region_divisions`).
 
 Dimension keys and column names are looked up by their titles in the
-table's metadata (``DataProperties`` and the dimension tables), not assumed:
-a table whose layout changed gives a :class:`RefreshError` that names what is
+table's metadata (``DataProperties`` and the dimension tables), not assumed,
+except the region and period dimensions (``RegioS``, ``Perioden``, the same in
+every CBS table): a table whose layout changed (a dimension, measure, total or
+column gone or renamed) gives a :class:`RefreshError` that names what is
 missing. These layouts were written from CBS's documented OData format; they
 could not be checked against the live service from here (no network), so
 the first real refresh is also the first real test.
@@ -155,10 +157,15 @@ def _layout(table, what):
     return RefreshError(f"CBS {table}: the table layout changed: {what}; update toolkit/cbs.py or supply the file yourself")
 
 
-def _properties(table, **kw):
+def _properties(table, dimensions=("RegioS", "Perioden"), **kw):
+    """The table's DataProperties; ``dimensions``: the dimension keys the client asks for by name."""
     props = _get(table, "DataProperties", **kw)
     if not isinstance(props, list) or not all(isinstance(p, dict) and "Key" in p for p in props):
         raise _layout(table, "DataProperties is not a list of properties with a Key")
+    keys = [p["Key"] for p in props]
+    for d in dimensions:
+        if d not in keys:
+            raise _layout(table, f"no dimension {d!r} in DataProperties (found {', '.join(map(str, keys))})")
     return props
 
 
@@ -362,7 +369,7 @@ def region_divisions(year, *, base_url=STATLINE_URL, timeout=TIMEOUT, cache_dir=
         raise RefreshError(f"no 'Gebieden in Nederland' table known for {year}; known: {sorted(REGION_TABLES)}")
     kw = dict(base_url=base_url, timeout=timeout, cache_dir=cache_dir, offline=offline)
     table = REGION_TABLES[int(year)]
-    props = _properties(table, **kw)
+    props = _properties(table, ("RegioS",), **kw)
     groups = {p.get("ID"): str(p.get("Title", "")) for p in props if p.get("Type") == "TopicGroup"}
     wanted = {"COROP": "corop", "woningmarktregio": "woningmarktregio"}
     columns = {}
