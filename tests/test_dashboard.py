@@ -419,3 +419,12 @@ def test_an_unreadable_opvang_list_is_named_and_the_map_has_no_reception_layer(t
     assert "opvanglijst kon niet worden gelezen" in app.status.value
     missing = dashboard.Dashboard(region="U16", year=2016, out_dir=tmp_path, show_map=False, opvang=tmp_path / "nee.csv")
     assert "nee.csv" in missing.status.value
+
+
+def test_the_council_export_shows_the_opvang_list_instead_of_the_shipped_locations(tmp_path):
+    shipped = dashboard.Dashboard(region="U16", year=2016, out_dir=tmp_path / "a", show_map=False).export()
+    own = dashboard.Dashboard(region="U16", year=2016, out_dir=tmp_path / "b", show_map=False,
+                              opvang=_coa_list(tmp_path)).export()
+    shipped_map, own_map = (paths["kaart"].read_text(encoding="utf-8") for paths in (shipped, own))
+    assert "Kamp van Zeist" in shipped_map and "Kamp van Zeist" not in own_map
+    assert "Plan Einstein" in own_map and "Opvang \\u0026lt;b\\u0026gt;Houten" in own_map

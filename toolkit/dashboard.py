@@ -560,7 +560,8 @@ def _summary_sections(result, reference):
     ]
 
 
-def export_for_council(result, out_dir="out/raad", *, reference=None, boundaries=None, date=None, stem=None):
+def export_for_council(result, out_dir="out/raad", *, reference=None, boundaries=None, date=None, stem=None,
+                       locations=None):
     """Write the council HTML map and a one-page scenario summary (HTML) for ``result``.
 
     Parameters
@@ -577,6 +578,9 @@ def export_for_council(result, out_dir="out/raad", *, reference=None, boundaries
     stem : str, optional
         File name start (default ``scenario_<yyyymmdd-hhmmss>``, with ``-2``,
         ``-3`` ... when that name is taken).
+    locations : pandas.DataFrame, optional
+        Reception locations for the map (e.g. a COA occupancy list through
+        :func:`toolkit.data.locations_from_occupancy`; default the shipped ones).
 
     Returns
     -------
@@ -600,7 +604,8 @@ def export_for_council(result, out_dir="out/raad", *, reference=None, boundaries
             n += 1
             stem = f"{base}-{n}"  # a second export in the same second does not overwrite the first
     kaart, afbeelding, samenvatting = export.write_council_export(
-        result, out, boundaries=boundaries, date=date, prefix=f"{stem}_", summary=_summary_sections(result, reference))
+        result, out, boundaries=boundaries, date=date, prefix=f"{stem}_", summary=_summary_sections(result, reference),
+        locations=locations)
     return {"kaart": kaart, "afbeelding": afbeelding, "samenvatting": samenvatting}
 
 
@@ -1299,7 +1304,8 @@ class Dashboard:
             ``{"kaart": Path, "samenvatting": Path}``; the full paths are shown under the button.
         """
         try:
-            paths = export_for_council(self.result, self.out_dir, reference=self.reference, boundaries=self._boundaries)
+            paths = export_for_council(self.result, self.out_dir, reference=self.reference, boundaries=self._boundaries,
+                                       locations=self._locations)
         except (ValidationError, OSError) as exc:
             self.export_status.value = f'<div class="dl-error">Exporteren mislukt: {_esc(exc)}</div>'
             return {}
