@@ -12,7 +12,9 @@ and prints, for that process:
   when ``MODULES`` is complete);
 - the scenario stages (``toolkit.scenario.stage_seconds``: national, targets,
   households, supply, matching, indicators), so the solver's share shows;
-- for ``demo``, the seconds of each of its numbered steps (the lines it prints).
+- for ``demo``, the seconds of each of its numbered steps (the lines it prints;
+  ``[1/6] samenwerking`` is the part of step 1 after the scenario itself: the
+  pooling draws, ``toolkit.scenario.pooling_draws``).
 
 The machine load (``uptime``) is printed before and after each case: the
 machine is shared, so timings move with it. A case that fails, or runs
@@ -71,6 +73,8 @@ class Lines(io.TextIOBase):
         for line in text.splitlines():
             if line.startswith("[") and "/" in line.split("]")[0]:
                 steps.append((line.split("]")[0] + "]", time.perf_counter()))
+            elif line.startswith("      ") and line.strip() and steps:  # a part of a step (the pooling draws)
+                steps.append((steps[-1][0] + " " + line.split()[0], time.perf_counter()))
         return len(text)
 sys.stdout = Lines()
 run_start = time.perf_counter()
