@@ -113,6 +113,10 @@ def test_scope_control_moves_the_headline_not_the_comparison(app):
     assert h["households_housed"] == _row(app.result, "U10")["households_housed"]
     assert h["gain_vs_solo"] == _row(app.result, "U10")["households_housed"] - _row(app.result, "solo")["households_housed"]
     assert f"{h['households_housed']} van {h['households']}" in app.headline.value
+    # the tile shows the first priority, persons housed (a gain in persons with no gain in households shows)
+    gain = _row(app.result, "U10")["persons_housed"] - _row(app.result, "solo")["persons_housed"]
+    shown = f"+{gain}" if gain > 0 else f"\u2212{-gain}" if gain < 0 else "0"
+    assert f'{shown}</div><div class="l">personen meer dan elk apart' in app.headline.value
     assert "samen als U10" in app.title.value
 
 

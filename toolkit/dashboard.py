@@ -192,7 +192,7 @@ def headline_html(result, reference):
         ("huishoudens met woning", f"{_nl(h['households_housed'])} van {_nl(h['households'])}",
          _nl(r["households_housed"])),
         ("wachten op een woning", _nl(h["households_waiting"]), _nl(r["households_waiting"])),
-        ("meer dan elk apart", _signed(h["gain_vs_solo"]), _signed(r["gain_vs_solo"])),
+        ("personen meer dan elk apart", _signed(h["persons_gain_vs_solo"]), _signed(r["persons_gain_vs_solo"])),
         ("verdringing (schatting)", _nl(h["displacement"], 1, percent=True), _nl(r["displacement"], 1, percent=True)),
     ]
     body = "".join(f'<div class="dl-tile"><div class="v">{_esc(v)}</div><div class="l">{_esc(label)}</div>'
@@ -531,7 +531,8 @@ def _summary_sections(result, reference):
         ("Huishoudens met een woning", h["households_housed"], r["households_housed"], 0, False),
         ("Huishoudens die wachten", h["households_waiting"], r["households_waiting"], 0, False),
         ("Gehuisvest als deel van de taakstelling", h["pct_target"] / 100, r["pct_target"] / 100, 1, True),
-        ("Meer gehuisvest dan elke gemeente apart", h["gain_vs_solo"], r["gain_vs_solo"], 0, False),
+        ("Personen meer gehuisvest dan elke gemeente apart", h["persons_gain_vs_solo"], r["persons_gain_vs_solo"], 0, False),
+        ("Huishoudens meer gehuisvest dan elke gemeente apart", h["gain_vs_solo"], r["gain_vs_solo"], 0, False),
         ("Verdringing: deel van de sociale verhuringen naar statushouders (schatting)", h["displacement"],
          r["displacement"], 1, True),
         ("Woningen bespaard door delen", h["dwellings_saved"], r["dwellings_saved"], 0, False),

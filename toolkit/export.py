@@ -412,7 +412,7 @@ def _scenario_box(result):
         ("Taakstelling regio", f"{fmt_int(h['region_persons'])} personen"),
         ("Huishoudens met woning", f"{fmt_int(h['households_housed'])} van {fmt_int(h['households'])}"),
         ("Gehuisvest van de taakstelling", fmt_pct(h["pct_target"] / 100, 0)),
-        ("Meer dan elke gemeente alleen", f"{fmt_int(h['gain_vs_solo'])} huishoudens"),
+        ("Meer dan elke gemeente alleen", f"{fmt_int(h['persons_gain_vs_solo'])} personen, {fmt_int(h['gain_vs_solo'])} huishoudens"),
     ]
 
 
