@@ -6,8 +6,8 @@ municipality present, the data line), not figures copied from a run.
 Region kinds: U16 in the 2016 division (the collegedag, also tests/test_demo.py and
 tests/test_cli.py), U16 in the 2024-2026 division (the preset ``vandaag``), the province of
 Utrecht (PV26), regions outside Utrecht (PV27, a list of Groningen codes) and the whole country
-(NL). ``demo --regio NL`` is left to benchmarks/ (it pools all 342 municipalities, and the demo
-has no smaller caseload setting).
+(NL). ``demo --regio NL`` runs with one draw (its wall time and memory are in
+benchmarks/national_scale.py).
 """
 
 import pytest
@@ -62,10 +62,10 @@ def test_kaart_per_region_kind(args, region, year, tmp_path, capsys):
 
 
 DEMO = [(["--preset", "vandaag"], "U16"), (["--regio", "PV26", "--jaar", "2025"], "PV26"),
-        (["--regio", GRONINGEN, "--jaar", "2025"], GRONINGEN)]
+        (["--regio", GRONINGEN, "--jaar", "2025"], GRONINGEN), (["--regio", "NL", "--jaar", "2025"], "NL")]
 
 
-@pytest.mark.parametrize("args,region", DEMO, ids=["U16-vandaag", "PV26", "Groningen"])
+@pytest.mark.parametrize("args,region", DEMO, ids=["U16-vandaag", "PV26", "Groningen", "NL"])
 def test_demo_per_region_kind(args, region, tmp_path, capsys):
     today = preset("vandaag")
     out = tmp_path / "out"
