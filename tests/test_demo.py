@@ -61,6 +61,9 @@ def test_report_heading_follows_the_range_of_the_draws(demo_out):
     rule = draws.loc[draws["scope"] == "U16", "gain_vs_best_rule"]
     if rule.min() <= 0:
         assert "geen zekere winst van de optimalisatie" in page or "die regel haalt hier hetzelfde" in page
+    # the range rests on synthetic households: its section says so, with its source
+    section = page.split("Hoe zeker is de uitkomst van samenwerking?", 1)[1].split("<h2", 1)[0]
+    assert "Status: synthetisch. Bron: toolkit.scenario.pooling_draws" in section
 
 
 def test_tables_agree_with_published_figures(demo_out):

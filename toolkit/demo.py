@@ -258,7 +258,8 @@ def _sections(result, dem, participation, needs, png_path, pool):
                 f"trekking die laat zien. {pool.attrs['conclusion']}\n\n"
                 "Zeker is alleen dit: samen wordt nooit slechter gekozen dan alleen, in de volgorde van de "
                 "prioriteiten (eerst personen, dan huishoudens, enzovoort); op een latere prioriteit, zoals "
-                "plaatsingen buiten de eigen gemeente, kan samen slechter uitkomen. Alle trekkingen: tabellen/trekkingen.csv.",
+                "plaatsingen buiten de eigen gemeente, kan samen slechter uitkomen. Alle trekkingen: tabellen/trekkingen.csv.\n\n"
+                f"Status: {pool.attrs['status']}. Bron: {pool.attrs['source']}.",
                 table=ranges),
         Section("Per gemeente", f"Resultaat bij samenwerking op schaal {result.settings.scope}. Het aandeel "
                 "verhuringen nodig voor statushouders (verdringing) is de woningen die een gemeente aan statushouders "

@@ -479,7 +479,8 @@ def supply_from_stock(stock=None, *, turnover=None, share_permit_holders=None, p
     -------
     pandas.DataFrame
         Columns code, size_class, dwellings (and period). ``attrs``: status
-        ``schatting`` and the derivation.
+        ``schatting``, the derivation and the rates used (``turnover``,
+        ``share_permit_holders``).
     """
     from ._format import fmt_num
     from .data import load_housing_stock
@@ -506,6 +507,8 @@ def supply_from_stock(stock=None, *, turnover=None, share_permit_holders=None, p
     base.attrs.update(
         status="schatting",
         source=source,
+        turnover=turnover,
+        share_permit_holders=share,
         derivation=(
             f"voorraad x mutatiegraad {fmt_num(turnover, 4)} / 2 x aandeel statushouders {fmt_num(share, 4)} "
             "(aanname; standaard afgeleid uit geodata/lettings.csv)"

@@ -504,6 +504,7 @@ def national_half_year(settings):
     persons when published or given), period, basis, reason (Dutch: which
     target was used and why).
     """
+    from ._format import fmt_int, fmt_num
     from .data import load_taakstelling
     from .taakstelling import national_target
 
@@ -528,11 +529,11 @@ def national_half_year(settings):
     code = {"gepubliceerd": "gepubliceerd", "keten": "keten"}.get(ref["basis"], "doorgetrokken")
     scaled = abs(ratio - 1) >= 1e-9
     if code == "gepubliceerd":
-        reason = f"Gepubliceerde taakstelling {period}: {ref['target']:,.0f} personen.".replace(",", ".")
+        reason = f"Gepubliceerde taakstelling {period}: {fmt_int(ref['target'])} personen."
     else:
         reason = f"Voor {period} is nog geen taakstelling gepubliceerd. {ref['reason']}"
     if scaled:
-        reason += f" Geschaald naar het instroomscenario: x {ratio:.2f}".replace(".", ",") + "."
+        reason += f" Geschaald naar het instroomscenario: x {fmt_num(ratio, 2)}."
     return {**out, "persons": float(ref["target"]) * ratio, "lo80": float(ref["lo80"]) * ratio,
             "hi80": float(ref["hi80"]) * ratio, "period": period,
             "basis": f"{code} x scenario" if scaled else code, "reason": reason}
@@ -647,7 +648,7 @@ def dwelling_supply(settings):
             base.loc[rows, "added"] = _spread(int(n), base.loc[rows, "stock"].to_numpy())
     base["dwellings"] = base["dwellings"] + base["added"]
     out = base[["code", "size_class", "stock", "added", "dwellings"]]
-    out.attrs = {**attrs, "own": own, "turnover": settings.turnover}
+    out.attrs = {**attrs, "own": own}
     return out
 
 
@@ -668,12 +669,8 @@ def solve_scope(settings, scope, households, supply, targets):
 
 def _lettings(supply):
     """Social-housing lettings per municipality in a half year (stock x turnover / 2 + added dwellings)."""
-    from .matching import default_supply_rates
-
-    turnover = supply.attrs.get("turnover")
-    turnover = default_supply_rates()["turnover"] if turnover is None else turnover
     per_code = supply.groupby("code")[["stock", "added"]].sum()
-    return per_code["stock"] * turnover / 2 + per_code["added"]
+    return per_code["stock"] * supply.attrs["turnover"] / 2 + per_code["added"]
 
 
 def indicators(national, targets, households, supply, models, model):
@@ -827,7 +824,6 @@ def pooling_draws(settings=None, *, draws=10, cache=True, **changes):
         raise ValidationError(f"pooling_draws: draws must be a whole number of at least 1, found {draws!r}")
     scopes = tuple(dict.fromkeys(["solo", settings.scope]))
     ranges = matching.supply_rate_ranges()
-    rates = matching.default_supply_rates()
     rows = []
     for i in range(int(draws)):
         change = {"scopes": scopes}
@@ -840,10 +836,8 @@ def pooling_draws(settings=None, *, draws=10, cache=True, **changes):
                     change[name] = drawn
         s = settings.replace(**change)
         r = run(s, cache=cache)
-        rows.append(r.comparison.assign(
-            draw=i, seed=s.seed,
-            share_permit_holders=rates["share_permit_holders"] if s.share_permit_holders is None else s.share_permit_holders,
-            turnover=rates["turnover"] if s.turnover is None else s.turnover))
+        rows.append(r.comparison.assign(draw=i, seed=s.seed, share_permit_holders=r.supply.attrs["share_permit_holders"],
+                                        turnover=r.supply.attrs["turnover"]))
     out = matching.pooling_gain_range(pd.concat(rows, ignore_index=True))
     synthetic = settings.caseload is None
     (s_lo, s_hi), (t_lo, t_hi) = ranges["share_permit_holders"], ranges["turnover"]
