@@ -29,7 +29,7 @@ demo: install
 	$(BIN)/doorlopende-lijn demo --out $(OUT)
 
 test: install browser
-	DOORLOPENDE_LIJN_OFFLINE=1 $(BIN)/python -m pytest --nbmake tests toolkit notebooks
+	DOORLOPENDE_LIJN_OFFLINE=1 $(BIN)/python -m pytest tests toolkit
 
 # Voilà 0.5: a kernel is pre-heated (the notebook already ran when the page is requested; one kept in the pool),
 # and a kernel whose page was closed or reloaded is shut down after 120 s idle instead of staying (~260 MB each).

@@ -52,8 +52,8 @@ def _notebook_writing_to(folder, out_dir):
     nb = json.loads(NOTEBOOK.read_text(encoding="utf-8"))
     cell = next(c for c in nb["cells"] if "parameters" in c.get("metadata", {}).get("tags", []))
     source = "".join(cell["source"])
-    assert "UITVOER = " in source
-    cell["source"] = re.sub(r"(?m)^UITVOER = .*$", f"UITVOER = {str(out_dir)!r}", source)
+    assert re.search(r"(?m)^UITVOER(: *str)? = ", source)
+    cell["source"] = re.sub(r"(?m)^UITVOER(: *str)? = .*$", f"UITVOER = {str(out_dir)!r}", source)
     path = folder / NOTEBOOK.name
     path.write_text(json.dumps(nb), encoding="utf-8")
     return path

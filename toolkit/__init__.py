@@ -34,7 +34,7 @@ _MODULES = ("benefits", "boundaries", "capacity", "codes", "dashboard", "data", 
 #: Names re-exported here, and the module each comes from (also imported on first use).
 _NAMES = {"ValidationError": "_errors", "InfeasibleError": "_errors", "normalise_code": "_validate",
           "get_path": "registry", "list_datasets": "registry", "U10": "regions", "U16": "regions",
-          "municipalities": "regions", "region_codes": "regions"}
+          "municipalities": "regions", "region_codes": "regions", "nl_number": "_format", "scope_label": "_labels"}
 
 
 def __getattr__(name):
@@ -63,6 +63,8 @@ __all__ = [
     "U16",
     "municipalities",
     "region_codes",
+    "nl_number",
+    "scope_label",
     "benefits",
     "boundaries",
     "capacity",
