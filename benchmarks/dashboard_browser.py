@@ -150,7 +150,7 @@ def notebook_for(folder, region, year, out_dir):
     cell = next(c for c in nb["cells"] if "parameters" in c.get("metadata", {}).get("tags", []))
     source = "".join(cell["source"])
     for name, value in (("REGIO", region), ("JAAR", year), ("UITVOER", str(out_dir))):
-        source, n = re.subn(rf"(?m)^{name} = .*$", f"{name} = {value!r}", source)
+        source, n = re.subn(rf"(?m)^{name}(: *\w+)? = .*$", f"{name} = {value!r}", source)
         if n != 1:
             raise SystemExit(f"{NOTEBOOK.name}: the parameters cell has no line '{name} = ...'")
     cell["source"] = source
