@@ -411,6 +411,16 @@ def test_no_output_of_the_main_job_shows_a_count_from_1_to_4(tmp_path, monkeypat
     assert "&lt;5" in report and "&#39;&lt;5&#39;" in report  # hidden cells and the note that explains them
 
 
+MAP_SETTLED = """() => {
+  const m = Object.values(window).find(v => v instanceof L.Map);
+  const r = m.getContainer().getBoundingClientRect(), size = m.getSize();
+  const key = [r.width, r.height, size.x, size.y, m.latLngToContainerPoint(m.getCenter()).x, m.getZoom()].join();
+  const still = window.__dlLastView === key && size.x === Math.round(r.width) && size.y === Math.round(r.height);
+  window.__dlLastView = key;
+  return still;
+}"""
+
+
 FIND_SPOT = """([lat, lon]) => {
   const m = Object.values(window).find(v => v instanceof L.Map);
   const p = m.latLngToContainerPoint([lat, lon]);
@@ -437,17 +447,19 @@ def test_every_municipality_tooltip_is_reachable_with_the_mouse_under_the_points
     page, blocked, dialogs, errors = _load(offline_page, serve_dir(tmp_path) + "kaart.html")
     page.set_viewport_size({"width": 1600, "height": 1200})
     page.evaluate("() => document.querySelectorAll('.leaflet-control-container .dl-box').forEach(e => e.style.display = 'none')")
+    page.wait_for_function(MAP_SETTLED, polling=250, timeout=10000)  # the resize has been handled and the map is still
     reached = []
     for name, poly in zip(b["name"], b.geometry):
         inner = poly.buffer(-0.002) if not poly.buffer(-0.002).is_empty else poly
         candidates = [inner.representative_point()] + [inner.centroid] + list(
             inner.exterior.interpolate(f, normalized=True) for f in (0.0, 0.25, 0.5, 0.75)) if inner.geom_type == "Polygon" \
             else [inner.representative_point()]
-        spot = next((s for s in (page.evaluate(FIND_SPOT, [c.y, c.x]) for c in candidates) if s), None)
-        assert spot is not None, f"no free spot inside {name}"
         # Leaflet's canvas renderer handles mouse moves at most every 32 ms: move in steps and wait for the
-        # tooltip (a few rounds, so a loaded machine does not lose a move; an unreachable one still fails)
+        # tooltip (a few rounds, so a loaded machine does not lose a move; an unreachable one still fails).
+        # The spot is looked up again in each round: on a loaded machine the resize above may still be moving the map.
         for _ in range(3):
+            spot = next((s for s in (page.evaluate(FIND_SPOT, [c.y, c.x]) for c in candidates) if s), None)
+            assert spot is not None, f"no free spot inside {name}"
             for dx in (-4, -2, 0):
                 page.mouse.move(spot[0] + dx, spot[1] + dx)
                 page.wait_for_timeout(60)
