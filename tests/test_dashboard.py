@@ -432,3 +432,13 @@ def test_the_council_export_shows_the_opvang_list_instead_of_the_shipped_locatio
     shipped_map, own_map = (paths["kaart"].read_text(encoding="utf-8") for paths in (shipped, own))
     assert "Kamp van Zeist" in shipped_map and "Kamp van Zeist" not in own_map
     assert "Plan Einstein" in own_map and "Opvang \\u0026lt;b\\u0026gt;Houten" in own_map
+
+
+def test_stelling_1_says_which_national_target_is_used_and_why(app):
+    app.tabs.selected_index = 0
+    note = app.views[0]["sources"].value
+    # the dashboard of 2016 works on 2017-I, whose published national target is 13,000 (geodata/taakstelling.csv)
+    assert '<div class="dl-note">Gepubliceerde taakstelling 2017-I: 13.000 personen.</div>' in note
+    beyond = {"reason": "Voor 2026-I is nog geen taakstelling gepubliceerd. Gekozen: <doortrekken>."}
+    assert dashboard.target_note_html(beyond) == ('<div class="dl-note">Voor 2026-I is nog geen taakstelling gepubliceerd. '
+                                                  "Gekozen: &lt;doortrekken&gt;.</div>")

@@ -180,6 +180,7 @@ from toolkit.taakstelling import (  # noqa: E402
     national_target,
     target_backtest,
     target_rule,
+    target_scores,
 )
 
 
@@ -242,17 +243,103 @@ def test_target_backtest_carry_forward_and_realised_chain_by_hand():
     assert bt.loc["2023-I", "pct_carry_forward"] == pytest.approx(100 * (13500 - 21200) / 21200)
 
 
-def test_target_rule_picks_the_better_and_says_why():
-    bt = pd.DataFrame({"period": ["2030-I", "2030-II"], "published": [100.0, 200.0],
-                       "carry_forward": [150.0, 100.0], "chain": [110.0, 190.0]})
-    for col in ("carry_forward", "chain"):
-        bt[f"pct_{col}"] = 100 * (bt[col] - bt["published"]) / bt["published"]
+def _bt(published, carry_forward, chain):
+    """A hand-made backtest table, half years from 2030-I."""
+    n = len(published)
+    return pd.DataFrame({"period": [f"{2030 + i // 2}-{'I' if i % 2 == 0 else 'II'}" for i in range(n)],
+                         "published": [float(v) for v in published], "carry_forward": [float(v) for v in carry_forward],
+                         "chain": [float(v) for v in chain]})
+
+
+NAN = float("nan")
+
+
+def test_target_rule_chain_wins_on_overlap_and_window():
+    # % errors by hand: carry-forward +20, -20, +10 (window MAPE 16.7; overlap, last two: 15); chain +2, -1 (1.5);
+    # combination (80+102)/2 = 91 -> -9, (110+99)/2 = 104.5 -> +4.5 (6.75)
+    bt = _bt([100, 100, 100], [120, 80, 110], [NAN, 102, 99])
+    s = target_scores(bt).set_index("method")
+    assert s.loc["doortrekken", "mape_window"] == pytest.approx(50 / 3) and s.loc["doortrekken", "mape_overlap"] == 15
+    assert s.loc["keten", "mape_overlap"] == pytest.approx(1.5) and s.loc["keten", "bias_window"] == pytest.approx(0.5)
+    assert s.loc["combinatie", "mape_window"] == pytest.approx(6.75)
+    assert s.loc["keten", "closer"] == 2 and s["eligible"].all()
     r = target_rule(bt).iloc[0]
-    assert r["method"] == "keten" and r["mape_chain"] == pytest.approx(7.5) and r["mape_carry_forward"] == pytest.approx(50)
-    assert "de keten wint" in r["reason"]
-    shipped = target_rule().iloc[0]
-    expected = "keten" if shipped["mape_chain"] < shipped["mape_carry_forward"] else "doortrekken"
-    assert shipped["method"] == expected
+    assert r["method"] == "keten" and r["mape"] == pytest.approx(1.5) and r["n"] == 2
+    assert r["reason"].startswith("Gekozen: de keten") and "1,5 %" in r["reason"] and "16,7 %" in r["reason"]
+
+
+def test_target_rule_chain_loses_and_carry_forward_keeps_its_own_band():
+    # carry-forward -20, +5, -5 % (window 10, overlap 5); chain +50, -40 (45); combination +27.5, -22.5 (25)
+    bt = _bt([100, 100, 100], [80, 105, 95], [NAN, 150, 60])
+    r = target_rule(bt).iloc[0]
+    assert r["method"] == "doortrekken" and r["mape"] == pytest.approx(10) and r["n"] == 3
+    # its own errors over the whole window (3 half years, too few for the 80 % quantile): the largest, log(100/80),
+    # not only those where the chain exists (log(100/95))
+    assert r["band80"] == pytest.approx(np.log(100 / 80))
+    assert r["reason"].startswith("Gekozen: doortrekken") and "Geen prognose haalt dat" in r["reason"]
+    assert "45,0 %" in r["reason"] and "25,0 %" in r["reason"]
+
+
+def test_target_rule_a_win_on_the_overlap_alone_is_not_enough():
+    # carry-forward 0, 0, 0, +40, -40 %: window MAPE 16, on the last two (where the chain exists) 40.
+    # chain +20, -25 (22.5) beats 40 on the overlap but not 16 over the window; combination +30, -32.5 (31.25):
+    # neither may become the default (the rule before issue 13 item 2 took the chain here)
+    bt = _bt([100] * 5, [100, 100, 100, 140, 60], [NAN, NAN, NAN, 120, 75])
+    s = target_scores(bt).set_index("method")
+    assert s.loc["doortrekken", "mape_window"] == pytest.approx(16) and s.loc["doortrekken", "mape_overlap"] == 40
+    assert s.loc["keten", "mape_overlap"] == pytest.approx(22.5) and not s.loc["keten", "eligible"]
+    r = target_rule(bt).iloc[0]
+    assert r["method"] == "doortrekken" and r["mape_carry_forward"] == pytest.approx(16)
+    assert "onder de 16,0 % van doortrekken over het hele venster" in r["reason"]
+
+
+def test_target_rule_combination_can_win_where_the_chain_alone_does_not():
+    # carry-forward 0, 0, +30, -20 % (window 12.5, overlap 25); chain -20, +10 (15: beats 25, not 12.5);
+    # combination (130+80)/2 = 105, (80+110)/2 = 95: +5, -5 (5)
+    bt = _bt([100] * 4, [100, 100, 130, 80], [NAN, NAN, 80, 110])
+    r = target_rule(bt).iloc[0]
+    assert r["method"] == "combinatie" and r["mape"] == pytest.approx(5) and r["bias"] == pytest.approx(0)
+    assert r["reason"].startswith("Gekozen: het gemiddelde van keten en doortrekken")
+    with pytest.raises(ValidationError, match="no half year has both"):
+        target_rule(_bt([100, 100], [100, 90], [NAN, NAN]))
+    with pytest.raises(ValidationError, match="target_scores: expected the output of target_backtest"):
+        target_scores(pd.DataFrame({"period": ["2030-I"]}))
+
+
+def test_target_rule_on_the_shipped_backtest_follows_the_criterion():
+    # recomputed here from the backtest's own columns, independently of target_scores
+    bt = target_backtest()
+    assert bt["period"].iloc[0] == "2019-I" and bt["period"].iloc[-1] == "2025-II"
+    pct = lambda est: 100 * (est - bt["published"]) / bt["published"]  # noqa: E731
+    cand = {"doortrekken": pct(bt["carry_forward"]), "keten": pct(bt["chain"]),
+            "combinatie": pct((bt["chain"] + bt["carry_forward"]) / 2)}
+    both = bt["chain"].notna() & bt["carry_forward"].notna()
+    cf_window, cf_overlap = cand["doortrekken"].abs().mean(), cand["doortrekken"][both].abs().mean()
+    ok = {m: e.abs().mean() for m, e in cand.items()
+          if m != "doortrekken" and e[both].abs().mean() < cf_overlap and e.abs().mean() < cf_window}
+    expected = min(ok, key=ok.get) if ok else "doortrekken"
+    r = target_rule(bt).iloc[0]
+    assert r["method"] == expected and r["mape_carry_forward"] == pytest.approx(cf_window)
+
+
+def test_national_target_combination_is_the_mean_of_chain_and_carry_forward():
+    rule = pd.DataFrame([{"method": m, "band80": np.log(1.25), "reason": "test"} for m in ("keten", "combinatie")])
+    chain = national_target("2026-I", rule=rule.iloc[[0]]).iloc[0]
+    both = national_target("2026-I", rule=rule.iloc[[1]]).iloc[0]
+    assert chain["basis"] == "keten" and both["basis"] == "combinatie"
+    assert both["target"] == pytest.approx((chain["target"] + 13_000) / 2)  # 2025-II: 13,000 (taakstelling.csv)
+    assert both["hi80"] == pytest.approx(both["target"] * 1.25)
+    with pytest.raises(ValidationError, match="rule method must be one of"):
+        national_target("2026-I", rule=rule.iloc[[0]].assign(method="gok"))
+
+
+def test_yearly_series_cannot_feed_the_chain():
+    yearly = pd.DataFrame({"period": ["2015", "2016"], "granularity": ["jaar", "jaar"], "value": [100, 90]})
+    with pytest.raises(ValidationError, match="permits_from_inflow: nareizigers: column 'granularity' must be 'kwartaal'") as err:
+        permits_from_inflow(_q([10, 20, 30], "2020Q1"), yearly)
+    assert "\n" not in str(err.value)
+    with pytest.raises(ValidationError, match=r"applications, period 0: expected a quarter like '2018-Q1', found '2015' \(jaar\)"):
+        permits_from_inflow(pd.Series([100.0, 90.0], index=["2015", "2016"]))
 
 
 def test_national_target_published_first_then_the_rule():
@@ -316,3 +403,24 @@ def test_backtest_chain_has_no_look_ahead_on_grant_rates():
     for p in early:
         assert bt.loc[p, "chain"] == pytest.approx(fixed.loc[p, "chain"])
     assert any(abs(bt.loc[p, "chain"] - fixed.loc[p, "chain"]) > 1 for p in late)
+
+
+def test_scenario_stage_names_the_combination_when_it_is_the_rule(monkeypatch):
+    # as above, the forecasts moved on so the next half year, 2026-I, has no published target; the rule is fixed
+    # to the combination: the stage's basis says so, and every output has a Dutch label for it
+    from toolkit import scenario as sc
+    from toolkit import taakstelling
+    from toolkit._labels import BASIS_LABELS
+
+    shifted = {k: fc.assign(period_start=fc["period_start"] + pd.DateOffset(months=6))
+               for k, fc in sc._inflow_forecasts().items()}
+    monkeypatch.setattr(sc, "_inflow_forecasts", lambda: shifted)
+    rule = pd.DataFrame([{"method": "combinatie", "band80": np.log(1.3), "reason": "Gekozen: het gemiddelde (test)."}])
+    monkeypatch.setattr(taakstelling, "target_rule", lambda bt=None: rule)
+    n = sc.national_half_year(sc.Settings(period=None))
+    assert (n["period"], n["basis"]) == ("2026-I", "combinatie")
+    assert n["hi80"] / n["persons"] == pytest.approx(1.3)
+    assert n["reason"] == "Voor 2026-I is nog geen taakstelling gepubliceerd. Gekozen: het gemiddelde (test)."
+    high = sc.national_half_year(sc.Settings(period=None, inflow="hoog"))
+    assert high["basis"] == "combinatie x scenario"
+    assert {"combinatie", "combinatie x scenario"} <= set(BASIS_LABELS)

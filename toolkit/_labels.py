@@ -15,6 +15,9 @@ BASIS_LABELS = {"gepubliceerd": "gepubliceerde taakstelling",
                 "keten": "keten: instroom x inwilligingspercentage + nareizigers",
                 "keten x scenario": "keten: instroom x inwilligingspercentage + nareizigers, geschaald naar het "
                                     "instroomscenario",
+                "combinatie": "gemiddelde van keten en doorgetrokken taakstelling",
+                "combinatie x scenario": "gemiddelde van keten en doorgetrokken taakstelling, geschaald naar het "
+                                         "instroomscenario",
                 "opgegeven": "opgegeven"}
 
 

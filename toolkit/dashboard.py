@@ -46,7 +46,7 @@ from ._labels import scope_key as _scope_key
 from ._labels import scope_label as _scope_label
 
 __all__ = ["Dashboard", "app", "export_for_council", "build_map", "map_data", "map_payload", "headline_html",
-           "sources_html", "pooling_chart", "displacement_chart", "scales_chart", "integration_view"]
+           "sources_html", "target_note_html", "pooling_chart", "displacement_chart", "scales_chart", "integration_view"]
 
 TAB_TITLES = ("Stelling 1", "Stelling 2", "Stelling 3a", "Integratie")
 #: The statements of the collegedag, shown at the top of their tab.
@@ -174,6 +174,16 @@ def sources_html(names, *, households=None, extra=()):
                    for title, source, statuses in items)
     return (f'<details class="dl-src"><summary>Bronnen ({len(items)}): {" ".join(badge(s) for s in all_statuses)}'
             f"</summary><ul>{rows}</ul></details>")
+
+
+def target_note_html(national):
+    """One line under the sources: which national target the scenario uses and why (``Result.national``).
+
+    >>> target_note_html({"reason": "landelijke taakstelling opgegeven"})
+    '<div class="dl-note">Landelijke taakstelling opgegeven</div>'
+    """
+    reason = str(national["reason"])
+    return f'<div class="dl-note">{_esc(reason[:1].upper() + reason[1:])}</div>'
 
 
 def headline_html(result, reference):
@@ -1227,7 +1237,8 @@ class Dashboard:
                     self._payloads[r.settings] = payload
             self.map_data.value = (f'<script type="application/json" class="dl-map-data" data-v="{self._map_version}">'
                                    f"{payload}</script>")
-        v["sources"].value = sources_html(_VIEW_DATASETS["stelling1"], households=r.households, extra=self._map_sources())
+        v["sources"].value = (sources_html(_VIEW_DATASETS["stelling1"], households=r.households, extra=self._map_sources())
+                              + target_note_html(r.national))
 
     def _map(self, result):
         return build_map(result, boundaries=self._boundaries, locations=self._locations)

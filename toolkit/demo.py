@@ -204,7 +204,7 @@ def _sections(result, dem, participation, needs, png_path, pool):
     h = result.headline
     n = result.national
     ranges = _pooling_table(pool)
-    if n["basis"].startswith(("doorgetrokken", "keten")):
+    if n["basis"].startswith(("doorgetrokken", "keten", "combinatie")):
         origin = (f"Landelijke taakstelling {n['period']}: ongeveer {nl_number(n['persons'])} personen (schatting, "
                   f"80 %-band {nl_number(n['lo80'])}-{nl_number(n['hi80'])}). {n['reason']}")
     elif n["basis"] == "gepubliceerd":

@@ -240,8 +240,8 @@ class Result:
     settings : Settings
     national : dict
         applications, nareizigers, recognition_rate, persons (national half-year
-        target), lo80, hi80, period, basis (``gepubliceerd``, ``doorgetrokken`` or
-        ``keten``, each possibly `` x scenario``, or ``opgegeven``), reason (Dutch).
+        target), lo80, hi80, period, basis (``gepubliceerd``, ``doorgetrokken``,
+        ``keten`` or ``combinatie``, each possibly `` x scenario``, or ``opgegeven``), reason (Dutch).
     targets : DataFrame
         ``taakstelling.municipal_targets`` columns: period, code, name, share, target, target_int.
     households : DataFrame
@@ -491,13 +491,13 @@ def national_half_year(settings):
       published target where there is one (``geodata/taakstelling.csv``;
       a ``period`` without one is an error), and beyond the published ones
       the rule that won the rolling backtest (:func:`toolkit.taakstelling.target_rule`:
-      the last target carried forward unless the chain beats it), with its
-      80 % band;
+      the last target carried forward unless a forecast, the chain or the mean
+      of chain and carry-forward, beats it), with its 80 % band;
     - the inflow scenario scales the reference by the scenario's forecast
       persons relative to the reference scenario (``midden`` at the default
       recognition rate), so the reference scenario shows the reference
-      figure itself. Basis: ``gepubliceerd``, ``doorgetrokken`` or ``keten``,
-      with `` x scenario`` appended when scaled.
+      figure itself. Basis: ``gepubliceerd``, ``doorgetrokken``, ``keten`` or
+      ``combinatie``, with `` x scenario`` appended when scaled.
 
     Returns a dict: applications, nareizigers (per year, forecast), recognition_rate,
     persons, lo80, hi80 (the reference's 80 % band, scaled alike; equal to
@@ -526,7 +526,7 @@ def national_half_year(settings):
     ref = national_target(period).iloc[0]
     _, _, reference = _forecast_persons("midden", Settings.recognition_rate)
     ratio = persons / reference
-    code = {"gepubliceerd": "gepubliceerd", "keten": "keten"}.get(ref["basis"], "doorgetrokken")
+    code = {"gepubliceerd": "gepubliceerd", "keten": "keten", "combinatie": "combinatie"}.get(ref["basis"], "doorgetrokken")
     scaled = abs(ratio - 1) >= 1e-9
     if code == "gepubliceerd":
         reason = f"Gepubliceerde taakstelling {period}: {fmt_int(ref['target'])} personen."

@@ -15,10 +15,13 @@ the chain from inflow to taakstelling:
    from published realisation where known;
 5. :func:`compare_with_published`: how close the chain gets to the published
    national targets 2019-I..2024-I;
-6. :func:`target_backtest` and :func:`target_rule`: the chain, fed by the
-   forecasts made when the target was set, against "last target carried
-   forward" over 2019-I..2025-II; :func:`national_target` uses the published
-   target where it exists and otherwise the rule that won, with a band;
+6. :func:`target_backtest`, :func:`target_scores` and :func:`target_rule`:
+   the chain, fed by the forecasts made when the target was set, and the mean
+   of chain and carry-forward, against "last target carried forward" over
+   2019-I..2025-II; a forecast becomes the default only when it beats
+   carry-forward on the same half years and over the whole window, else
+   carry-forward is; :func:`national_target` uses the published target where
+   it exists and otherwise the chosen rule, with its 80 % band;
 7. :func:`check_published_targets`: municipal targets that contradict the
    national one.
 """
@@ -47,6 +50,8 @@ __all__ = [
     "compare_with_published",
     "TARGET_LEAD",
     "target_backtest",
+    "TARGET_RULES",
+    "target_scores",
     "target_rule",
     "national_target",
     "check_published_targets",
@@ -614,6 +619,7 @@ def target_backtest(start="2019-I", end="2025-II", *, lead=TARGET_LEAD, recognit
       ``lead`` quarters before the half year starts and the model's
       forecasts after that (what could have been computed when the target
       was set), summed over the half year;
+    - ``combination``: the mean of ``chain`` and ``carry_forward``;
     - ``chain_realised``: the chain with the realised inflow (a check of the
       chain itself, not a forecast).
 
@@ -628,8 +634,9 @@ def target_backtest(start="2019-I", end="2025-II", *, lead=TARGET_LEAD, recognit
     -------
     pandas.DataFrame
         Columns period, published, carry_forward, carry_forward_from, origin,
-        chain, chain_realised, and the errors err_carry_forward, err_chain
-        (estimate - published) and pct_carry_forward, pct_chain (% of published).
+        chain, chain_realised, combination, and per estimate the error err_*
+        (estimate - published) and pct_* (% of published) for carry_forward,
+        chain and combination.
     """
     from .data import load_taakstelling
     from .forecast import as_quarterly, quarterly_series
@@ -656,58 +663,157 @@ def target_backtest(start="2019-I", end="2025-II", *, lead=TARGET_LEAD, recognit
             "origin": _quarter_label(origin), "chain": chain,
             "chain_realised": float(real["estimate"].get(period, np.nan)),
         })
-    out = pd.DataFrame(rows)
-    for col in ("carry_forward", "chain"):
+    out = _with_combination(pd.DataFrame(rows))
+    for col in ("carry_forward", "chain", "combination"):
         out[f"err_{col}"] = out[col] - out["published"]
         out[f"pct_{col}"] = 100 * out[f"err_{col}"] / out["published"]
     out.attrs.update(lead=lead, lag=lag, recognition_rate=recognition_rate)
     return out
 
 
-def target_rule(bt=None):
-    """Which rule sets the national target beyond the published ones, and why.
+#: The candidate rules for a half year without a published target, in the order they are shown:
+#: method code -> (column of :func:`target_backtest`, Dutch name).
+TARGET_RULES = {
+    "doortrekken": ("carry_forward", "doortrekken van de vorige taakstelling"),
+    "keten": ("chain", "de keten (instroom x inwilligingspercentage + nareizigers)"),
+    "combinatie": ("combination", "het gemiddelde van keten en doortrekken"),
+}
 
-    The chain must beat "last target carried forward" on the mean absolute
-    percentage error (MAPE) of :func:`target_backtest`, over the half years
-    where both exist; otherwise carry-forward is the rule. The 80 % band of
-    the rule is the conformal quantile (:func:`toolkit.forecast.conformal_quantile`)
-    of its own ``|log(published / estimate)|`` in the backtest.
+
+def _with_combination(bt):
+    """``bt`` with column combination: the mean of chain and carry_forward (missing when either is)."""
+    return bt.assign(combination=(bt["chain"] + bt["carry_forward"]) / 2)
+
+
+def _pct(estimate, published):
+    return 100 * (estimate - published) / published
+
+
+def target_scores(bt=None):
+    """Every candidate rule's error in the target backtest, on the same half years and on the whole window.
+
+    The candidates (:data:`TARGET_RULES`): ``doortrekken`` (the last
+    published target carried forward), ``keten`` (the chain fed by the
+    forecasts made when the target was set) and ``combinatie`` (the mean of
+    the two: an equal-weights forecast combination, nothing fitted).
+    ``overlap`` is the half years where every candidate exists, ``window``
+    every half year of ``bt`` where the candidate exists.
+
+    Parameters
+    ----------
+    bt : pandas.DataFrame, optional
+        Columns period, published, carry_forward, chain (as
+        :func:`target_backtest`); default the backtest on the shipped data,
+        2019-I..2025-II.
 
     Returns
     -------
     pandas.DataFrame
-        One row: method (``doortrekken`` or ``keten``), mape_carry_forward,
-        mape_chain, bias_carry_forward, bias_chain (mean % error), n (half
-        years compared), band80 (log factor of the chosen rule), reason (Dutch).
+        One row per candidate: method, n_overlap, mape_overlap, bias_overlap
+        (mean % error, estimate - published), n_window, mape_window,
+        bias_window, closer (overlap half years where the candidate is
+        closer to the published target than carry-forward; ``NaN`` for
+        carry-forward itself) and eligible (see :func:`target_rule`).
+
+    Examples
+    --------
+    >>> bt = pd.DataFrame({"period": ["2030-I", "2030-II", "2031-I"], "published": [100.0, 100.0, 100.0],
+    ...                    "carry_forward": [130.0, 90.0, 100.0], "chain": [None, 110.0, 104.0]})
+    >>> target_scores(bt).set_index("method")[["n_overlap", "mape_overlap", "mape_window"]].round(1).values.tolist()
+    [[2.0, 5.0, 13.3], [2.0, 7.0, 7.0], [2.0, 1.0, 1.0]]
     """
+    bt = _default_backtest() if bt is None else bt
+    need = {"period", "published", "carry_forward", "chain"}
+    if not isinstance(bt, pd.DataFrame) or not need <= set(bt.columns):
+        found = list(bt.columns) if isinstance(bt, pd.DataFrame) else type(bt).__name__
+        raise ValidationError(f"target_scores: expected the output of target_backtest() with columns {sorted(need)}, found {found}")
+    bt = _with_combination(bt)
+    pct = pd.DataFrame({m: _pct(bt[col].astype(float), bt["published"].astype(float)) for m, (col, _) in TARGET_RULES.items()})
+    overlap = pct.notna().all(axis=1)
+    if not overlap.any():
+        raise ValidationError("target_scores: no half year has both a carry-forward and a chain estimate")
+    rows = []
+    for m in TARGET_RULES:
+        o, w = pct.loc[overlap, m], pct[m].dropna()
+        closer = np.nan if m == "doortrekken" else float((o.abs() < pct.loc[overlap, "doortrekken"].abs()).sum())
+        rows.append({"method": m, "n_overlap": int(len(o)), "mape_overlap": float(o.abs().mean()),
+                     "bias_overlap": float(o.mean()), "n_window": int(len(w)), "mape_window": float(w.abs().mean()),
+                     "bias_window": float(w.mean()), "closer": closer})
+    out = pd.DataFrame(rows)
+    cf = out.set_index("method").loc["doortrekken"]
+    out["eligible"] = (out["method"] == "doortrekken") | (
+        (out["mape_overlap"] < cf["mape_overlap"]) & (out["mape_window"] < cf["mape_window"]))
+    out.attrs.update(window=f"{bt['period'].iloc[0]} t/m {bt['period'].iloc[-1]}")
+    return out
+
+
+def target_rule(bt=None):
+    """Which rule sets the national target beyond the published ones, and why.
+
+    The criterion, fixed before looking at the scores: a forecast rule
+    (``keten`` or ``combinatie``, see :func:`target_scores`) becomes the
+    default only when its mean absolute percentage error (MAPE) in the
+    rolling backtest (:func:`target_backtest`)
+
+    1. is below carry-forward's on the same half years, **and**
+    2. is below carry-forward's MAPE over the whole window (2019-I..2025-II
+       for the shipped data: every half year with a previous target).
+
+    Of the forecast rules that pass both, the one with the lowest MAPE wins;
+    when none passes, carry-forward (``doortrekken``) is the default. The
+    80 % band of the chosen rule is the conformal quantile
+    (:func:`toolkit.forecast.conformal_quantile`) of its own
+    ``|log(published / estimate)|`` over every half year of the window where
+    it exists.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row: method (``doortrekken``, ``keten`` or ``combinatie``), mape,
+        bias (mean % error) and n (half years) of the chosen rule over the
+        window, mape_carry_forward (carry-forward over the window), band80
+        (log factor), reason (Dutch: which rule and why).
+
+    Examples
+    --------
+    >>> bt = pd.DataFrame({"period": ["2030-I", "2030-II", "2031-I"], "published": [100.0, 100.0, 100.0],
+    ...                    "carry_forward": [130.0, 90.0, 100.0], "chain": [None, 110.0, 104.0]})
+    >>> target_rule(bt)["method"].item()
+    'combinatie'
+    """
+    from ._format import fmt_num
     from .forecast import conformal_quantile
 
     bt = _default_backtest() if bt is None else bt
-    both = bt.dropna(subset=["carry_forward", "chain"])
-    if both.empty:
-        raise ValidationError("target_rule: no half year has both a carry-forward and a chain estimate")
-    mape = {c: float(both[f"pct_{c}"].abs().mean()) for c in ("carry_forward", "chain")}
-    bias = {c: float(both[f"pct_{c}"].mean()) for c in ("carry_forward", "chain")}
-    method = "keten" if mape["chain"] < mape["carry_forward"] else "doortrekken"
-    col = "chain" if method == "keten" else "carry_forward"
-    band = conformal_quantile(np.abs(np.log(both["published"] / both[col])), 0.8)
+    scores = target_scores(bt).set_index("method")
+    passing = scores[scores["eligible"] & (scores.index != "doortrekken")]
+    method = passing["mape_window"].idxmin() if len(passing) else "doortrekken"
+    est = _with_combination(bt)[TARGET_RULES[method][0]]
+    ok = est.notna()
+    ratio = np.abs(np.log(bt.loc[ok, "published"].astype(float) / est[ok]))
+    band = conformal_quantile(ratio, 0.8)
     if np.isinf(band):
-        band = float(np.abs(np.log(both["published"] / both[col])).max())
-    pct = lambda v: f"{v:.0f}".replace(".", ",")  # noqa: E731
-    if method == "keten":
-        reason = (f"De keten (instroom x inwilligingspercentage + nareizigers) zat over {len(both)} halfjaren "
-                  f"gemiddeld {pct(mape['chain'])} % naast de gepubliceerde taakstelling, doortrekken van de "
-                  f"vorige taakstelling {pct(mape['carry_forward'])} %: de keten wint.")
+        band = float(ratio.max())
+    s, cf = scores.loc[method], scores.loc["doortrekken"]
+    pct = lambda v: f"{fmt_num(v, 1)} %"  # noqa: E731
+    name = {m: label for m, (_, label) in TARGET_RULES.items()}
+    window = scores.attrs["window"]
+    rule = (f"een prognose wordt alleen de standaard als ze doortrekken op dezelfde halfjaren verslaat én onder de "
+            f"{pct(cf['mape_window'])} van doortrekken over het hele venster blijft")
+    others = "; ".join(f"{name[m]} {pct(scores.loc[m, 'mape_window'])}" for m in TARGET_RULES if m not in ("doortrekken", method))
+    if method == "doortrekken":
+        reason = (f"Gekozen: {name[method]}. In de terugblik {window} zat dat gemiddeld {pct(cf['mape_window'])} naast "
+                  f"de gepubliceerde taakstelling ({int(cf['n_window'])} halfjaren); op de {int(cf['n_overlap'])} "
+                  f"halfjaren met een prognose {pct(cf['mape_overlap'])}, tegen {others}. Regel: {rule}. Geen "
+                  f"prognose haalt dat, dus doortrekken, met een 80 %-band uit de eigen fouten van die regel.")
     else:
-        reason = (f"Doortrekken van de laatst gepubliceerde taakstelling zat over {len(both)} halfjaren gemiddeld "
-                  f"{pct(mape['carry_forward'])} % naast, de keten (instroom x inwilligingspercentage + nareizigers, "
-                  f"met de prognose van toen) {pct(mape['chain'])} %: daarom is doortrekken de standaard, met een "
-                  f"80 %-band uit de eigen fouten van die regel.")
-    return pd.DataFrame([{
-        "method": method, "mape_carry_forward": mape["carry_forward"], "mape_chain": mape["chain"],
-        "bias_carry_forward": bias["carry_forward"], "bias_chain": bias["chain"], "n": len(both),
-        "band80": float(band), "reason": reason,
-    }])
+        reason = (f"Gekozen: {name[method]}. In de terugblik {window} zat dat gemiddeld {pct(s['mape_window'])} naast "
+                  f"de gepubliceerde taakstelling ({int(s['n_window'])} halfjaren, {int(s['closer'])} keer dichterbij "
+                  f"dan doortrekken), doortrekken {pct(cf['mape_overlap'])} op dezelfde halfjaren en "
+                  f"{pct(cf['mape_window'])} over alle {int(cf['n_window'])}; {others}. Regel: {rule}.")
+    return pd.DataFrame([{"method": method, "mape": float(s["mape_window"]), "bias": float(s["bias_window"]),
+                          "n": int(s["n_window"]), "mape_carry_forward": float(cf["mape_window"]),
+                          "band80": float(band), "reason": reason}])
 
 
 _BACKTEST_CACHE = {}
@@ -734,7 +840,7 @@ def national_target(period, *, rule=None):
     pandas.DataFrame
         One row: period, target, lo80, hi80 (equal to target when
         published), basis (``gepubliceerd``, ``laatste taakstelling
-        doorgetrokken`` or ``keten``), method, reason.
+        doorgetrokken``, ``keten`` or ``combinatie``), method, reason.
     """
     from .data import load_taakstelling
 
@@ -748,21 +854,24 @@ def national_target(period, *, rule=None):
                               "method": "gepubliceerd", "reason": "gepubliceerde taakstelling"}])
     rule = target_rule() if rule is None else rule
     method, band = rule["method"].item(), float(rule["band80"].item())
-    if method == "keten":
+    if method not in TARGET_RULES:
+        raise ValidationError(f"national_target: rule method must be one of {list(TARGET_RULES)}, got {method!r}")
+    estimates = {}
+    if method in ("doortrekken", "combinatie"):
+        earlier = [p for p in pub.index if _half_order(p) < _half_order(period)]
+        if not earlier:
+            raise ValidationError(f"national_target: no published target before {period} to carry forward")
+        estimates["doortrekken"] = float(pub[max(earlier, key=_half_order)])
+    if method in ("keten", "combinatie"):
         from .forecast import as_quarterly, quarterly_series
 
         apps = as_quarterly(quarterly_series("eerste_aanvragen"), name="eerste_aanvragen")
         nar = as_quarterly(quarterly_series("nareizigers"), name="nareizigers")
         origin = min(apps.index[-1], nar.index[-1])
-        target = _chain_half_year(apps, nar, period, origin, recognition_rate="gepubliceerd", lag=PROCESSING_LAG, model=None,
-                                  rates_as_of_origin=False)
-        basis = "keten"
-    else:
-        earlier = [p for p in pub.index if _half_order(p) < _half_order(period)]
-        if not earlier:
-            raise ValidationError(f"national_target: no published target before {period} to carry forward")
-        target = float(pub[max(earlier, key=_half_order)])
-        basis = "laatste taakstelling doorgetrokken"
+        estimates["keten"] = _chain_half_year(apps, nar, period, origin, recognition_rate="gepubliceerd",
+                                              lag=PROCESSING_LAG, model=None, rates_as_of_origin=False)
+    target = float(np.mean(list(estimates.values())))
+    basis = "laatste taakstelling doorgetrokken" if method == "doortrekken" else method
     return pd.DataFrame([{"period": period, "target": target, "lo80": target * np.exp(-band),
                           "hi80": target * np.exp(band), "basis": basis, "method": method,
                           "reason": rule["reason"].item()}])
