@@ -17,11 +17,7 @@ import pytest
 papermill = pytest.importorskip("papermill", reason="papermill (test extra) not installed")
 
 ROOT = Path(__file__).resolve().parents[1]
-#: Notebook 02 is being rewritten for issue 13 (stages, ranges, the target rule): until then it has no parameters
-#: cell and raw tables; strict, so the marker has to go when it is done.
-_REWRITE = pytest.mark.xfail(reason="notebook 02 rewritten for issue 13", strict=True)
 ALL = sorted((ROOT / "notebooks").glob("*.ipynb"))
-NOTEBOOKS = [pytest.param(p, marks=_REWRITE) if p.stem == "02_prognose" else p for p in ALL]
 #: What a table cell shows when a frame goes out unformatted (``readable`` turns these into ja/nee, '–', 1.234).
 RAW = re.compile(r"(?<![\w&;-])(NaN|nan|<NA>|&lt;NA&gt;|NaT|None|True|False)(?![\w-])|(?<![\d.,])\d+\.0(?![\d])")
 
@@ -44,7 +40,7 @@ def _assigned_names(source):
     return names
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", ALL, ids=lambda p: p.stem)
 def test_papermill_lists_every_parameter_with_its_type_and_meaning(path):
     assigned = _assigned_names(_parameters_cell(path))
     assert assigned, f"{path.name}: the parameters cell assigns nothing"
@@ -93,7 +89,7 @@ def test_raw_pattern_catches_unformatted_tables_and_spares_dutch_figures():
     assert not RAW.search("1.234 huishoudens, 12,0 %, 4,0 %-punt, regio U16, 2016-II: 23.000, ja, nee, –")
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", ALL, ids=lambda p: p.stem)
 def test_notebook_runs_and_shows_tables_formatted_for_reading(path, tmp_path):
     cells = _run(path, tmp_path)
     raw = [(i, m.group(0), text[max(m.start() - 60, 0):m.end() + 20]) for i, text in _shown_text(cells)
