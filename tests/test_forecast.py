@@ -101,7 +101,7 @@ def test_as_quarterly_keeps_gaps_as_nan():
 # ----------------------------------------------------------------- estimator contract
 
 
-@pytest.mark.parametrize("cls", [F.Combination, F.SeasonalLevel, F.SeasonalNaive, F.Drift])
+@pytest.mark.parametrize("cls", [F.Combination, F.SeasonalLevel, F.SeasonalNaive, F.Drift, F.Theta])
 def test_estimator_contract(cls):
     m = cls()
     with pytest.raises(NotFittedError):
@@ -131,13 +131,37 @@ def test_drift_hand_case():
 
 
 def test_combination_is_the_mean_of_its_members_by_hand():
-    # a pure season repeated: seasonal level and seasonal naive give the pattern back (100 for Q1);
-    # drift is 200 + (200 - 100) / 15 quarters = 206.67; the combination is the mean of the three
+    # a pure season repeated: seasonal level, seasonal naive and theta (flat adjusted series, slope 0)
+    # give the pattern back (100 for Q1); drift is 200 + (200 - 100) / 15 quarters = 206.67; the
+    # combination is the mean of the four
     y = pd.Series([100.0, 400.0, 900.0, 200.0] * 4, index=quarters("2016Q1", 16))
     fc = F.Combination().fit(y).predict(1)
-    assert fc["y_pred"].item() == pytest.approx((100 + 100 + 200 + 100 / 15) / 3, rel=1e-6)
+    assert fc["y_pred"].item() == pytest.approx((100 + 100 + 200 + 100 / 15 + 100) / 4, rel=1e-6)
     with pytest.raises(ValidationError, match=r"Combination: every quarter.*Q\[2\]"):
         F.Combination().fit(pd.Series([1.0, np.nan, 3, 4, 5, np.nan], index=quarters("2016Q1", 6)))
+
+
+def test_theta_hand_case_ses_with_half_the_ols_slope():
+    # five quarters (too few for quarter effects): x = log(1 + y); OLS slope of x on t = 0..4;
+    # SES with alpha 0.5 from the first value: l = x0, then l += 0.5 * (x_t - l);
+    # forecast h: l + b / 2 * ((h - 1) + 1 / alpha - (1 - alpha) ** 5 / alpha)
+    y = pd.Series([100.0, 120, 110, 150, 160], index=quarters("2020Q1", 5))
+    x = np.log(1 + y.to_numpy())
+    t = np.arange(5.0)
+    b = ((t - t.mean()) * (x - x.mean())).sum() / ((t - t.mean()) ** 2).sum()
+    level = x[0]
+    for v in x[1:]:
+        level += 0.5 * (v - level)
+    expected = [np.exp(level + b / 2 * ((h - 1) + 2 - 0.5 ** 5 / 0.5)) - 1 for h in (1, 2, 3)]
+    got = F.Theta(alpha=0.5).fit(y).predict(3)["y_pred"]
+    np.testing.assert_allclose(got, expected, rtol=1e-10)
+    # estimated alpha on a pure line (seven quarters, no quarter effects): SES lags a line least
+    # with alpha 1, so the forecast is the last value plus half the slope per quarter ahead
+    line = pd.Series(np.exp(np.log(1000) + 0.05 * np.arange(7)) - 1, index=quarters("2016Q1", 7))
+    got = np.log1p(F.Theta().fit(line).predict(2)["y_pred"].to_numpy())
+    np.testing.assert_allclose(got, np.log(1000) + 0.05 * 6 + 0.025 * np.array([1, 2]), rtol=1e-10)
+    with pytest.raises(ValidationError, match="Theta: parameter 'alpha'"):
+        F.Theta(alpha=0.0).fit(y)
 
 
 def test_seasonal_level_recovers_pure_season():
@@ -200,7 +224,7 @@ def test_backtest_shape_and_gap_handling():
     y.iloc[15] = np.nan
     bt = F.backtest(y, min_train=12, horizon=2)
     assert set(bt.columns) == {"origin", "period", "horizon", "model", "y_true", "y_pred", "lo80", "hi80", "lo95", "hi95", "scale"}
-    assert set(bt["model"]) == {"combinatie", "seizoensmodel", "seizoensnaief", "drift"}
+    assert set(bt["model"]) == {"combinatie", "seizoensmodel", "seizoensnaief", "drift", "theta"}
     assert "2018-Q4" not in set(bt["period"])  # the missing quarter is never a target
     assert "2018-Q4" not in set(bt["origin"])
     assert bt["horizon"].between(1, 2).all() and bt["y_true"].notna().all()
@@ -213,7 +237,7 @@ def test_backtest_skips_origins_a_baseline_cannot_use():
     skipped = [o for o, _ in bt.attrs["skipped_origins"]]
     assert skipped and all(o < "2018-Q2" for o in skipped)
     assert not set(skipped) & set(bt["origin"])
-    assert bt.groupby("origin")["model"].nunique().eq(4).all()  # same origins for every model
+    assert bt.groupby("origin")["model"].nunique().eq(5).all()  # same origins for every model
 
 
 def test_quarterly_sums_match_published_years():
@@ -280,7 +304,7 @@ def test_backtest_bad_arguments():
 
 def test_forecast_always_reports_both_baselines():
     fc = F.forecast(trend_season(16), horizon=3)
-    assert fc.groupby("model").size().to_dict() == {"combinatie": 3, "drift": 3, "seizoensmodel": 3, "seizoensnaief": 3}
+    assert fc.groupby("model").size().to_dict() == {"combinatie": 3, "drift": 3, "seizoensmodel": 3, "seizoensnaief": 3, "theta": 3}
     only = F.forecast(trend_season(16), horizon=3, model=F.SeasonalLevel())
     assert set(only["model"]) == {"seizoensmodel", "seizoensnaief", "drift"}
 
