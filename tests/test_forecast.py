@@ -353,7 +353,7 @@ def test_model_interval_uses_the_n_plus_one_rank_per_horizon():
     z = np.zeros(30)
     z[8:18] = np.arange(1, 11) / 10
     y = pd.Series(np.expm1(z), index=quarters("2010Q1", 30))
-    m = F.SeasonalNaive(decay=1.0, calib_horizon=1).fit(y)
+    m = F.SeasonalNaive(decay=1.0, calib_horizon=1, adapt=0).fit(y)
     errors = np.abs([z[t] - z[t - 4] for t in range(8, 30)])
     n = len(errors)
     expected = np.sort(errors)[int(np.ceil((n + 1) * 0.8)) - 1]
@@ -373,7 +373,7 @@ def test_interval_matches_the_known_interval_of_a_synthetic_series():
     # log1p(y) = 8 + 0.2 * e, e iid N(0, 1): the seasonal-naive error is 0.2 * (e_t - e_{t-4}),
     # N(0, 2 * 0.2**2), so the right 80 % half-width is 1.2816 * sqrt(2) * 0.2 = 0.3625
     truth80, truth95 = 1.2816 * np.sqrt(2) * 0.2, 1.96 * np.sqrt(2) * 0.2
-    m = F.SeasonalNaive(decay=1.0, calib_horizon=2).fit(_lognormal(400, 0.2, seed=3))
+    m = F.SeasonalNaive(decay=1.0, calib_horizon=2, adapt=0).fit(_lognormal(400, 0.2, seed=3))
     assert m.interval_scale_[0.8] == pytest.approx([truth80, truth80], rel=0.1)
     assert m.interval_scale_[0.95] == pytest.approx([truth95, truth95], rel=0.1)
 
@@ -417,9 +417,30 @@ def test_decay_weights_follow_a_shock_to_the_known_new_interval():
     gap_decay, gap_flat = [], []
     for seed in range(20):
         y = _lognormal(90, 0.1, seed=seed, shock_at=50, sigma_after=0.5)
-        gap_decay.append(abs(F.SeasonalNaive(decay=0.9, calib_horizon=1).fit(y).interval_scale_[0.8][0] - truth))
-        gap_flat.append(abs(F.SeasonalNaive(decay=1.0, calib_horizon=1).fit(y).interval_scale_[0.8][0] - truth))
+        gap_decay.append(abs(F.SeasonalNaive(decay=0.9, calib_horizon=1, adapt=0).fit(y).interval_scale_[0.8][0] - truth))
+        gap_flat.append(abs(F.SeasonalNaive(decay=1.0, calib_horizon=1, adapt=0).fit(y).interval_scale_[0.8][0] - truth))
     assert np.mean(gap_decay) < 0.75 * np.mean(gap_flat)
+
+
+def test_adaptive_level_follows_a_shock_both_ways():
+    # equal weights (decay 1), so only adaptation can follow the change. Noise 0.1 then 0.5 (12
+    # quarters): the right 80 % half-width afterwards is 1.2816 * sqrt(2) * 0.5; the misses push
+    # the level above 0.8 and the bound closer to it. Noise 0.5 then 0.1 (20 quarters): the hits pull
+    # the level below 0.8 and the bound down towards 1.2816 * sqrt(2) * 0.1. (Measured once: mean
+    # distance 0.34 against 0.64 after the rise, 0.28 against 0.60 after the fall.)
+    for before, after, n_after, moved in ((0.1, 0.5, 12, np.greater), (0.5, 0.1, 20, np.less)):
+        truth = 1.2816 * np.sqrt(2) * after
+        gap_adapt, gap_fixed, levels = [], [], []
+        for seed in range(30):
+            y = _lognormal(50 + n_after, before, seed=seed, shock_at=50, sigma_after=after)
+            m = F.SeasonalNaive(decay=1.0, calib_horizon=1, adapt=0.05).fit(y)
+            gap_adapt.append(abs(m.interval_scale_[0.8][0] - truth))
+            levels.append(m.interval_level_[0.8])
+            fixed = F.SeasonalNaive(decay=1.0, calib_horizon=1, adapt=0).fit(y)
+            gap_fixed.append(abs(fixed.interval_scale_[0.8][0] - truth))
+            assert fixed.interval_level_[0.8] == 0.8
+        assert np.mean(gap_adapt) < 0.7 * np.mean(gap_fixed)
+        assert moved(np.mean(levels), 0.85 if moved is np.greater else 0.75)
 
 
 def test_intervals_never_narrow_with_the_horizon():
@@ -431,7 +452,8 @@ def test_intervals_never_narrow_with_the_horizon():
 
 
 @pytest.mark.parametrize("params, match", [({"decay": 0.0}, "decay"), ({"decay": 1.5}, "decay"),
-                                           ({"calib_horizon": 0}, "calib_horizon")])
+                                           ({"calib_horizon": 0}, "calib_horizon"), ({"adapt": -0.1}, "adapt"),
+                                           ({"adapt": True}, "adapt")])
 def test_bad_calibration_parameters(params, match):
     with pytest.raises(ValidationError, match=match):
         F.SeasonalNaive(**params).fit(_lognormal(20, 0.1, seed=0))
@@ -450,10 +472,46 @@ def test_total_range_adds_paths_of_the_same_origin():
     one = F.total_range(a, ["2021-Q1", "2021-Q2"], model=F.SeasonalNaive()).iloc[0]
     both = F.total_range({"a": a, "b": b}, ["2021-Q1", "2021-Q2"], model=F.SeasonalNaive()).iloc[0]
     assert one["hoog"] - one["laag"] > 0.2 * one["point"]
-    # exp(x) + exp(-x) >= 2 with equality at 0: the joint total varies far less than each part
-    assert (both["hoog"] - both["laag"]) < 0.5 * (one["hoog"] - one["laag"])
+    # exp(x) + exp(-x) >= 2 with equality at 0: the joint total varies less than one part alone
+    # (independent parts would give about sqrt(2) times one part's width, added bounds twice it),
+    # and never falls below 2 quarters x 2 x e^7
+    assert (both["hoog"] - both["laag"]) < 0.75 * (one["hoog"] - one["laag"])
+    assert both["lo95"] >= 0.99 * 4 * np.exp(7)
     assert one["lo95"] <= one["laag"] <= one["midden"] <= one["hoog"] <= one["hi95"]
     assert both["n_paths"] == one["n_paths"] > 0
+
+
+def test_total_range_covers_the_realised_annual_total_of_iid_noise():
+    # log y = 7 + season + N(0, 0.15) iid: over 200 series the realised total of the next four
+    # quarters falls inside laag..hoog about 80 % of the time and inside lo95..hi95 about 95 %;
+    # adding up quarter bounds would cover nearly always (above the upper limit), and too few
+    # or too narrow paths would cover too rarely
+    season = np.array([0.0, 0.3, 0.5, 0.1])
+    t = np.arange(40)
+    in80 = in95 = 0
+    for seed in range(200):
+        rng = np.random.default_rng(2000 + seed)
+        y = pd.Series(np.exp(7 + season[t % 4] + rng.normal(0, 0.15, 40)), index=quarters("2010Q1", 40))
+        r = F.total_range(y.iloc[:36], ["2019-Q1", "2019-Q2", "2019-Q3", "2019-Q4"], model=F.SeasonalLevel()).iloc[0]
+        total = y.iloc[36:].sum()
+        in80 += r["laag"] <= total <= r["hoog"]
+        in95 += r["lo95"] <= total <= r["hi95"]
+    assert 0.70 <= in80 / 200 <= 0.88
+    assert in95 / 200 >= 0.87
+
+
+def test_total_range_has_enough_paths_to_be_stable():
+    # the quantiles come from thousands of simulated paths, not from the ~20 past error paths:
+    # another seed moves them by well under 3 %, and the count is reported
+    y = _lognormal(40, 0.2, seed=4)
+    periods = ["2000-Q1", "2000-Q2", "2000-Q3", "2000-Q4"]
+    a = F.total_range(y, periods, model=F.SeasonalLevel()).iloc[0]
+    b = F.total_range(y, periods, model=F.SeasonalLevel(), random_state=1).iloc[0]
+    assert a["n_paths"] == F.N_PATHS and 0 < a["n_origins"] < 40
+    for key in ("laag", "midden", "hoog"):
+        assert b[key] == pytest.approx(a[key], rel=0.03)
+    with pytest.raises(ValidationError, match="n_paths"):
+        F.total_range(y, periods, n_paths=10)
 
 
 def test_sample_paths_are_point_times_past_error_paths():
