@@ -514,6 +514,19 @@ def test_total_range_has_enough_paths_to_be_stable():
         F.total_range(y, periods, n_paths=10)
 
 
+def test_total_of_one_quarter_has_that_quarters_80_interval():
+    # the simulated draws are scaled to the 80 % interval and symmetric like it: a "total" over a
+    # single quarter must give the quarter's own lo80 / point / hi80 as laag / midden / hoog (the
+    # median of symmetric log errors is the point); signed past errors broke this by 4 %
+    y = F.quarterly_series("eerste_aanvragen")
+    fc = F.Combination().fit(y).predict(4).set_index("period")
+    for quarter in ("2025-Q4", "2026-Q2"):
+        r = F.total_range(y, [quarter]).iloc[0]
+        assert r["laag"] == pytest.approx(fc.loc[quarter, "lo80"], rel=0.015)
+        assert r["hoog"] == pytest.approx(fc.loc[quarter, "hi80"], rel=0.015)
+        assert r["midden"] == pytest.approx(fc.loc[quarter, "y_pred"], rel=0.015)
+
+
 def test_sample_paths_are_point_times_past_error_paths():
     y = _lognormal(30, 0.2, seed=9)
     m = F.SeasonalNaive(decay=1.0, calib_horizon=2).fit(y)

@@ -1191,7 +1191,7 @@ N_PATHS = 4000  # simulated paths behind total_range (seeded: the same figures e
 MIN_DEPENDENCE_PATHS = 5  # fewer whole past error paths: quarters and series taken as fully dependent
 
 
-def _signed_quantile(u, w, p):
+def _abs_quantile(u, w, p):
     """Weighted empirical quantile function of ``u`` at probabilities ``p`` (mid-point ECDF, clamped)."""
     order = np.argsort(u, kind="stable")
     u, w = u[order], w[order]
@@ -1232,13 +1232,22 @@ def total_range(y, periods, *, model=None, n_paths=N_PATHS, random_state=0):
 
     How a path is drawn (a Gaussian copula of past standardised errors):
 
-    - the marginal of each (series, quarter) is the model's own calibration
-      errors at every horizon, each divided by its horizon's spread
-      (``horizon_spread_``) and pooled, with the same decay weights as the
-      intervals; a draw is a quantile of that weighted distribution (signed,
-      so a skew in the past errors is kept; never beyond the largest past
-      error) times the quarter's spread, times the factor by which
-      adaptation (``adapt``) moved the 80 % interval;
+    - the marginal of each (series, quarter) rests on the model's own
+      calibration errors at every horizon, each divided by its horizon's
+      spread (``horizon_spread_``) and pooled, with the same decay weights
+      as the intervals: the size of a draw is a quantile of those absolute
+      standardised errors (never beyond the largest) times the quarter's
+      spread, scaled so that 80 % of the draws fall inside the quarter's
+      80 % interval (so a one-quarter "total" has the quarter's 80 %
+      interval as laag..hoog, and adaptation, ``adapt``, carries over). The
+      tails beyond keep the shape of the past errors: lo95..hi95 of a total
+      are not matched to the 95 % intervals, which rest on the largest
+      few errors (scaling to them as well was tried and widened the 2026
+      hoog from 77,000 to 105,000); the sign is
+      symmetric, as the intervals are (on ``log(1 + y)``), so the median
+      of one quarter is its point forecast. (Signed errors were tried
+      first: after the one-sided misses of 2021 they put the median of
+      2022 at twice the point forecast.);
     - the dependence between quarters and between series is that of the
       whole past error paths (``sample_paths``: one per calibration origin
       whose errors at the wanted quarters were all observed, matched on
@@ -1313,7 +1322,7 @@ def total_range(y, periods, *, model=None, n_paths=N_PATHS, random_state=0):
             u = np.where(sd > 0, e / sd, np.where(e == 0, 0.0, np.nan))  # no spread and no error: 0
         ok = np.isfinite(u)
         # scale the draws so that 80 % of their |log error| lie within the 80 % interval, as in predict
-        plain = float(_signed_quantile(np.abs(u[ok]), r["weight"].to_numpy()[ok], LEVELS[0])) if ok.any() else 0.0
+        plain = float(_abs_quantile(np.abs(u[ok]), r["weight"].to_numpy()[ok], LEVELS[0])) if ok.any() else 0.0
         widen = float(m.interval_scale_[LEVELS[0]][0] / (plain * m.horizon_spread_[0])) if plain > 0 else 1.0
         parts.append((pred, np.nan_to_num(spread) * widen, u[ok], r["weight"].to_numpy()[ok]))
         wide = r.pivot(index="origin_pos", columns="horizon", values="log_error").reindex(columns=ahead).dropna()
@@ -1331,11 +1340,12 @@ def total_range(y, periods, *, model=None, n_paths=N_PATHS, random_state=0):
         corr = np.ones((k, k))
     rng = np.random.default_rng(random_state)
     z = rng.multivariate_normal(np.zeros(k), corr, size=int(n_paths), method="eigh")
-    p = ndtr(z)
     totals = np.zeros(int(n_paths))
     for i, (pred, spread, u, w) in enumerate(parts):
         for j in range(len(cols)):
-            e = _signed_quantile(u, w, p[:, i * len(cols) + j]) * spread[j] if len(u) else 0.0
+            zz = z[:, i * len(cols) + j]
+            # symmetric, as the intervals: the sign from z, the size from the |errors| at 2 * Phi(|z|) - 1
+            e = np.sign(zz) * _abs_quantile(np.abs(u), w, 2 * ndtr(np.abs(zz)) - 1) * spread[j] if len(u) else 0.0
             totals += np.expm1(np.log1p(pred[j]) + e)
     row = {"periods": f"{_label(wanted[0])}..{_label(wanted[-1])}", "point": point}
     for key, q in TOTAL_QUANTILES.items():
