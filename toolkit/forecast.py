@@ -48,7 +48,11 @@ sensitivity check, not to choose):
    step ``adapt = 0.05`` was set before this version's backtests: at four
    horizons per quarter one miss at 80 % raises the level by 4 points, so a
    shock moves it by 10-20 points within a year; ``adapt=0`` switches
-   adaptation off.
+   adaptation off. Known limit: a shock can push the 95 % level past
+   100 % (the interval is then the largest past error, flagged in
+   ``interval_basis_``), and each hit brings it back by only 0.25 points,
+   so after a shock the 95 % intervals stay wide for years (quantile
+   tracking, Angelopoulos et al. 2023, avoids this; not tried).
 
 :func:`total_range` gives ranges for half-year and annual totals from
 thousands of simulated paths (a Gaussian copula of the standardised past
