@@ -352,6 +352,18 @@ def test_national_target_published_first_then_the_rule():
         national_target("2026")
 
 
+def _forecasts_moved_on(monkeypatch, method, band, reason):
+    """The shipped forecasts moved on two quarters (2026-I is next, without a published target) and the rule fixed."""
+    from toolkit import scenario as sc
+    from toolkit import taakstelling
+
+    shifted = {k: fc.assign(period_start=fc["period_start"] + pd.DateOffset(months=6))
+               for k, fc in sc._inflow_forecasts().items()}
+    monkeypatch.setattr(sc, "_inflow_forecasts", lambda: shifted)
+    rule = pd.DataFrame([{"method": method, "band80": np.log(band), "reason": reason}])
+    monkeypatch.setattr(taakstelling, "target_rule", lambda bt=None: rule)
+
+
 def test_scenario_stage_beyond_the_published_targets_applies_the_rule(monkeypatch):
     # With forecasts starting in 2026-Q2 (the shipped ones moved two quarters on, as if two more quarters
     # had been published) the next half year is 2026-I, which has no published target: the stage must
@@ -359,13 +371,8 @@ def test_scenario_stage_beyond_the_published_targets_applies_the_rule(monkeypatc
     # carry-forward with an 80 % band of x/÷ 1.5, so by hand: the last published target (2025-II: 13,000,
     # geodata/taakstelling.csv) from 8,667 to 19,500.
     from toolkit import scenario as sc
-    from toolkit import taakstelling
 
-    shifted = {k: fc.assign(period_start=fc["period_start"] + pd.DateOffset(months=6))
-               for k, fc in sc._inflow_forecasts().items()}
-    monkeypatch.setattr(sc, "_inflow_forecasts", lambda: shifted)
-    rule = pd.DataFrame([{"method": "doortrekken", "band80": np.log(1.5), "reason": "Doortrekken wint (test)."}])
-    monkeypatch.setattr(taakstelling, "target_rule", lambda bt=None: rule)
+    _forecasts_moved_on(monkeypatch, "doortrekken", 1.5, "Doortrekken wint (test).")
     n = sc.national_half_year(sc.Settings(period=None))
     assert (n["period"], n["basis"], n["persons"]) == ("2026-I", "doorgetrokken", 13_000)
     assert n["lo80"] == pytest.approx(13_000 / 1.5) and n["hi80"] == pytest.approx(19_500)
@@ -409,14 +416,9 @@ def test_scenario_stage_names_the_combination_when_it_is_the_rule(monkeypatch):
     # as above, the forecasts moved on so the next half year, 2026-I, has no published target; the rule is fixed
     # to the combination: the stage's basis says so, and every output has a Dutch label for it
     from toolkit import scenario as sc
-    from toolkit import taakstelling
     from toolkit._labels import BASIS_LABELS
 
-    shifted = {k: fc.assign(period_start=fc["period_start"] + pd.DateOffset(months=6))
-               for k, fc in sc._inflow_forecasts().items()}
-    monkeypatch.setattr(sc, "_inflow_forecasts", lambda: shifted)
-    rule = pd.DataFrame([{"method": "combinatie", "band80": np.log(1.3), "reason": "Gekozen: het gemiddelde (test)."}])
-    monkeypatch.setattr(taakstelling, "target_rule", lambda bt=None: rule)
+    _forecasts_moved_on(monkeypatch, "combinatie", 1.3, "Gekozen: het gemiddelde (test).")
     n = sc.national_half_year(sc.Settings(period=None))
     assert (n["period"], n["basis"]) == ("2026-I", "combinatie")
     assert n["hi80"] / n["persons"] == pytest.approx(1.3)
