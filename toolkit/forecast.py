@@ -117,6 +117,7 @@ QUANTILES = (0.025, 0.1, 0.5, 0.9, 0.975)
 FORECAST_COLUMNS = ["period", "period_start", "horizon", "y_pred", "lo80", "hi80", "lo95", "hi95"]
 SCENARIOS = {"laag": "lo80", "midden": "y_pred", "hoog": "hi80"}
 ADAPT = 0.05  # step of adaptive conformal inference (gamma), set before any backtest; see the module docstring
+CALIBRATION = "aci"  # how intervals follow misses: "aci" (adapt the level) or "pid" (track an offset); see _calibrate
 
 
 class ShortSeriesWarning(UserWarning):
@@ -539,6 +540,93 @@ def _adaptive_levels(origin, hor, err, H, decay, gamma):
     return {level: 1.0 - a for level, a in alpha.items()}
 
 
+def _conformal_widths(hor, err, target, now, H, decay, levels):
+    """Per level the weighted conformal half-width over horizons (``q * spread``) at ``levels``, and its basis.
+
+    The 95 % width is never inside the 80 % one.
+    """
+    spread, scores, weights = _studentise(hor, err, target, now, H, decay)
+    width, basis, q_prev = {}, {}, 0.0
+    for level in LEVELS:
+        q, basis[level] = _level_quantile(scores, weights, levels[level])
+        q = max(q, q_prev)
+        q_prev = q
+        width[level] = q * spread if len(scores) else np.full(H, np.nan)
+    return spread, width, basis
+
+
+def _with_offsets(width, offset):
+    """Conformal widths plus tracked offsets, at least 0, never narrower with the horizon, 95 % >= 80 %."""
+    out, prev = {}, None
+    for level in LEVELS:
+        w = np.fmax.accumulate(np.clip(width[level] + offset[level], 0.0, None))
+        out[level] = w if prev is None else np.fmax(w, prev)
+        prev = out[level]
+    return out
+
+
+def _tracked_offsets(origin, hor, err, H, decay, lr):
+    """Conformal PID control (Angelopoulos, Candes and Tibshirani 2023) replayed over the calibration history.
+
+    The weighted conformal width (at the nominal level) is the scorecaster;
+    per level and horizon an offset in log units integrates the misses:
+    when the target of a forecast at horizon ``h`` is observed,
+    ``offset[h] <- offset[h] + lr * B_h * (miss - nominal alpha)``, where
+    ``B_h`` is the largest ``|log error|`` at that horizon observed so far
+    (the step proportional to the error scale, as in the paper). A run of
+    misses widens by about ``lr * B_h`` per miss, every hit narrows by a
+    fifth (80 %) or a twentieth (95 %) of that; unlike adaptive conformal
+    inference nothing saturates at a level of 100 %. Returns the offsets
+    at the last observation.
+    """
+    offset = {level: np.zeros(H) for level in LEVELS}
+    if lr == 0 or not len(err):
+        return offset
+    nominal = {level: level for level in LEVELS}
+    target = origin + hor
+    pending = {}  # target position -> list of (level, horizon, miss)
+    for t in range(int(target.max()) + 1):
+        for level, h, miss in pending.pop(t, ()):
+            scale = float(err[(hor == h) & (target <= t)].max())
+            offset[level][h - 1] += lr * scale * (miss - (1.0 - level))
+        rows = np.flatnonzero(origin == t)
+        if not rows.size:
+            continue
+        _, width, _ = _conformal_widths(hor, err, target, t, H, decay, nominal)
+        width = _with_offsets(width, offset)
+        for level in LEVELS:
+            for i in rows:
+                bound = width[level][hor[i] - 1]
+                if np.isfinite(bound):
+                    pending.setdefault(int(target[i]), []).append((level, int(hor[i]), float(err[i] > bound)))
+    return offset
+
+
+CALIBRATIONS = ("aci", "pid")
+
+
+def _calibrate(origin, hor, err, now, H, decay, adapt, calibration):
+    """Interval half-widths (log scale) per level and horizon from the absolute calibration errors.
+
+    ``origin``, ``hor``, ``err``: position of each calibration forecast's
+    origin, its horizon and its ``|log error|`` (all with target <= ``now``).
+    ``calibration`` ``aci`` adapts the level (:func:`_adaptive_levels`, step
+    ``adapt``), ``pid`` adds tracked offsets to the nominal-level width
+    (:func:`_tracked_offsets`, step ``adapt`` times the largest error).
+    Shared by ``fit`` and ``benchmarks/calibration_synthetic.py``.
+    """
+    target = origin + hor
+    offset = {level: np.zeros(H) for level in LEVELS}
+    if calibration == "pid":
+        level = {lv: lv for lv in LEVELS}
+        offset = _tracked_offsets(origin, hor, err, H, decay, adapt)
+    else:
+        level = _adaptive_levels(origin, hor, err, H, decay, adapt)
+    spread, width, basis = _conformal_widths(hor, err, target, now, H, decay, level)
+    if calibration == "pid":
+        width = _with_offsets(width, offset)
+    return {"spread": spread, "level": level, "width": width, "basis": basis, "offset": offset}
+
 
 class _QuarterlyForecaster(BaseEstimator):
     """Shared fit / predict / conformal intervals; subclasses give ``_point``."""
@@ -557,10 +645,11 @@ class _QuarterlyForecaster(BaseEstimator):
                 f"({_label(s.index[0])} to {_label(s.index[-1])})"
             )
 
-    def __init__(self, decay=0.95, calib_horizon=4, adapt=ADAPT):
+    def __init__(self, decay=0.95, calib_horizon=4, adapt=ADAPT, calibration=CALIBRATION):
         self.decay = decay
         self.calib_horizon = calib_horizon
         self.adapt = adapt
+        self.calibration = calibration
 
     def fit(self, y):
         """Fit on a quarterly series (see :func:`as_quarterly`); returns ``self``."""
@@ -580,18 +669,12 @@ class _QuarterlyForecaster(BaseEstimator):
         origin = r["origin_pos"].to_numpy(dtype=int)
         hor = r["horizon"].to_numpy(dtype=int)
         err = np.abs(r["log_error"].to_numpy(dtype=float))
-        levels = _adaptive_levels(origin, hor, err, H, float(self.decay), float(self.adapt))
-        spread, scores, weights = _studentise(hor, err, origin + hor, len(s) - 1, H, float(self.decay))
-        self.horizon_spread_ = spread
-        self.interval_level_, self.interval_scale_, self.interval_basis_ = {}, {}, {}
-        q_prev = 0.0
-        for level in LEVELS:
-            q, basis = _level_quantile(scores, weights, levels[level])
-            q = max(q, q_prev)  # the 95 % interval never inside the 80 % one
-            q_prev = q
-            self.interval_level_[level] = levels[level]
-            self.interval_scale_[level] = q * spread if len(scores) else np.full(H, np.nan)
-            self.interval_basis_[level] = basis
+        cal = _calibrate(origin, hor, err, len(s) - 1, H, float(self.decay), float(self.adapt), self.calibration)
+        self.horizon_spread_ = cal["spread"]
+        self.interval_level_ = cal["level"]
+        self.interval_scale_ = cal["width"]
+        self.interval_basis_ = cal["basis"]
+        self.interval_offset_ = cal["offset"]
         return self
 
     def _validate_calibration(self):
@@ -600,6 +683,8 @@ class _QuarterlyForecaster(BaseEstimator):
             raise ValidationError(f"{type(self).__name__}: parameter 'decay' must be in (0, 1], got {d!r}")
         if isinstance(g, bool) or not isinstance(g, numbers.Real) or not 0 <= g <= 0.5:
             raise ValidationError(f"{type(self).__name__}: parameter 'adapt' must be in [0, 0.5] (0: no adaptation), got {g!r}")
+        if self.calibration not in CALIBRATIONS:
+            raise ValidationError(f"{type(self).__name__}: parameter 'calibration' must be one of {list(CALIBRATIONS)}, got {self.calibration!r}")
         if isinstance(h, bool) or not isinstance(h, numbers.Integral) or not 1 <= h <= 12:
             raise ValidationError(f"{type(self).__name__}: parameter 'calib_horizon' must be a whole number 1..12, got {h!r}")
 
@@ -767,13 +852,14 @@ class SeasonalLevel(_QuarterlyForecaster):
     label = "seizoensmodel"
     min_obs = 2
 
-    def __init__(self, alpha=0.5, beta=0.2, phi=0.8, decay=0.95, calib_horizon=4, adapt=ADAPT):
+    def __init__(self, alpha=0.5, beta=0.2, phi=0.8, decay=0.95, calib_horizon=4, adapt=ADAPT, calibration=CALIBRATION):
         self.alpha = alpha
         self.beta = beta
         self.phi = phi
         self.decay = decay
         self.calib_horizon = calib_horizon
         self.adapt = adapt
+        self.calibration = calibration
 
     def _validate_params(self):
         for pname, lo, hi, lo_open in (("alpha", 0, 1, True), ("beta", 0, 1, False), ("phi", 0, 1, False)):
@@ -941,11 +1027,12 @@ class Theta(_QuarterlyForecaster):
     label = "theta"
     min_obs = 2
 
-    def __init__(self, alpha=None, decay=0.95, calib_horizon=4, adapt=ADAPT):
+    def __init__(self, alpha=None, decay=0.95, calib_horizon=4, adapt=ADAPT, calibration=CALIBRATION):
         self.alpha = alpha
         self.decay = decay
         self.calib_horizon = calib_horizon
         self.adapt = adapt
+        self.calibration = calibration
 
     def _validate_params(self):
         a = self.alpha
