@@ -433,18 +433,72 @@ def test_adaptive_level_follows_a_shock_both_ways():
         gap_adapt, gap_fixed, levels = [], [], []
         for seed in range(30):
             y = _lognormal(50 + n_after, before, seed=seed, shock_at=50, sigma_after=after)
-            m = F.SeasonalNaive(decay=1.0, calib_horizon=1, adapt=0.05).fit(y)
+            m = F.SeasonalNaive(decay=1.0, calib_horizon=1, adapt=0.05, calibration="aci").fit(y)
             gap_adapt.append(abs(m.interval_scale_[0.8][0] - truth))
             levels.append(m.interval_level_[0.8])
-            fixed = F.SeasonalNaive(decay=1.0, calib_horizon=1, adapt=0).fit(y)
+            fixed = F.SeasonalNaive(decay=1.0, calib_horizon=1, adapt=0, calibration="aci").fit(y)
             gap_fixed.append(abs(fixed.interval_scale_[0.8][0] - truth))
             assert fixed.interval_level_[0.8] == 0.8
         assert np.mean(gap_adapt) < 0.7 * np.mean(gap_fixed)
         assert moved(np.mean(levels), 0.85 if moved is np.greater else 0.75)
 
 
-def test_intervals_never_narrow_with_the_horizon():
-    m = F.SeasonalLevel().fit(F.quarterly_series("eerste_aanvragen"))
+def test_pid_offset_follows_a_shock_both_ways():
+    # conformal PID (calibration="pid") with equal weights (decay 1), so only the tracked offset can
+    # follow the change. Same series as the ACI test above: noise 0.1 then 0.5 (12 quarters), the right
+    # 80 % half-width afterwards is 1.2816 * sqrt(2) * 0.5; noise 0.5 then 0.1 (20 quarters), it is
+    # 1.2816 * sqrt(2) * 0.1. The offset must widen after the misses and narrow after the hits, and the
+    # bound end closer to the truth than without tracking (adapt=0 gives no offset at all).
+    for before, after, n_after, sign in ((0.1, 0.5, 12, 1), (0.5, 0.1, 20, -1)):
+        truth = 1.2816 * np.sqrt(2) * after
+        gap_pid, gap_fixed, offsets = [], [], []
+        for seed in range(30):
+            y = _lognormal(50 + n_after, before, seed=seed, shock_at=50, sigma_after=after)
+            m = F.SeasonalNaive(decay=1.0, calib_horizon=1, adapt=0.2, calibration="pid").fit(y)
+            gap_pid.append(abs(m.interval_scale_[0.8][0] - truth))
+            offsets.append(m.interval_offset_[0.8][0])
+            fixed = F.SeasonalNaive(decay=1.0, calib_horizon=1, adapt=0, calibration="pid").fit(y)
+            assert fixed.interval_offset_[0.8][0] == 0.0
+            gap_fixed.append(abs(fixed.interval_scale_[0.8][0] - truth))
+        assert np.mean(gap_pid) < 0.8 * np.mean(gap_fixed)
+        assert sign * np.mean(offsets) > 0
+
+
+def test_pid_offset_by_hand_when_every_forecast_misses():
+    # one horizon, errors that double each quarter: from the second forecast on, every error lies beyond
+    # the largest earlier one plus the offset, so each outcome is a miss and, by the update rule,
+    # offset = adapt * sum(B * (1 - alpha)) with B the largest error so far (= the new error itself),
+    # 1 - alpha = 0.8 and 0.95.
+    # The first forecast (origin 0) has no earlier error and so no bound: no update from it.
+    err = 0.01 * 2.0 ** np.arange(8)
+    origin, hor = np.arange(8), np.ones(8, dtype=int)
+    off = F._tracked_offsets(origin, hor, err, 1, 1.0, 0.1)
+    assert off[0.8][0] == pytest.approx(0.1 * 0.8 * err[1:].sum())
+    assert off[0.95][0] == pytest.approx(0.1 * 0.95 * err[1:].sum())
+
+
+@pytest.mark.parametrize("calibration", F.CALIBRATIONS)
+def test_each_calibration_covers_as_promised_on_iid_noise(calibration):
+    # log y = 7 + season + N(0, 0.1) iid, 60 series x 4 horizons from 36 quarters: 80 % coverage
+    # 0.72-0.88 and 95 % at least 0.88 (an update with the wrong sign drifts far outside)
+    season = np.array([0.0, 0.3, 0.5, 0.1])
+    t = np.arange(40)
+    hits80 = hits95 = n = 0
+    for seed in range(60):
+        rng = np.random.default_rng(5000 + seed)
+        y = pd.Series(np.exp(7 + season[t % 4] + rng.normal(0, 0.1, 40)), index=quarters("2010Q1", 40))
+        f = F.SeasonalLevel(beta=0.0, calibration=calibration).fit(y.iloc[:36]).predict(4)
+        future = y.iloc[36:].to_numpy()
+        hits80 += int(((f["lo80"].to_numpy() <= future) & (future <= f["hi80"].to_numpy())).sum())
+        hits95 += int(((f["lo95"].to_numpy() <= future) & (future <= f["hi95"].to_numpy())).sum())
+        n += 4
+    assert 0.72 <= hits80 / n <= 0.88
+    assert hits95 / n >= 0.88
+
+
+@pytest.mark.parametrize("calibration", F.CALIBRATIONS)
+def test_intervals_never_narrow_with_the_horizon(calibration):
+    m = F.SeasonalLevel(calibration=calibration).fit(F.quarterly_series("eerste_aanvragen"))
     for level in F.LEVELS:
         assert np.all(np.diff(m.interval_scale_[level]) >= 0)
     f = m.predict(6)
@@ -453,7 +507,7 @@ def test_intervals_never_narrow_with_the_horizon():
 
 @pytest.mark.parametrize("params, match", [({"decay": 0.0}, "decay"), ({"decay": 1.5}, "decay"),
                                            ({"calib_horizon": 0}, "calib_horizon"), ({"adapt": -0.1}, "adapt"),
-                                           ({"adapt": True}, "adapt")])
+                                           ({"adapt": True}, "adapt"), ({"calibration": "cqr"}, "calibration")])
 def test_bad_calibration_parameters(params, match):
     with pytest.raises(ValidationError, match=match):
         F.SeasonalNaive(**params).fit(_lognormal(20, 0.1, seed=0))

@@ -573,9 +573,11 @@ def _tracked_offsets(origin, hor, err, H, decay, lr):
     when the target of a forecast at horizon ``h`` is observed,
     ``offset[h] <- offset[h] + lr * B_h * (miss - nominal alpha)``, where
     ``B_h`` is the largest ``|log error|`` at that horizon observed so far
-    (the step proportional to the error scale, as in the paper). A run of
-    misses widens by about ``lr * B_h`` per miss, every hit narrows by a
-    fifth (80 %) or a twentieth (95 %) of that; unlike adaptive conformal
+    (the step proportional to the error scale, as in the paper). Each miss
+    widens by ``level * lr * B_h``, each hit narrows by
+    ``(1 - level) * lr * B_h`` (a quarter of a miss's step at 80 %, a
+    nineteenth at 95 %), so the offset rests where misses are
+    ``1 - level`` of the outcomes; unlike adaptive conformal
     inference nothing saturates at a level of 100 %. Returns the offsets
     at the last observation.
     """
