@@ -75,9 +75,9 @@ CSS = """
 .dl-top h2 {font-size: 26px; margin: 0; color: #154273}
 .dl-top span {font-size: 18px; color: #333}
 .dl-panel h3, .dl-dash h3 {font-size: 22px; margin: 2px 0 6px 0; color: #154273}
-.dl-tiles {display: grid; grid-template-columns: repeat(4, minmax(0, 1fr)); gap: 8px; margin: 0 0 6px 0}
-.dl-tile {background: #f2f5f9; border-left: 6px solid #154273; padding: 4px 10px}
-.dl-tile .v {font-size: 28px; font-weight: 700; color: #154273; white-space: nowrap}
+.dl-tiles {display: grid; grid-template-columns: minmax(0, 1.4fr) repeat(3, minmax(0, 1fr)); gap: 8px; margin: 0 0 6px 0}
+.dl-tile {background: #f2f5f9; border-left: 6px solid #154273; padding: 4px 10px; min-width: 0}
+.dl-tile .v {font-size: 28px; font-weight: 700; color: #154273}
 .dl-tile .l {font-size: 18px}
 .dl-tile .r {font-size: 18px; color: #4a4a4a}
 .dl-note {font-size: 18px; margin: 2px 0 6px 0}
@@ -468,17 +468,49 @@ _MAP_LISTENER = """
     last = el.getAttribute("data-v");
     apply(JSON.parse(el.textContent), last);
   }
-  function fit() {
-    // keep the municipalities clear of the title, layer control and legend
+  function theMap() {
     var map = null;
     Object.keys(window).forEach(function (k) { if (k.indexOf("map_") === 0 && window[k] instanceof L.Map) { map = window[k]; } });
+    return map;
+  }
+  function fit() {
+    // Fit the municipalities into the part of the frame no title, layer list or legend covers. Each corner's
+    // boxes are kept clear either by a strip across the top/bottom or by a strip down the side: of the 16
+    // choices the one that draws the region largest is taken.
+    var map = theMap();
     var shown = layers().filter(function (l) { return l.getBounds && l.getLayers().length; });
     if (!map || !shown.length) { return; }
     map.options.zoomSnap = 0.1;
-    var h = function (sel) { var el = document.querySelector(sel); return el ? el.offsetHeight : 0; };
-    map.fitBounds(L.featureGroup(shown).getBounds(), {
-      paddingTopLeft: [8, Math.max(h(".dl-title"), h(".leaflet-control-layers")) + 12],
-      paddingBottomRight: [8, Math.max(h(".dl-legend"), h(".dl-footer")) + 12]});
+    var c = map.getContainer().getBoundingClientRect(), gap = 8;
+    var corners = ["top left", "top right", "bottom left", "bottom right"].map(function (pos) {
+      var x = 0, y = 0, top = pos.indexOf("top") === 0, left = pos.indexOf("left") > 0;
+      var corner = map.getContainer().querySelector(".leaflet-" + pos.replace(" ", ".leaflet-"));
+      (corner ? Array.prototype.slice.call(corner.children) : []).forEach(function (el) {
+        if (el.offsetParent === null) { return; }
+        var r = el.getBoundingClientRect();
+        x = Math.max(x, left ? r.right - c.left : c.right - r.left);
+        y = Math.max(y, top ? r.bottom - c.top : c.bottom - r.top);
+      });
+      return {top: top, left: left, x: x, y: y};
+    });
+    var bounds = L.featureGroup(shown).getBounds(), best = null;
+    for (var choice = 0; choice < 16; choice += 1) {
+      var pad = {t: 0, b: 0, l: 0, r: 0};
+      corners.forEach(function (k, i) {
+        if (choice & (1 << i)) { if (k.left) { pad.l = Math.max(pad.l, k.x); } else { pad.r = Math.max(pad.r, k.x); } }
+        else if (k.top) { pad.t = Math.max(pad.t, k.y); } else { pad.b = Math.max(pad.b, k.y); }
+      });
+      if (pad.l + pad.r + 2 * gap >= c.width || pad.t + pad.b + 2 * gap >= c.height) { continue; }
+      var zoom = map.getBoundsZoom(bounds, false, L.point(pad.l + pad.r + 2 * gap, pad.t + pad.b + 2 * gap));
+      if (best === null || zoom > best.zoom) { best = {zoom: zoom, pad: pad}; }
+    }
+    if (best === null) { return; }
+    map.fitBounds(bounds, {animate: false, paddingTopLeft: [best.pad.l + gap, best.pad.t + gap],
+                           paddingBottomRight: [best.pad.r + gap, best.pad.b + gap]});
+    Object.keys(window).forEach(function (k) {
+      if (k.indexOf("dl_labels_") === 0 && window[k] && window[k].declutter) { window[k].declutter(); }
+    });
+    document.body.setAttribute("data-dl-fitted", String(Number(document.body.getAttribute("data-dl-fitted") || 0) + 1));
   }
   var queued = false;
   try {
@@ -486,12 +518,67 @@ _MAP_LISTENER = """
       if (!queued) { queued = true; setTimeout(function () { queued = false; check(); }, 0); }
     }).observe(window.parent.document.body, {childList: true, subtree: true, characterData: true});
   } catch (e) { /* not inside the dashboard: a plain map */ }
+  // Projector sizes: no text under 16 px in the map either. The title goes in a band above the map and the
+  // legend in a band below it, so they never cover a municipality; the layer list joins the title's band in a
+  // wide frame and folds into its button on the map in a narrow one (Leaflet's own collapsed list: open on
+  // hover or tap). The sources are listed under the map in the dashboard, so the map's own source box is left
+  // out here and the zoom buttons take its corner.
   var style = document.createElement("style");
-  style.textContent = ".leaflet-control-layers{font-size:14px}";
+  style.textContent = "html,body{display:flex;flex-direction:column;overflow:hidden}" +
+    ".dl-band{display:flex;flex-wrap:wrap;align-items:flex-start;justify-content:space-between;gap:6px 16px;" +
+    "padding:6px 8px;background:#fff;flex:0 0 auto;font:16px/1.25 Arial,Helvetica,sans-serif}" +
+    ".dl-band .leaflet-control{margin:0;float:none;clear:none}" +
+    ".dl-band .dl-box{box-shadow:none;padding:0;font-size:16px;line-height:1.25;max-width:none;flex:1 1 240px}" +
+    ".dl-band .leaflet-control-layers{box-shadow:none;border:1px solid #ccc;flex:0 1 auto}" +
+    ".dl-title h1{font-size:18px}.dl-legend h2{font-size:16px;margin:0 0 2px}.dl-legend .sw{width:16px;height:16px}" +
+    ".dl-foot .dl-lg{display:inline-block;vertical-align:top;margin-right:16px}" +
+    ".dl-foot .dl-lg:has(.bar){display:inline-grid;grid-template-columns:auto auto;column-gap:16px;align-items:center}" +
+    ".dl-foot .dl-lg:has(.bar) h2{grid-column:1/span 2}.dl-foot .dl-lg .bar{grid-column:1;grid-row:2}" +
+    ".dl-foot .dl-lg .ends{grid-column:1;grid-row:3}.dl-foot .dl-lg:has(.bar)>div:last-child{grid-column:2;grid-row:2/span 2}" +
+    ".leaflet-container .dl-label span{font-size:16px}" +
+    ".leaflet-control-layers{font:16px/1.2 Arial,Helvetica,sans-serif}" +
+    ".leaflet-container .leaflet-control-attribution{font-size:16px}.leaflet-container .dl-footer{display:none}";
   document.head.appendChild(style);
+  var map = theMap(), arrange = function () {};
+  if (map) {
+    var box = map.getContainer(), head = document.createElement("div"), foot = document.createElement("div");
+    head.className = "dl-band dl-head";
+    foot.className = "dl-band dl-foot";
+    box.parentNode.insertBefore(head, box);
+    box.parentNode.insertBefore(foot, box.nextSibling);
+    var title = box.querySelector(".dl-title"), legend = box.querySelector(".dl-legend");
+    if (title) { head.appendChild(title); }
+    if (legend) { foot.appendChild(legend); } else { foot.style.display = "none"; }
+    var list = box.querySelector(".leaflet-control-layers"), corner = list && list.parentNode;
+    if (list) {
+      var link = list.querySelector(".leaflet-control-layers-toggle"), open = "leaflet-control-layers-expanded";
+      if (link) { link.title = "Kaartlagen"; link.setAttribute("aria-label", "Kaartlagen"); }
+      var folded = function () { return list.parentNode === corner; };
+      list.addEventListener("mouseenter", function () { list.classList.add(open); });
+      list.addEventListener("mouseleave", function () { if (folded()) { list.classList.remove(open); } });
+      map.on("click", function () { if (folded()) { list.classList.remove(open); } });
+      arrange = function () {  // wide frame: the list in the title's band; narrow: folded on the map
+        if (box.offsetWidth >= 700 || head.offsetWidth >= 700) { head.appendChild(list); list.classList.add(open); }
+        else { corner.appendChild(list); list.classList.remove(open); }
+      };
+      arrange();
+    }
+    box.style.flex = "1 1 auto";
+    box.style.height = "auto";
+    box.style.minHeight = "0";
+    if (map.zoomControl) { map.zoomControl.setPosition("bottomleft"); }
+    map.invalidateSize({animate: false});
+  }
   check();
   fit();
-  window.addEventListener("resize", function () { setTimeout(fit, 250); });
+  function mapSize() { return map ? map.getContainer().offsetWidth + "x" + map.getContainer().offsetHeight : ""; }
+  var fittedFor = mapSize();
+  new MutationObserver(function () {  // a title of another length changed the bands: fit again
+    if (mapSize() !== fittedFor) { fittedFor = mapSize(); map.invalidateSize({animate: false}); fit(); }
+  }).observe(document.body, {attributes: true, attributeFilter: ["data-dl-version"]});
+  window.addEventListener("resize", function () {
+    setTimeout(function () { arrange(); map.invalidateSize({animate: false}); fittedFor = mapSize(); fit(); }, 250);
+  });
 })();
 """
 
@@ -692,7 +779,7 @@ INTEGRATION_CONTROLS = {
     "buddy_share": ("Met een buddy", _pct0),
     "buddy_ratio": ("Buddies p. huish.", _num2),
     "buddy_months": ("Maanden buddy", _int),
-    "guidance_until_month": ("Begeleid tot maand", _int),
+    "guidance_until_month": ("Begeleid tot mnd", _int),
     "coaching_hours": ("Coachuren p. mnd", _num1),
     "buddy_multiplier": ("Effect buddy", _num2),
     "guidance_multiplier": ("Effect begeleiding", _num2),

@@ -42,6 +42,7 @@ import itertools
 import json
 import math
 import re
+import warnings
 from dataclasses import dataclass, field
 
 import folium
@@ -433,6 +434,7 @@ def _step_municipalities(spec, *, year, region, boundaries, targets, offline, sm
         data = data.merge(pop, on="code", how="left")
         spec.add_registry("population")
         spec.reference.append(f"inwoners 1 januari {year}")
+        spec.boundaries = b.assign(population=data["population"].to_numpy())  # names placed by population
     value = data["target_int"] if "target_int" in data.columns else pd.Series(np.nan, index=data.index)
     fills, lo, hi = _scale_colours(value, SCALE_COLOURS)
     period = data["period"].dropna().iloc[0] if "period" in data.columns and data["period"].notna().any() else ""
@@ -854,20 +856,51 @@ def _geojson(gdf, *, precision=5):
 
 
 class _Labels(folium.map.Layer):
-    """Municipality names at a point inside each polygon; the names are set as text, never as HTML."""
+    """Municipality names at a point inside each polygon; the names are set as text, never as HTML.
+
+    Names are placed by priority (most inhabitants first, else largest area) after every
+    zoom or move: a name whose box would touch a name already placed or a map control
+    (title, legend, layer list), or stick out of the map, is hidden, so no two names
+    ever overlap.
+    """
 
     _template = Template(
         """
         {% macro script(this, kwargs) %}
         var {{ this.get_name() }} = (function (map) {
             if (!map.getPane("dllabels")) { var pane = map.createPane("dllabels"); pane.style.zIndex = 460; pane.style.pointerEvents = "none"; }
-            var group = L.layerGroup();
+            var group = L.layerGroup(), markers = [];
             {{ this.data_json }}.forEach(function (p) {
                 var span = document.createElement("span");
                 span.textContent = p[2];
-                group.addLayer(L.marker([p[0], p[1]], {icon: L.divIcon({className: "dl-label", html: span, iconSize: null}),
-                                                      interactive: false, keyboard: false, pane: "dllabels"}));
+                var marker = L.marker([p[0], p[1]], {icon: L.divIcon({className: "dl-label", html: span, iconSize: null}),
+                                                      interactive: false, keyboard: false, pane: "dllabels"});
+                markers.push(marker);
+                group.addLayer(marker);
             });
+            function overlaps(a, b) {
+                return a.left < b.right + 2 && b.left < a.right + 2 && a.top < b.bottom + 2 && b.top < a.bottom + 2;
+            }
+            function declutter() {
+                if (!group._map) { return; }
+                var placed = [], frame = map.getContainer().getBoundingClientRect();
+                map.getContainer().querySelectorAll(".leaflet-control").forEach(function (c) {
+                    if (c.offsetParent !== null) { placed.push(c.getBoundingClientRect()); }
+                });
+                markers.forEach(function (m) {  // in priority order
+                    var el = m.getElement();
+                    if (!el) { return; }
+                    var span = el.firstChild;
+                    span.style.visibility = "";
+                    var box = span.getBoundingClientRect();
+                    var outside = box.left < frame.left || box.right > frame.right || box.top < frame.top || box.bottom > frame.bottom;
+                    if (outside || placed.some(function (b) { return overlaps(box, b); })) { span.style.visibility = "hidden"; }
+                    else { placed.push(box); }
+                });
+            }
+            group.declutter = declutter;
+            group.on("add", declutter);
+            map.on("zoomend moveend resize", declutter);
             return group;
         })({{ this._parent.get_name() }});
         {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
@@ -882,15 +915,37 @@ class _Labels(folium.map.Layer):
 
     @property
     def data_json(self):
-        """The labels' points and names, made when the map is rendered."""
+        """The labels' points and names in priority order, made when the map is rendered."""
         if self._json is None:
-            points = self._boundaries.geometry.representative_point()
-            self._json = inert_json([[round(float(p.y), self._precision), round(float(p.x), self._precision), str(n)]
-                                     for p, n in zip(points, self._boundaries["name"]) if p is not None and not p.is_empty])
+            self._json = inert_json(_label_points(self._boundaries, self._precision))
         return self._json
 
     def render(self, **kwargs):
         MacroElement.render(self, **kwargs)
+
+
+def _label_points(boundaries, precision=5):
+    """``[lat, lon, name]`` of every municipality, most inhabitants first (else largest area).
+
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import box
+    >>> b = gpd.GeoDataFrame({"name": ["Klein", "Groot"], "population": [10, 20]},
+    ...                      geometry=[box(5, 52, 5.2, 52.2), box(5.2, 52, 5.3, 52.1)], crs=4326)
+    >>> [p[2] for p in _label_points(b)]
+    ['Groot', 'Klein']
+    >>> [p[2] for p in _label_points(b.drop(columns="population"))]
+    ['Klein', 'Groot']
+    """
+    b = boundaries.reset_index(drop=True)
+    points = b.geometry.representative_point()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        area = b.geometry.area  # only the order matters: degrees squared will do
+    population = pd.to_numeric(b["population"], errors="coerce") if "population" in b.columns else None
+    key = area if population is None else population.fillna(-1)
+    order = sorted(range(len(b)), key=lambda i: (-float(key.iloc[i]), -float(area.iloc[i]), str(b["name"].iloc[i])))
+    return [[round(float(points.iloc[i].y), precision), round(float(points.iloc[i].x), precision), str(b["name"].iloc[i])]
+            for i in order if points.iloc[i] is not None and not points.iloc[i].is_empty]
 
 
 class _Control(MacroElement):
