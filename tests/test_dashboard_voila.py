@@ -107,6 +107,37 @@ SMALL_TEXT_JS = """() => {
   return out;
 }"""
 
+#: Text cut off in its box: the headline tiles and every control label.
+CUT_OFF_JS = """() => [...document.querySelectorAll('.dl-tile, .dl-tile .v, .widget-label')]
+  .filter(e => e.offsetParent !== null && e.scrollWidth > e.clientWidth)
+  .map(e => e.innerText.trim().slice(0, 40) + ': ' + e.scrollWidth + ' > ' + e.clientWidth)"""
+
+#: Inside the map's frame: names that overlap, and municipalities (their bounding boxes) outside the
+#: map or under the title, legend, layer list or zoom buttons.
+MAP_LAYOUT_JS = """() => {
+  const out = [], hit = (a, b) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+  const map = window[Object.keys(window).find(k => k.startsWith('map_') && window[k] instanceof L.Map)];
+  const c = map.getContainer().getBoundingClientRect();
+  const boxes = [...document.querySelectorAll('.dl-title, .dl-legend, .leaflet-control-layers, .leaflet-control-zoom')]
+    .filter(e => e.offsetParent !== null).map(e => [e.className, e.getBoundingClientRect()]);
+  Object.keys(window).filter(k => k.startsWith('dl_layer_')).map(k => window[k]).filter(l => l._map).forEach(l => {
+    let i = 0;
+    l.eachLayer(f => {
+      const b = f.getBounds(), nw = map.latLngToContainerPoint(b.getNorthWest()), se = map.latLngToContainerPoint(b.getSouthEast());
+      const r = {left: c.left + nw.x, top: c.top + nw.y, right: c.left + se.x, bottom: c.top + se.y};
+      if (r.left < c.left || r.top < c.top || r.right > c.right || r.bottom > c.bottom) out.push('outside the map: ' + i);
+      boxes.forEach(([name, box]) => { if (hit(r, box)) out.push(name + ' covers municipality ' + i); });
+      i += 1;
+    });
+  });
+  const names = [...document.querySelectorAll('.dl-label span')]
+    .filter(s => s.offsetParent !== null && getComputedStyle(s).visibility !== 'hidden')
+    .map(s => [s.textContent, s.getBoundingClientRect()]);
+  names.forEach(([a, ra], i) => names.slice(i + 1).forEach(([b, rb]) => { if (hit(ra, rb)) out.push(a + ' overlaps ' + b); }));
+  if (names.length < 4) out.push('only ' + names.length + ' names shown');
+  return out;
+}"""
+
 TRACKS_JS = """() => [...document.querySelectorAll('.widget-slider, .widget-hslider')]
   .filter(e => e.offsetParent !== null)
   .map(e => Math.round((e.querySelector('.slider-container') || e).getBoundingClientRect().width))"""
@@ -135,17 +166,27 @@ def test_dashboard_in_voila_at_1280x720(offline_page, voila_url, tmp_path):
     assert "Stelling 1" in text and "Bronnen (" in text and "synthetisch" in text
     assert page.locator(".lm-TabBar-tab").first.bounding_box()["y"] < 720 - 40  # the tabs start on the screen
 
-    # every slider has a track, on every view and at both presentation sizes; no text below 16 px
+    # every slider has a track, on every view and at both presentation sizes; no text below 16 px, none cut
+    # off; in the map's frame too, and there no names overlap and nothing covers a municipality
+    frame = _map_frame(page)
+    frame.locator(".leaflet-control-layers-overlays input").first.wait_for(state="attached", timeout=TIMEOUT_MS)
     for width, height in ((1920, 1080), (1280, 720)):
+        fitted = frame.locator("body").get_attribute("data-dl-fitted")
         page.set_viewport_size({"width": width, "height": height})
         for tab in ("Stelling 1", "Integratie"):
             page.locator(".lm-TabBar-tab", has_text=tab).click()
             page.wait_for_timeout(300)
             if tab == "Integratie":
                 page.wait_for_selector("text=De pilot instellen", timeout=TIMEOUT_MS)
+            else:  # the map has fitted itself to the new size
+                frame.locator(f"body:not([data-dl-fitted='{fitted}'])").wait_for(state="attached", timeout=TIMEOUT_MS)
+                inner = frame.locator("body")
+                assert inner.evaluate(SMALL_TEXT_JS.replace("() =>", "(body) =>").replace("document.body", "body")) == [], width
+                assert inner.evaluate(MAP_LAYOUT_JS.replace("() =>", "(body) =>")) == [], width
             tracks = page.evaluate(TRACKS_JS)
             assert len(tracks) == (5 if tab == "Stelling 1" else 13) and min(tracks) > 50, (width, tab, tracks)
             assert page.evaluate(SMALL_TEXT_JS) == [], (width, tab)
+            assert page.evaluate(CUT_OFF_JS) == [], (width, tab)
     assert "77,5 %" in page.inner_text(".dl-panel")  # Dutch readouts
     page.locator(".lm-TabBar-tab", has_text="Stelling 1").click()
 
@@ -155,10 +196,10 @@ def test_dashboard_in_voila_at_1280x720(offline_page, voila_url, tmp_path):
     def toggle(name):
         page.locator("button.widget-toggle-button", has_text=re.compile(rf"^\s*{name}\s*$")).click()
 
-    frame = _map_frame(page)
-    frame.locator(".leaflet-control-layers-overlays input").first.wait_for(timeout=TIMEOUT_MS)
     version = frame.locator("body").get_attribute("data-dl-version")
-    # the facilitator also switches the taakstelling layer on; a change must keep both ticked
+    # the facilitator also switches the taakstelling layer on (at 1280 the list opens on hover); a change must
+    # keep both ticked
+    frame.locator(".leaflet-control-layers").hover()
     frame.locator(".leaflet-control-layers-overlays label", has_text="Gemeenten: taakstelling").locator("input").check()
     n = int(expected.loc["U10", "households"])
     toggle("U10")
@@ -178,6 +219,7 @@ def test_dashboard_in_voila_at_1280x720(offline_page, voila_url, tmp_path):
                            f"'{int(expected.loc['U16', 'households_housed'])} van {n}'", timeout=TIMEOUT_MS)
 
     folder = ROOT / "docs" if os.environ.get("DOORLOPENDE_LIJN_SCREENSHOT") else tmp_path
+    frame.locator(".leaflet-control-layers").hover()
     frame.locator(".leaflet-control-layers-overlays label", has_text="Gemeenten: taakstelling").locator("input").uncheck()
     for name, size in (("dashboard_1920.png", (1920, 1080)), ("dashboard.png", (1280, 720))):
         page.set_viewport_size({"width": size[0], "height": size[1]})

@@ -537,7 +537,8 @@ _MAP_LISTENER = """
     ".dl-foot .dl-lg .ends{grid-column:1;grid-row:3}.dl-foot .dl-lg:has(.bar)>div:last-child{grid-column:2;grid-row:2/span 2}" +
     ".leaflet-container .dl-label span{font-size:16px}" +
     ".leaflet-control-layers{font:16px/1.2 Arial,Helvetica,sans-serif}" +
-    ".leaflet-container .leaflet-control-attribution{font-size:16px}.leaflet-container .dl-footer{display:none}";
+    ".leaflet-container .leaflet-control-attribution,.leaflet-container .leaflet-control-scale-line{font-size:16px}" +
+    ".leaflet-container .dl-footer{display:none}";
   document.head.appendChild(style);
   var map = theMap(), arrange = function () {};
   if (map) {
