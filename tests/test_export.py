@@ -501,3 +501,40 @@ def test_council_export_has_the_scenario_box_and_the_matching_layer_on(tmp_path)
     # the matching layer is switched on: its script adds it to the map at load
     assert re.search(r"Matching: % van taakstelling", text)
     assert "Content-Security-Policy" in paths[2].read_text(encoding="utf-8")
+
+
+def test_static_legend_lists_only_drawn_layers_and_the_categories_they_draw(bounds):
+    m = maps.add_demand_layer(overview(bounds), pd.DataFrame({"code": CODES, "size_class": ["1"] * 3,
+                                                              "households": [10, 20, 30]}))  # demand layer is off
+    spec = export._spec_for_static(m, True, "2016-10-04")
+    shown = {lg.title: [label for _, label in items] if lg.kind == "categories" else items
+             for lg, items in maps.drawn_legends(spec)}
+    assert not any(t.startswith("Verwachte vraag") for t in shown)
+    # both fixture locations are under 80 % (3 of 10, 100 of 200): no "bezet" or "overbezet" entry
+    assert next(v for t, v in shown.items() if t.startswith("Opvanglocaties")) == ["onderbenut"]
+    assert shown["Rijksgebouwen"] == ["rijksgebouw"]  # the one building is a real one, not an example
+
+
+def test_static_names_are_not_under_the_markers(bounds):
+    from matplotlib.collections import PathCollection
+    from matplotlib.text import Annotation
+
+    points = bounds.geometry.representative_point()  # a location right on each name
+    locs = pd.DataFrame({"id": [f"x{i}" for i in range(3)], "name": ["A", "B", "C"], "code": list(bounds["code"]),
+                         "lat": points.y.values, "lon": points.x.values, "capacity": [400, 400, 400],
+                         "occupancy": [100, 100, 100], "kind": ["azc"] * 3})
+    spec = export._spec_for_static(overview(bounds, locations=locs), True, "2016-10-04")
+    fig = export._static_figure(spec, dpi=60)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    names = [t.get_window_extent(renderer) for t in fig.findobj(Annotation) if t.get_text() in set(bounds["name"])]
+    assert len(names) == 3
+    markers = []
+    for coll in fig.findobj(PathCollection):
+        for (x, y), s in zip(coll.get_offset_transform().transform(coll.get_offsets()), np.broadcast_to(coll.get_sizes(), len(coll.get_offsets()))):
+            half = np.sqrt(s) / 2 * 60 / 72
+            markers.append((x - half, y - half, x + half, y + half))
+    assert len(markers) >= 3
+    for box in names:
+        for x0, y0, x1, y1 in markers:
+            assert not (box.x0 < x1 and x0 < box.x1 and box.y0 < y1 and y0 < box.y1), (box, (x0, y0, x1, y1))

@@ -276,6 +276,8 @@ def _static_figure(spec, *, dpi=150, labels=True):
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
+    from .maps import drawn_legends
+
     tables = [(layer.name, layer.table) for layer in spec.layers if layer.show and layer.table][:2]
     n_rows = sum(min(len(t), MAX_TABLE_ROWS) + 4 for _, t in tables)  # title, a header of up to 3 lines
     table_h = 0.0 if not tables else 0.03 + 0.0125 * n_rows
@@ -297,21 +299,17 @@ def _static_figure(spec, *, dpi=150, labels=True):
         else:
             ax.scatter(g.geometry.x, g.geometry.y, s=(g["radius"].astype(float) * 1.6) ** 2, c=list(g["fill"]),
                        edgecolors=list(g["stroke"]), linewidths=0.8, zorder=3)
-    b = spec.boundaries
-    if labels and b is not None and len(b) <= 40:
-        halo = [patheffects.withStroke(linewidth=2.5, foreground="white")]
-        for name, pt in zip(b["name"], b.geometry.representative_point()):  # above the markers, with a halo
-            ax.annotate(_mpl(name), (pt.x, pt.y), ha="center", va="center", fontsize=MIN_FONT_PT, color="#222222",
-                        zorder=5, path_effects=halo)
     ax.set_aspect(1 / 0.62)  # about 1/cos(52 deg): degrees look square at this latitude
     ax.set_axis_off()
+    b = spec.boundaries
+    if labels and b is not None and len(b) <= 40:
+        _draw_names(fig, ax, spec, b, dpi=dpi, halo=[patheffects.withStroke(linewidth=2.5, foreground="white")])
     fig.text(0.03, 1 - scale * 0.035, _mpl(spec.title), fontsize=14, weight="bold", va="top")
     fig.text(0.03, 1 - scale * 0.065, _mpl(spec.subtitle), fontsize=10, color="#555555", va="top")
     y = 1 - scale * 0.1
-    shown = [lg for lg in spec.legends if getattr(lg, "layer", None) is None or spec.layers[lg.layer].show]
-    for lg in shown:
+    for lg, items in drawn_legends(spec):
         if lg.kind == "categories":
-            handles = [Patch(facecolor=c, edgecolor="#555555", label=_mpl(label)) for c, label in lg.items]
+            handles = [Patch(facecolor=c, edgecolor="#555555", label=_mpl(label)) for c, label in items]
             leg = fig.legend(handles=handles, title=_mpl("\n".join(textwrap.wrap(lg.title, 28))), loc="upper left",
                              bbox_to_anchor=(0.76, y), fontsize=MIN_FONT_PT, title_fontsize=7.5, frameon=False)
             # the legend's extent needs the renderer only, not a drawn figure (each draw renders every polygon and text)
@@ -353,6 +351,69 @@ def _static_figure(spec, *, dpi=150, labels=True):
 
 
 MAX_TABLE_ROWS = 12
+
+
+def _label_offsets(labels, obstacles, *, gap=2.0):
+    """Where each name goes: the first spot near its point whose box is clear of every obstacle and name.
+
+    Parameters
+    ----------
+    labels : list of (x, y, width, height)
+        The point of each name and the size of its text, in pixels (y up), in priority order.
+    obstacles : list of (x0, y0, x1, y1)
+        Boxes no name may touch (the markers).
+
+    Returns
+    -------
+    list of (dx, dy)
+        The shift of each name from its point: on it, else below, above, right or left of it, one
+        to three steps away. A name with no clear spot stays on its point.
+
+    >>> _label_offsets([(0, 0, 40, 10)], [(-5, -5, 5, 5)])  # a marker on the point: the name moves below it
+    [(0.0, -12.0)]
+    >>> _label_offsets([(0, 0, 40, 10), (0, 0, 40, 10)], [])  # two names on one point: the second moves
+    [(0.0, 0.0), (0.0, -12.0)]
+    """
+    placed = [tuple(map(float, o)) for o in obstacles]
+    out = []
+    for x, y, w, h in labels:
+        steps = [(0.0, 0.0)]
+        for k in (1, 2, 3):
+            steps += [(0.0, -k * (h + gap)), (0.0, k * (h + gap)), (k * (w / 2 + gap), 0.0), (-k * (w / 2 + gap), 0.0)]
+        chosen = steps[0]
+        for dx, dy in steps:
+            box = (x + dx - w / 2, y + dy - h / 2, x + dx + w / 2, y + dy + h / 2)
+            if not any(box[0] < o[2] and o[0] < box[2] and box[1] < o[3] and o[1] < box[3] for o in placed):
+                chosen = (dx, dy)
+                break
+        placed.append((x + chosen[0] - w / 2, y + chosen[1] - h / 2, x + chosen[0] + w / 2, y + chosen[1] + h / 2))
+        out.append((float(chosen[0]), float(chosen[1])))
+    return out
+
+
+def _draw_names(fig, ax, spec, b, *, dpi, halo):
+    """Municipality names beside the markers (not under them), most inhabitants first, with a white halo."""
+    from .maps import _label_points
+
+    ax.apply_aspect()
+    renderer = fig.canvas.get_renderer()
+    obstacles = []
+    for layer in spec.layers:
+        if layer.kind == "points" and layer.show and len(layer.gdf):
+            for pt, r in zip(layer.gdf.geometry, layer.gdf["radius"].astype(float)):
+                x, y = ax.transData.transform((pt.x, pt.y))
+                half = r * 1.6 / 2 * dpi / 72 + 1  # scatter size is the marker's diameter in points, squared
+                obstacles.append((x - half, y - half, x + half, y + half))
+    texts, boxes = [], []
+    for lat, lon, name in _label_points(b):
+        t = ax.annotate(_mpl(name), (lon, lat), xytext=(0, 0), textcoords="offset pixels", ha="center", va="center",
+                        fontsize=MIN_FONT_PT, color="#222222", zorder=5, path_effects=halo)
+        box = t.get_window_extent(renderer)
+        x, y = ax.transData.transform((lon, lat))
+        texts.append(t)
+        boxes.append((x, y, box.width, box.height))
+    for t, (dx, dy) in zip(texts, _label_offsets(boxes, obstacles)):
+        t.set_position((dx, dy))
 
 
 def _no_draw(*args, **kwargs):

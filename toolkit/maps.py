@@ -1001,16 +1001,49 @@ def _box_html(box):
     return f'<div class="dl-scenario"><h2>{escape(heading)}</h2><table>{body}</table></div>'
 
 
+def _legend_items(lg, layers):
+    """The entries of legend ``lg`` worth showing: for categories, only the colours its layer draws.
+
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import Point
+    >>> layer = _Layer("punten", "points", gpd.GeoDataFrame({"fill": ["#111111"]}, geometry=[Point(5, 52)], crs=4326))
+    >>> _legend_items(_Legend("x", "categories", [("#111111", "bezet"), ("#222222", "overbezet")], layer=0), [layer])
+    [('#111111', 'bezet')]
+    """
+    if lg.kind != "categories" or lg.layer is None or not 0 <= int(lg.layer) < len(layers):
+        return list(lg.items)
+    drawn = set(layers[int(lg.layer)].gdf["fill"].astype(str))
+    return [(c, label) for c, label in lg.items if c in drawn]
+
+
+def drawn_legends(spec):
+    """The legends of a static image: of layers that are drawn (switched on, with features), with only the
+    categories that appear, as ``(legend, items)`` pairs."""
+    out = []
+    for lg in spec.legends:
+        layer = None if lg.layer is None or not 0 <= int(lg.layer) < len(spec.layers) else spec.layers[int(lg.layer)]
+        if layer is not None and (not layer.show or not len(layer.gdf)):
+            continue
+        items = _legend_items(lg, spec.layers)
+        if items:
+            out.append((lg, items))
+    return out
+
+
 def _legend_html(legends, layers=None):
-    """Legend blocks; with ``layers``, the block of a layer that starts switched off starts hidden."""
+    """Legend blocks; with ``layers``, the block of a layer that starts switched off starts hidden and a
+    category legend lists only the colours its layer draws."""
     parts = []
     for lg in legends:
+        items = lg.items if layers is None else _legend_items(lg, layers)
+        if not items:
+            continue
         index = -1 if lg.layer is None else int(lg.layer)
         hidden = layers is not None and 0 <= index < len(layers) and not layers[index].show
         style = ' style="display:none"' if hidden else ""
         parts.append(f'<div class="dl-lg" data-layer="{index}"{style}><h2>{escape(lg.title)}</h2>')
         if lg.kind == "categories":
-            parts.extend(f'<div><span class="sw" style="background:{escape(c)}"></span>{escape(label)}</div>' for c, label in lg.items)
+            parts.extend(f'<div><span class="sw" style="background:{escape(c)}"></span>{escape(label)}</div>' for c, label in items)
         else:
             grad = ",".join(escape(c) for c in lg.items)
             lo, hi = lg.labels or (fmt_int(lg.vmin), fmt_int(lg.vmax))
