@@ -1,5 +1,6 @@
 """The main job: `doorlopende-lijn demo` writes the council files, the report and the tables."""
 
+import re
 import shutil
 
 import openpyxl
@@ -10,6 +11,7 @@ from toolkit import cli, demo
 
 # FACTS.md §3 (2017-I national target) and §9 (population 1-1-2016)
 TARGET_2017_I = 13_000
+SOLO, U16 = "elke gemeente alleen", "samen als U16"  # the scopes as the tables name them
 U16_2016, NL_2016 = 890_177, 16_979_120
 EXPECTED = [
     "kaart_overzicht.html", "kaart_overzicht.png", "kaart_capaciteit.html", "rapport.html", "tabellen.xlsx",
@@ -41,12 +43,12 @@ def test_report_carries_sources_and_status_labels(demo_out):
 def test_report_heading_follows_the_range_of_the_draws(demo_out):
     """The comparison's heading states the range of persons gained over the draws, read back from the written table."""
     draws = pd.read_csv(demo_out / "tabellen" / "trekkingen.csv")
-    scopes = pd.read_csv(demo_out / "tabellen" / "schalen.csv").set_index("scope")
-    assert sorted(draws["scope"].unique()) == ["U16", "solo"] and draws["draw"].nunique() == demo.DRAWS
-    wide = draws.pivot(index="draw", columns="scope", values="persons_housed")
-    gain = wide["U16"] - wide["solo"]
+    scopes = pd.read_csv(demo_out / "tabellen" / "schalen.csv").set_index("schaal")
+    assert sorted(draws["schaal"].unique()) == [SOLO, U16] and draws["trekking"].nunique() == demo.DRAWS
+    wide = draws.pivot(index="trekking", columns="schaal", values="personen gehuisvest")
+    gain = wide[U16] - wide[SOLO]
     # draw 0 is the scenario of the scope table
-    assert gain.loc[0] == scopes.loc["U16", "persons_housed"] - scopes.loc["solo", "persons_housed"]
+    assert gain.loc[0] == scopes.loc[U16, "personen gehuisvest"] - scopes.loc[SOLO, "personen gehuisvest"]
     page = (demo_out / "rapport.html").read_text(encoding="utf-8")
     assert "loont" not in page
     lo, hi = int(gain.min()), int(gain.max())
@@ -58,7 +60,7 @@ def test_report_heading_follows_the_range_of_the_draws(demo_out):
     else:
         assert f"in geen van de {demo.DRAWS} trekkingen meer personen" in page
     # the optimum against the best simple rule, over the same draws
-    rule = draws.loc[draws["scope"] == "U16", "gain_vs_best_rule"]
+    rule = draws.loc[draws["schaal"] == U16, "winst optimum t.o.v. beste eenvoudige regel (personen)"]
     if rule.min() <= 0:
         assert "geen zekere winst van de optimalisatie" in page or "die regel haalt hier hetzelfde" in page
     # the range rests on synthetic households: its section says so, with its source
@@ -68,11 +70,13 @@ def test_report_heading_follows_the_range_of_the_draws(demo_out):
 
 def test_tables_agree_with_published_figures(demo_out):
     targets = pd.read_csv(demo_out / "tabellen" / "taakstelling.csv")
-    assert targets["period"].unique().tolist() == ["2017-I"]
-    assert targets["target"].sum() == pytest.approx(TARGET_2017_I * U16_2016 / NL_2016)
-    scopes = pd.read_csv(demo_out / "tabellen" / "schalen.csv").set_index("scope")
-    assert list(scopes.index) == ["solo", "U10", "U16"]
-    assert scopes.loc["U16", "objective"] <= scopes.loc["solo", "objective"]
+    assert targets["halfjaar"].unique().tolist() == ["2017-I"]
+    # the computed targets are written with one decimal: their sum within half a tenth per municipality
+    computed = targets["taakstelling (personen, berekend)"]
+    assert computed.sum() == pytest.approx(TARGET_2017_I * U16_2016 / NL_2016, abs=0.05 * len(targets))
+    scopes = pd.read_csv(demo_out / "tabellen" / "schalen.csv").set_index("schaal")
+    assert list(scopes.index) == [SOLO, "samen als U10", U16]
+    assert scopes.loc[U16, "personen wachtend (doel)"] <= scopes.loc[SOLO, "personen wachtend (doel)"]
     sheets = pd.read_excel(demo_out / "tabellen.xlsx", sheet_name=None)
     assert {"taakstelling", "schalen", "gemeenten", "bronnen"} <= set(sheets)
 
@@ -120,3 +124,26 @@ def test_bad_region_is_one_line_and_writes_nothing(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "GM9999" in err and len(err.strip().splitlines()) == 1
     assert not out.exists()
+
+
+ENGLISH = re.compile(r"\b(the|and|of|with|households|persons|dwellings|target|share|scope|draw|period|name|code|"
+                     r"licence|note|source|derived|facts|cited|housed|waiting|gain|rule|benefit)\b", re.I)
+
+
+def test_tables_have_dutch_columns_and_numbers_rounded_for_reading(demo_out):
+    """Every CSV and sheet: Dutch column names; counts whole numbers (or "<5"/"x"), no long decimals."""
+    sheets = {p.stem: pd.read_csv(p, dtype=str, keep_default_na=False) for p in (demo_out / "tabellen").glob("*.csv")}
+    sheets.update({f"xlsx:{k}": v.astype(str) for k, v in pd.read_excel(demo_out / "tabellen.xlsx", sheet_name=None).items()})
+    assert len(sheets) >= 18
+    english = [(name, c) for name, t in sheets.items() for c in t.columns if ENGLISH.search(str(c))]
+    assert english == []
+    long_decimals = [(name, c, v) for name, t in sheets.items() for c in t.columns for v in t[c]
+                     if re.fullmatch(r"-?\d+\.\d{7,}", str(v))]
+    assert long_decimals == []
+    mun = sheets["gemeenten"]
+    for column in ("personen gehuisvest", "huishoudens gehuisvest", "woningen nodig"):
+        assert all(re.fullmatch(r"\d+|<5|x", v) for v in mun[column]), column
+    assert "<5" in set(mun["huishoudens gehuisvest"])  # the disclosure rule still applies after rounding
+    sources = sheets["xlsx:bronnen"]
+    assert list(sources.columns) == ["naam", "gegevens", "status", "bron", "licentie", "toelichting"]
+    assert not sources["bron"].str.contains(r"\.(?:csv|php|json|py)\b").any()

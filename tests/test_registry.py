@@ -8,6 +8,7 @@ agreeing with the code that wrote it.
 import csv
 import hashlib
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -227,3 +228,19 @@ def test_file_facts_on_small_files(tmp_path):
     (tmp_path / "t.xlsx").write_bytes(b"PK")
     with pytest.raises(ValueError, match="no row count rule for '.xlsx'"):
         registry.file_facts(tmp_path / "t.xlsx")
+
+
+DUTCH_FIELDS_ENGLISH = re.compile(r"\b(the|and|with|from|derived|figures|cited|facts|were|was|not found|municipalit\w*)\b", re.I)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_council_text_is_dutch_and_names_no_files(name):
+    """Council files show bron_nl, toelichting_nl and the licence's Dutch label, never the English."""
+    e = registry.registry()[name]
+    assert e["bron_nl"] and all(s.strip() for s in e["bron_nl"])
+    assert e["licence"] in registry.LICENCE_NL
+    for text in [*e["bron_nl"], e["toelichting_nl"], registry.LICENCE_NL[e["licence"]]]:
+        assert not DUTCH_FIELDS_ENGLISH.search(text), text
+        assert not re.search(r"\.(csv|php|json|geojson|py)\b|geodata/|scripts/", text), text
+    row = registry.provenance([name]).iloc[0]
+    assert row["bron"] == "; ".join(e["bron_nl"]) and row["toelichting"] == e["toelichting_nl"]

@@ -160,7 +160,7 @@ def sources_html(names, *, households=None, extra=()):
     items = []
     for r in provenance(list(names)).itertuples() if names else ():
         statuses = [s.strip() for s in str(r.statuses or r.status).split(",") if s.strip()]
-        items.append((r.title, r.source, statuses))
+        items.append((r.title, r.bron, statuses))
     if households is not None:
         items.append(("Huishoudens (synthetische caseload)", households.attrs.get("source", "toolkit.households"),
                       [households.attrs.get("status", "synthetisch")]))

@@ -57,10 +57,99 @@ def _say(progress, text):
         progress(text)
 
 
-def _tables(result, demand_table, participation, needs, draws):
-    """The tables behind the report, with Dutch sheet names."""
+#: Every column of the tables ``demo`` writes (CSV and Excel): its Dutch name and how it is rounded for reading
+#: (``0``: a whole number, ``n``: n decimals, ``None``: text as it is). Counts are whole numbers; their values
+#: 1-4 become "<5" after rounding (:func:`toolkit.export.disclose`).
+TABLE_COLUMNS = {
+    # who and when
+    "period": ("halfjaar", None), "code": ("gemeentecode", None), "name": ("gemeente", None),
+    "scope": ("schaal", None), "month": ("maand", None), "years": ("jaren na vergunning", 0),
+    "draw": ("trekking", 0), "seed": ("startgetal trekking", 0), "size_class": ("grootteklasse", None),
+    # the national stage
+    "applications": ("eerste asielaanvragen (schatting)", 0), "nareizigers": ("nareizigers (schatting)", 0),
+    "recognition_rate": ("inwilligingspercentage (aandeel)", 3), "persons": ("personen", 0),
+    "lo80": ("personen, ondergrens 80 %-band", 0), "hi80": ("personen, bovengrens 80 %-band", 0),
+    "basis": ("basis", None), "reason": ("toelichting", None),
+    # targets
+    "share": ("aandeel in de landelijke taakstelling", 6), "target": ("taakstelling (personen, berekend)", 1),
+    "target_int": ("taakstelling (personen)", 0),
+    # matching
+    "households": ("huishoudens", 0), "households_housed": ("huishoudens gehuisvest", 0),
+    "households_waiting": ("huishoudens wachtend", 0), "persons_housed": ("personen gehuisvest", 0),
+    "persons_waiting": ("personen wachtend", 0), "pct_target": ("% van taakstelling gehuisvest", 1),
+    "under_occupation": ("lege bedplaatsen (onderbezetting)", 0),
+    "expected_overcrowding": ("verwachte overbewoning (personen)", 0), "mismatch": ("mismatch (lege bedplaatsen)", 0),
+    "over_target": ("personen boven taakstelling", 0), "short_of_target": ("personen onder taakstelling", 0),
+    "households_outside": ("huishoudens buiten eigen gemeente", 0), "sharing_adults": ("volwassenen die delen", 0),
+    "max_shortfall": ("grootste tekort (aandeel van taakstelling)", 3),
+    "municipalities_below_90pct": ("gemeenten onder 90 %", 0), "objective": ("personen wachtend (doel)", 0),
+    "gap": ("optimaliteitsmarge (aandeel)", 4), "gain_vs_first": ("winst t.o.v. alleen (huishoudens)", 0),
+    "practice_households_housed": ("huidige praktijk: huishoudens gehuisvest", 0),
+    "practice_persons_housed": ("huidige praktijk: personen gehuisvest", 0),
+    "largest_first_households_housed": ("grootste huishouden eerst: huishoudens gehuisvest", 0),
+    "largest_first_persons_housed": ("grootste huishouden eerst: personen gehuisvest", 0),
+    "best_rule": ("beste eenvoudige regel", None),
+    "gain_vs_best_rule": ("winst optimum t.o.v. beste eenvoudige regel (personen)", 0),
+    "gain_vs_best_rule_households": ("winst optimum t.o.v. beste eenvoudige regel (huishoudens)", 0),
+    "share_permit_holders": ("aandeel verhuringen aan statushouders", 3), "turnover": ("mutatiegraad per jaar", 3),
+    "gain_households": ("winst samen t.o.v. alleen (huishoudens)", 0),
+    "gain_persons": ("winst samen t.o.v. alleen (personen)", 0),
+    # dwellings per municipality
+    "dwellings_available": ("beschikbare woningen", 0), "reserve_dwellings": ("woningen in reserve", 0),
+    "dwellings_1": ("woningen 1 p. gebruikt", 0), "dwellings_2": ("woningen 2 p. gebruikt", 0),
+    "dwellings_3-4": ("woningen 3-4 p. gebruikt", 0), "dwellings_5+": ("woningen 5+ p. gebruikt", 0),
+    "dwellings_free": ("woningen over", 0), "shared_dwellings": ("gedeelde woningen", 0),
+    "linked_households_waiting": ("gekoppelde huishoudens wachtend", 0),
+    "band_low": ("bandbreedte taakstelling, ondergrens (personen)", 0),
+    "band_high": ("bandbreedte taakstelling, bovengrens (personen)", 0),
+    "dwellings_used": ("woningen gebruikt", 0), "dwellings_needed": ("woningen nodig", 0),
+    "lettings": ("sociale verhuringen in het halfjaar (schatting)", 0),
+    "displacement": ("aandeel verhuringen nodig voor statushouders", 3),
+    # sharing and benefits
+    "adults_sharing": ("volwassenen in gedeelde woningen", 0), "dwellings_saved": ("woningen bespaard door delen", 0),
+    "benefit_alone": ("uitkering als ieder alleen woont (euro per maand)", 0),
+    "benefit_shared": ("uitkering met kostendelersnorm (euro per maand)", 0),
+    "benefit_lost": ("minder uitkering door delen (euro per maand)", 0),
+    "lost_per_dwelling_saved": ("minder uitkering per bespaarde woning (euro per maand)", 0),
+    # dwelling demand
+    "households_lo": ("huishoudens, ondergrens", 0), "households_hi": ("huishoudens, bovengrens", 0),
+    # integration
+    "huidige route": ("deelname huidige route (aandeel)", 3), "pilot dag 1": ("deelname pilot dag 1 (aandeel)", 3),
+    "verschil": ("verschil pilot - huidige route (aandeel)", 3),
+    "buddies": ("buddy's", 0), "course_places": ("cursusplaatsen", 0), "coaching_hours": ("coachingsuren", 0),
+}
+
+
+def readable(frame):
+    """A table as ``demo`` writes it: rounded for reading, counts 1-4 as "<5", Dutch column names.
+
+    >>> readable(pd.DataFrame({"code": ["GM1", "GM2", "GM3"], "persons_housed": [12.0, 30.4, 41.6],
+    ...                        "pct_target": [12.345, 80.0, 75.06]}))
+      gemeentecode  personen gehuisvest  % van taakstelling gehuisvest
+    0          GM1                   12                           12.3
+    1          GM2                   30                           80.0
+    2          GM3                   42                           75.1
+    """
     from .export import disclose
 
+    missing = [c for c in frame.columns if c not in TABLE_COLUMNS]
+    if missing:
+        raise KeyError(f"no Dutch name for column(s) {missing} (add them to toolkit.demo.TABLE_COLUMNS)")
+    out = frame.copy()
+    for column in out.columns:
+        decimals = TABLE_COLUMNS[column][1]
+        values = pd.to_numeric(out[column], errors="coerce") if decimals is not None else None
+        if decimals is None or values.isna().sum() > out[column].isna().sum():
+            continue  # text, or already disclosed
+        out[column] = values.round(decimals).astype("Int64") if decimals == 0 else values.round(decimals)
+    if "scope" in out.columns:
+        out["scope"] = out["scope"].map(scope_label)
+    out = disclose(out)
+    return out.rename(columns={c: TABLE_COLUMNS[c][0] for c in out.columns})
+
+
+def _tables(result, demand_table, participation, needs, draws):
+    """The tables behind the report, with Dutch sheet and column names, rounded for reading."""
     national = pd.DataFrame([result.national])
     tables = {
         "landelijk": national,
@@ -73,7 +162,7 @@ def _tables(result, demand_table, participation, needs, draws):
         "integratie": participation,
         "pilotbehoefte": needs,
     }
-    return {name: disclose(frame) for name, frame in tables.items()}  # counts 1-4 as "<5"
+    return {name: readable(frame) for name, frame in tables.items()}
 
 
 _DRAW_TABLE = ["draw", "seed", "share_permit_holders", "turnover", "scope", "households_housed", "persons_housed",
@@ -166,7 +255,9 @@ def _write_outputs(out, settings, date, progress, boundaries_path, draws, locati
     for name, frame in tables.items():
         written.append(atomic_write(out / "tabellen" / f"{name}.csv", frame.to_csv(index=False)))
 
-    workbook = workbook_bytes({**tables, "bronnen": registry.provenance(list(DATASETS))}, timestamp=date)
+    sources = registry.provenance(list(DATASETS))[["name", "title", "statuses", "bron", "licentie", "toelichting"]]
+    sources = sources.rename(columns={"name": "naam", "title": "gegevens", "statuses": "status"})
+    workbook = workbook_bytes({**tables, "bronnen": sources}, timestamp=date)
     written.append(atomic_write(out / "tabellen.xlsx", workbook))
 
     _say(progress, f"[5/{steps}] scenariorapport")
@@ -209,7 +300,7 @@ def _sections(result, dem, participation, needs, png_path, pool):
                   f"80 %-band {nl_number(n['lo80'])}-{nl_number(n['hi80'])}). {n['reason']}")
     elif n["basis"] == "gepubliceerd":
         origin = (f"Gepubliceerde landelijke taakstelling {n['period']}: {nl_number(n['persons'])} personen "
-                  "(geodata/taakstelling.csv), verdeeld naar rato van het aantal inwoners.")
+                  "(meegeleverde tabel taakstelling), verdeeld naar rato van het aantal inwoners.")
     elif n["basis"] == "gepubliceerd x scenario":
         origin = (f"Gepubliceerde landelijke taakstelling {n['period']}, aangepast aan het instroomscenario "
                   f"'{result.settings.inflow}': {nl_number(n['persons'])} personen (schatting).")

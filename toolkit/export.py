@@ -248,7 +248,7 @@ def export_static(m, path_png, *, pdf=False, small_counts=True, date=None, dpi=1
 
 #: Smallest font in a static image (points): sources and tables stay readable in print.
 MIN_FONT_PT = 7.0
-_PATHS = re.compile(r"(?:\s+(?:in|uit|via))?\s*\(?[\w./\\-]+\.(?:csv|json|geojson|gpkg|shp|xlsx|py)\b\)?", re.I)
+_PATHS = re.compile(r"(?:\s+(?:in|uit|via))?\s*\(?[\w./\\-]+\.(?:csv|json|geojson|gpkg|shp|xlsx|py|php)\b\)?", re.I)
 
 
 def _plain_source(text):
@@ -346,11 +346,14 @@ def _static_figure(spec, *, dpi=150, labels=True):
     top = map_bottom - 0.01
     for name, rows in tables:
         top = _draw_table(fig, name, rows[:MAX_TABLE_ROWS], top, more=len(rows) - MAX_TABLE_ROWS)
-    fig.text(0.03, top - 0.005, _mpl("\n".join(footer[:16])), fontsize=MIN_FONT_PT, va="top", color="#333333")
+    if len(footer) > MAX_FOOTER_LINES:  # never a sentence cut off without saying so
+        footer = footer[:MAX_FOOTER_LINES - 1] + ["… (de volledige lijst van bronnen staat in de HTML-kaart)"]
+    fig.text(0.03, top - 0.005, _mpl("\n".join(footer)), fontsize=MIN_FONT_PT, va="top", color="#333333")
     return fig
 
 
 MAX_TABLE_ROWS = 12
+MAX_FOOTER_LINES = 16
 
 
 def _label_offsets(labels, obstacles, *, gap=2.0):

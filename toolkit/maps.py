@@ -219,7 +219,7 @@ class _Spec:
 
         for row in provenance(names).itertuples():
             statuses = row.statuses if row.statuses else row.status
-            self.add_source(row.title, row.source, ", ".join(_status_label(s.strip()) for s in statuses.split(",")), row.licence)
+            self.add_source(row.title, row.bron, ", ".join(_status_label(s.strip()) for s in statuses.split(",")), row.licentie)
 
 
 def _select(frame, kind, what):

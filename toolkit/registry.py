@@ -38,6 +38,17 @@ STATUS_LABELS = {
 }
 
 
+#: Every licence in the registry in Dutch, for the council files (the registry keeps the English).
+LICENCE_NL = {
+    "CC BY 4.0, CBS": "CC BY 4.0, CBS",
+    "CC BY 4.0, CBS / Kadaster": "CC BY 4.0, CBS / Kadaster",
+    "CC BY 4.0, CBS / Kadaster (derived)": "CC BY 4.0, CBS / Kadaster (afgeleid)",
+    "CC BY 4.0, CBS; IND figures cited": "CC BY 4.0, CBS; cijfers van de IND overgenomen",
+    "CC BY 4.0, Doorlopende Lijn (derived)": "CC BY 4.0, Doorlopende Lijn (afgeleid)",
+    "facts cited from the named sources": "feiten overgenomen uit de genoemde bronnen",
+}
+
+
 @lru_cache(maxsize=1)
 def _load():
     with open(REGISTRY_FILE, encoding="utf-8") as f:
@@ -104,7 +115,10 @@ def provenance(names):
     """Return title, source, licence and status of the named datasets.
 
     Maps, reports and the dashboard use this for their footers, so each
-    figure shown carries its source and status label.
+    figure shown carries its source and status label. ``bron``, ``licentie``
+    and ``toelichting`` are the Dutch source, licence and note that council
+    files show (``bron_nl``, :data:`LICENCE_NL`, ``toelichting_nl``);
+    ``source``, ``licence`` and ``note`` are the registry's English.
     """
     rows = []
     for name in dict.fromkeys(names):
@@ -118,6 +132,9 @@ def provenance(names):
                 "status": info["status"],
                 "statuses": ", ".join(info.get("statuses", [info["status"]])),
                 "note": info.get("derivation") or info.get("generator") or "",
+                "bron": "; ".join(info["bron_nl"]),
+                "licentie": LICENCE_NL.get(info.get("licence", ""), info.get("licence", "")),
+                "toelichting": info["toelichting_nl"],
             }
         )
     return pd.DataFrame(rows)

@@ -154,7 +154,7 @@ def _sources(datasets):
     rows = []
     for _, r in provenance(list(datasets)).iterrows():
         statuses = [s.strip() for s in str(r["statuses"]).split(",") if s.strip()]
-        rows.append({"title": r["title"], "source": r["source"], "licence": r["licence"], "note": r["note"],
+        rows.append({"title": r["title"], "source": r["bron"], "licence": r["licentie"], "note": r["toelichting"],
                      "statuses": [{"key": s, "label": STATUS_LABELS.get(s, s)} for s in statuses]})
     return rows
 
