@@ -538,3 +538,39 @@ def test_static_names_are_not_under_the_markers(bounds):
     for box in names:
         for x0, y0, x1, y1 in markers:
             assert not (box.x0 < x1 and x0 < box.x1 and box.y0 < y1 and y0 < box.y1), (box, (x0, y0, x1, y1))
+
+
+NAMES_AND_DOTS = """() => {
+  const m = Object.values(window).find(v => v instanceof L.Map), c = m.getContainer().getBoundingClientRect();
+  const dots = [];
+  m.eachLayer(l => { if (l instanceof L.CircleMarker) {
+    const p = m.latLngToContainerPoint(l.getLatLng()), r = l.getRadius();
+    dots.push({left: c.left + p.x - r, right: c.left + p.x + r, top: c.top + p.y - r, bottom: c.top + p.y + r}); } });
+  const names = [...document.querySelectorAll('.dl-label span')].filter(s => getComputedStyle(s).visibility !== 'hidden')
+    .map(s => [s.textContent, s.getBoundingClientRect()]);
+  const hit = (a, b) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+  return {names: names.length, dots: dots.length,
+          under: names.filter(([, r]) => dots.some(d => hit(r, d))).map(([n]) => n),
+          overlap: names.flatMap(([a, ra], i) => names.slice(i + 1).filter(([, rb]) => hit(ra, rb)).map(([b]) => a + '/' + b))};
+}"""
+
+
+@pytest.mark.browser
+def test_council_map_names_beside_the_markers_not_under_them(offline_page, serve_dir, tmp_path):
+    """A location right on each municipality's name: every name moves beside its marker, none overlap."""
+    b = schematic_boundaries(2016, region=CODES)
+    points = b.geometry.representative_point()
+    locs = pd.DataFrame({"id": ["x1", "x2", "x3"], "name": ["A", "B", "C"], "code": list(b["code"]),
+                         "lat": points.y.values, "lon": points.x.values, "capacity": [400] * 3, "occupancy": [100] * 3,
+                         "kind": ["azc"] * 3})
+    m = maps.overzichtskaart(region=CODES, boundaries=b, locations=locs, buildings=False, date="2016-10-04")
+    export.export_map(m, tmp_path / "kaart.html", date="2016-10-04", basemap=None)
+    page, blocked, dialogs, errors = _load(offline_page, serve_dir(tmp_path) + "kaart.html")
+    # the map has finished fitting itself (no zoom animation running, the same view twice in a row)
+    page.wait_for_function("() => !document.querySelector('.leaflet-zoom-anim')", polling=100)
+    page.wait_for_function(MAP_SETTLED, polling=150)
+    found = page.evaluate(NAMES_AND_DOTS)
+    assert found["names"] == 3 and found["dots"] == 3
+    assert found["under"] == [] and found["overlap"] == []
+    assert errors == []
+    page.context.close()

@@ -859,9 +859,9 @@ class _Labels(folium.map.Layer):
     """Municipality names at a point inside each polygon; the names are set as text, never as HTML.
 
     Names are placed by priority (most inhabitants first, else largest area) after every
-    zoom or move: a name whose box would touch a name already placed or a map control
-    (title, legend, layer list), or stick out of the map, is hidden, so no two names
-    ever overlap.
+    zoom or move, on their point or just beside it when a location marker is there; a name
+    whose box would touch a name already placed or a map control (title, legend, layer
+    list), or stick out of the map, is hidden, so no two names ever overlap.
     """
 
     _template = Template(
@@ -883,24 +883,53 @@ class _Labels(folium.map.Layer):
             }
             function declutter() {
                 if (!group._map) { return; }
-                var placed = [], frame = map.getContainer().getBoundingClientRect();
+                var placed = [], dots = [], frame = map.getContainer().getBoundingClientRect();
                 map.getContainer().querySelectorAll(".leaflet-control").forEach(function (c) {
                     if (c.offsetParent !== null) { placed.push(c.getBoundingClientRect()); }
                 });
+                map.eachLayer(function (l) {  // location markers: a name goes beside them, not under them
+                    if (!(l instanceof L.CircleMarker)) { return; }
+                    var p = map.latLngToContainerPoint(l.getLatLng()), r = l.getRadius() + 1;
+                    dots.push({left: frame.left + p.x - r, right: frame.left + p.x + r, top: frame.top + p.y - r, bottom: frame.top + p.y + r});
+                });
+                function free(box, others) {
+                    var outside = box.left < frame.left || box.right > frame.right || box.top < frame.top || box.bottom > frame.bottom;
+                    return !outside && !others.some(function (b) { return overlaps(box, b); });
+                }
                 markers.forEach(function (m) {  // in priority order
                     var el = m.getElement();
                     if (!el) { return; }
                     var span = el.firstChild;
                     span.style.visibility = "";
-                    var box = span.getBoundingClientRect();
-                    var outside = box.left < frame.left || box.right > frame.right || box.top < frame.top || box.bottom > frame.bottom;
-                    if (outside || placed.some(function (b) { return overlaps(box, b); })) { span.style.visibility = "hidden"; }
-                    else { placed.push(box); }
+                    span.style.transform = "";
+                    // the box from the name's point and size, not from the screen: right even while the map animates
+                    var p = map.latLngToContainerPoint(m.getLatLng()), w = span.offsetWidth, h = span.offsetHeight, chosen = null;
+                    var box = {left: frame.left + p.x - w / 2, right: frame.left + p.x + w / 2, top: frame.top + p.y - h / 2,
+                               bottom: frame.top + p.y + h / 2};
+                    if (!free(box, placed)) { span.style.visibility = "hidden"; return; }  // a name or control is there
+                    // only a marker in the way: the first spot beside it that is clear, else on the point after all
+                    // the smallest shift down, up, right or left that clears the markers under it
+                    var under = dots.filter(function (d) { return overlaps(box, d); }), far = function (f, side) {
+                        return under.reduce(function (a, d) { return f(a, d[side]); }, side === "bottom" || side === "right" ? -1e9 : 1e9);
+                    };
+                    var down = far(Math.max, "bottom") - box.top + 2, up = box.bottom - far(Math.min, "top") + 2;
+                    var right = far(Math.max, "right") - box.left + 2, left = box.right - far(Math.min, "left") + 2;
+                    [[0, 0], [0, down], [0, -up], [right, 0], [-left, 0]].some(function (d) {
+                        var b = {left: box.left + d[0], right: box.right + d[0], top: box.top + d[1], bottom: box.bottom + d[1]};
+                        if (free(b, placed.concat(dots))) { chosen = [d, b]; return true; }
+                        return false;
+                    });
+                    chosen = chosen || [[0, 0], box];
+                    if (chosen[0][0] || chosen[0][1]) {  // moved exactly by a transform (a margin would also move the line)
+                        span.style.transform = "translate(calc(-50% + " + chosen[0][0] + "px), calc(-50% + " + chosen[0][1] + "px))";
+                    }
+                    placed.push(chosen[1]);
                 });
             }
             group.declutter = declutter;
             group.on("add", declutter);
             map.on("zoomend moveend resize", declutter);
+            if (document.fonts) { document.fonts.ready.then(declutter); }  // the names' sizes are final then
             return group;
         })({{ this._parent.get_name() }});
         {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
