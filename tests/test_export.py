@@ -574,3 +574,27 @@ def test_council_map_names_beside_the_markers_not_under_them(offline_page, serve
     assert found["under"] == [] and found["overlap"] == []
     assert errors == []
     page.context.close()
+
+
+def test_every_council_map_carries_the_scenario_half_year_without_a_date(tmp_path, monkeypatch):
+    """No date given: no 'made on' day, but the scenario's half-year on the overview and the capacity map."""
+    from toolkit.regions import region_codes
+    from toolkit.scenario import Settings, run
+
+    result = run(Settings())
+    b = schematic_boundaries(2016, region=region_codes("U16", 2016))
+    titles = []
+    real = export._spec_for_static
+
+    def spy(*args, **kwargs):  # the title and dates the PNG is drawn with; the drawing itself is real
+        spec = real(*args, **kwargs)
+        titles.append(f"{spec.title} {spec.subtitle}")
+        return spec
+
+    monkeypatch.setattr(export, "_spec_for_static", spy)
+    paths = export.write_council_export(result, tmp_path, boundaries=b, capacity=True)
+    period = result.headline["period"]
+    for path in paths:
+        if path.suffix == ".html":
+            assert period in plain(path.read_text(encoding="utf-8")), path.name
+    assert len(titles) == 2 and all(period in t for t in titles), titles

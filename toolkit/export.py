@@ -543,7 +543,9 @@ def write_council_export(result, out_dir, *, boundaries=None, date=None, demand=
     written.extend(export_static(m, out / f"{prefix}kaart_overzicht.png", pdf=pdf, date=date))
     if capacity:
         c = maps.capaciteitskaart(region=codes, year=s.year, boundaries=boundaries, date=date, basemap=basemap,
-                                  small_counts=True, locations=locations, reference_date=reference_date)
+                                  small_counts=True, locations=locations, reference_date=reference_date,
+                                  title=f"Doorlopende Lijn: capaciteit opvang en rijksgebouwen {region}, scenario "
+                                        f"halfjaar {result.headline['period']}")  # the scenario's date on every map
         written.append(export_map(c, out / f"{prefix}kaart_capaciteit.html", council=True, date=date))
         written.extend(export_static(c, out / f"{prefix}kaart_capaciteit.png", pdf=pdf, date=date))
     if summary is not None:
