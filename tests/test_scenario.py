@@ -170,21 +170,25 @@ def calls(monkeypatch):
 
 def test_a_downstream_change_recomputes_only_downstream_stages(calls):
     base = sc.Settings(national_target=13000)
-    sc.run(base)
+    r = sc.run(base)
+    # solo (the headline's gain) and the chosen U16; U10 only when the comparison is read
     assert calls == {"national_half_year": 1, "region_targets": 1, "draw_households": 1, "dwelling_supply": 1,
-                     "solve_scope": 3}  # solo, U10, U16; the chosen U16 is one of them
+                     "solve_scope": 2}
+    assert r.comparison["scope"].tolist() == ["solo", "U10", "U16"] and calls["solve_scope"] == 3
+    r.comparison
+    assert calls["solve_scope"] == 3  # solved once per result
     sc.run(base.replace(reserve=0.1))  # the reserve only enters the matching
     assert calls == {"national_half_year": 1, "region_targets": 1, "draw_households": 1, "dwelling_supply": 1,
-                     "solve_scope": 6}
-    sc.run(base.replace(scope="U10"))  # another of the compared scopes: nothing to solve
-    assert calls["solve_scope"] == 6
+                     "solve_scope": 5}
+    sc.run(base.replace(scope="U10"))  # another of the compared scopes, solved for the first comparison
+    assert calls["solve_scope"] == 5
     sc.run(base.replace(extra_dwellings=3))  # the supply changes, the households do not
-    assert (calls["draw_households"], calls["dwelling_supply"], calls["solve_scope"]) == (1, 2, 9)
+    assert (calls["draw_households"], calls["dwelling_supply"], calls["solve_scope"]) == (1, 2, 7)
     sc.run(base.replace(national_target=12000))  # upstream: everything downstream follows
     assert calls == {"national_half_year": 2, "region_targets": 2, "draw_households": 2, "dwelling_supply": 2,
-                     "solve_scope": 12}
-    # hits: the chosen scope in each of the 5 runs, and all 3 scopes of the run that changed only the scope
-    assert sc.cache_info()["matching"] == {"hits": 8, "misses": 12, "size": 12}
+                     "solve_scope": 9}
+    # hits: solo and U10 of the run that changed only the scope
+    assert sc.cache_info()["matching"] == {"hits": 2, "misses": 9, "size": 9}
 
 
 def _assert_same(a, b):
@@ -198,9 +202,9 @@ def test_cached_and_uncached_runs_agree(calls):
     first = sc.run(s)
     sc.run(s.replace(reserve=0.0))
     again = sc.run(s)  # every stage from the cache
-    assert calls["solve_scope"] == 6
+    assert calls["solve_scope"] == 4  # solo and the chosen U16 of each
     fresh = sc.run(s, cache=False)  # every stage afresh
-    assert calls["solve_scope"] == 10 and calls["draw_households"] == 2  # 3 compared scopes + the chosen one
+    assert calls["solve_scope"] == 6 and calls["draw_households"] == 2  # solo and U16, the chosen among the compared
     _assert_same(again, first)
     _assert_same(fresh, first)
     again.households.loc[0, "final_size"] = 99  # a caller changing its result does not change the cache

@@ -226,13 +226,13 @@ _COMPARISON_COLUMNS = (
 )
 
 
-def _scope_table_html(comparison, scopes):
-    """Two regional figures of two scopes side by side, with the difference."""
-    c = comparison.set_index(comparison["scope"].astype(str))
+def _scope_table_html(result, scopes):
+    """Two regional figures of two scopes side by side, with the difference (only those scopes are solved)."""
+    c = {s: result.models[s].summary_ for s in scopes}
     head = "<th></th>" + "".join(f'<th class="n">{_esc(s)}</th>' for s in scopes) + '<th class="n">verschil</th>'
     rows = []
     for col, label in (("households_housed", "Huishoudens met woning"), ("households_waiting", "Huishoudens wachten")):
-        vals = [float(c.loc[s, col]) for s in scopes]
+        vals = [float(c[s][col]) for s in scopes]
         cells = "".join(f'<td class="n">{_esc(_nl(v))}</td>' for v in vals)
         rows.append(f'<tr><td>{_esc(label)}</td>{cells}<td class="n">{_esc(_signed(vals[-1] - vals[0]))}</td></tr>')
     return f'<table class="dl-table"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
@@ -251,9 +251,11 @@ def _key(*items):
 
 
 def _gains(result, scope):
-    """What matching at ``scope`` gains against each municipality alone (solo): persons, mismatch, waiting."""
-    c = result.comparison.set_index(result.comparison["scope"].astype(str))
-    s, solo = c.loc[scope], c.loc["solo"]
+    """What matching at ``scope`` gains against each municipality alone (solo): persons, mismatch, waiting.
+
+    Only those two scopes are solved (``result.models``), not the whole comparison.
+    """
+    s, solo = result.models[scope].summary_, result.models["solo"].summary_
     return {"persons": float(s["persons_housed"] - solo["persons_housed"]),
             "mismatch": float(solo["mismatch"] - s["mismatch"]),
             "waiting": float(solo["households_waiting"] - s["households_waiting"])}
@@ -274,11 +276,11 @@ def pooling_chart(result, reference):
     -------
     str
     """
-    scopes = [str(s) for s in result.comparison["scope"]]
+    scopes = list(result.models)
     scope = _scope_key(result.settings.scope)
     if scope not in scopes or scope == "solo":
         scope = scopes[-1]
-    ref_scope = scope if scope in [str(s) for s in reference.comparison["scope"]] else str(reference.comparison["scope"].iloc[-1])
+    ref_scope = scope if scope in reference.models else list(reference.models)[-1]
     cur, ref = _gains(result, scope), _gains(reference, ref_scope)
     panels = []
     for key, title in _GAIN_PANELS:
@@ -1370,7 +1372,7 @@ class Dashboard:
         for scope in ("U10", "U16"):
             pair[scope] = self.result if _scope_key(self.result.settings.scope) == scope else \
                 self._run(self.result.settings.replace(scope=scope))
-        v["text"].value = _scope_table_html(self.result.comparison, ["U10", "U16"])
+        v["text"].value = _scope_table_html(self.result, ["U10", "U16"])
         v["chart"].value = scales_chart(pair)
         v["sources"].value = sources_html(_VIEW_DATASETS["stelling3"], households=self.result.households)
 

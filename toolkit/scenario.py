@@ -27,9 +27,13 @@ notebooks call it. The named stages, each a public function:
 5. **matching** (:func:`solve_scope`): one solved ``MatchingModel`` per scope
    (solo, U10, U16 when they lie in the region, or ``scopes``), and the
    chosen ``scope``.
-6. **indicators** (:func:`indicators`): the scope comparison, the
-   per-municipality table with lettings and displacement, the kostendelersnorm
-   cost of sharing (``toolkit.benefits``) and the headline figures.
+6. **indicators** (:func:`indicators`): the per-municipality table with
+   lettings and displacement, the kostendelersnorm cost of sharing
+   (``toolkit.benefits``) and the headline figures. The scope comparison
+   (:attr:`Result.comparison`) and the compared scopes' models
+   (:attr:`Result.models`) are computed when first read: a run solves the
+   chosen scope and the first compared one (``solo``, the headline's
+   baseline) only.
 
 Stages 1-5 are cached by their inputs: the settings fields each stage reads
 plus those of the stages upstream of it, so that changing one control
@@ -65,8 +69,10 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import numbers
+import threading
 import time
 from collections import OrderedDict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -251,7 +257,13 @@ class Result:
         the user adds), dwellings (free for permit holders, after added
         dwellings, before reserve).
     comparison : DataFrame
-        ``matching.scope_table`` for the compared scopes (``scopes`` or :func:`scopes_for`).
+        ``matching.scope_table`` for the compared scopes (``scopes`` or
+        :func:`scopes_for`), computed on first use (it solves every compared
+        scope and the baseline rules).
+    models : Mapping
+        The compared scopes' labels (``scope_key``) -> solved ``MatchingModel``,
+        in scope order; a scope is solved on first use (through the stage
+        cache), so a view that shows two scopes solves only those two.
     municipalities : DataFrame
         Per municipality of the chosen scope (``MatchingModel.municipalities_``)
         plus dwellings_used, dwellings_needed (used + linked households still
@@ -273,11 +285,47 @@ class Result:
     targets: pd.DataFrame
     households: pd.DataFrame
     supply: pd.DataFrame
-    comparison: pd.DataFrame
+    models: Mapping = field(repr=False)
     municipalities: pd.DataFrame
     sharing: pd.DataFrame
     headline: dict
     model: object = field(repr=False, default=None)
+    _comparison: object = field(init=False, repr=False, compare=False, default=None)
+
+    @property
+    def comparison(self):
+        if self._comparison is None:
+            from .matching import scope_table
+
+            self._comparison = scope_table(dict(self.models))
+        return self._comparison
+
+
+class _Models(Mapping):
+    """Scope label -> solved model, each solved on first use with ``solve(scope)`` and kept."""
+
+    def __init__(self, scopes, solve):
+        self._scopes = {scope_key(s): s if isinstance(s, str) else tuple(s) for s in scopes}
+        self._solve, self._solved, self._lock = solve, {}, threading.Lock()
+
+    def __getitem__(self, label):
+        scope = self._scopes[label]
+        with self._lock:  # the dashboard's sweep thread and its views may ask for the same scope
+            if label not in self._solved:
+                self._solved[label] = self._solve(scope)
+            return self._solved[label]
+
+    def __iter__(self):
+        return iter(self._scopes)
+
+    def of(self, scope):
+        """The solved model of ``scope``: the compared one when it is among them, else solved now."""
+        scope = scope if isinstance(scope, str) else tuple(scope)
+        label = scope_key(scope)
+        return self[label] if self._scopes.get(label) == scope else self._solve(scope)
+
+    def __len__(self):
+        return len(self._scopes)
 
 
 def _check_settings(s):
@@ -653,18 +701,21 @@ def dwelling_supply(settings):
 
 
 def solve_scope(settings, scope, households, supply, targets):
-    """Stage ``matching``: the ``MatchingModel`` of one scope, solved (``toolkit.matching.solve_scopes``)."""
-    from . import matching
+    """Stage ``matching``: the ``MatchingModel`` of one scope, solved.
+
+    The frames come from the stages before it, which validated the user's
+    files at the boundary (``households_from_caseload``, ``supply_from_stock``)
+    and build every other row themselves: they are not validated again.
+    """
+    from .matching import MatchingModel, MatchingParams
     from .regions import region_codes
 
     region = _region_arg(settings.region)
     codes = region_codes(region, settings.year)
-    models = matching.solve_scopes(households, supply[["code", "size_class", "dwellings"]], targets,
-                                   scopes=[scope], region=region, year=settings.year,
-                                   use_final_size=settings.final_size_dwellings,
-                                   sharing=int(settings.max_adults_sharing), reserve=float(settings.reserve),
-                                   needs_places={"eigen_woning": list(codes)})
-    return models[scope_key(scope)]
+    params = MatchingParams(use_final_size=settings.final_size_dwellings, sharing=int(settings.max_adults_sharing),
+                            reserve=float(settings.reserve), needs_places={"eigen_woning": list(codes)})
+    return MatchingModel._from_valid(households, supply[["code", "size_class", "dwellings"]], targets, scope=scope,
+                                     region=region, year=settings.year, period=None, params=params).solve()
 
 
 def _lettings(supply):
@@ -674,15 +725,17 @@ def _lettings(supply):
 
 
 def indicators(national, targets, households, supply, models, model):
-    """Stage ``indicators``: comparison, per-municipality table, sharing cost and headline figures.
+    """Stage ``indicators``: per-municipality table, sharing cost and headline figures.
 
-    ``models`` maps the compared scopes' labels to their solved models and
-    ``model`` is the chosen scope's. Returns ``(comparison, municipalities,
-    sharing, headline)`` (see :class:`Result`).
+    ``models`` maps the compared scopes' labels to their solved models (the
+    first is the baseline of the gains; the others are not read) and
+    ``model`` is the chosen scope's. Returns ``(municipalities, sharing,
+    headline)`` (see :class:`Result`); the scope comparison is
+    :attr:`Result.comparison`, computed when a view needs it.
     """
-    from . import benefits, matching
+    from . import benefits
 
-    comparison = matching.scope_table(models)
+    first = models[next(iter(models))].summary_
     mun = model.municipalities_.copy()
     if len(model.dwellings_):
         sharing = benefits.sharing_cost(model.dwellings_[["code", "adults", "shared"]] if "shared" in model.dwellings_
@@ -714,13 +767,13 @@ def indicators(national, targets, households, supply, models, model):
         "households_housed": int(row["households_housed"]),
         "households_waiting": int(row["households_waiting"]),
         "pct_target": float(row["pct_target"]),
-        "gain_vs_solo": int(row["households_housed"] - comparison["households_housed"].iloc[0]),
-        "persons_gain_vs_solo": int(row["persons_housed"] - comparison["persons_housed"].iloc[0]),
+        "gain_vs_solo": int(row["households_housed"] - first["households_housed"]),
+        "persons_gain_vs_solo": int(row["persons_housed"] - first["persons_housed"]),
         "dwellings_saved": int(mun["dwellings_saved"].sum()),
         "benefit_lost": float(mun["benefit_lost"].sum()),
         "displacement": float(mun["dwellings_needed"].sum() / mun["lettings"].sum()),
     }
-    return comparison, mun, sharing, headline
+    return mun, sharing, headline
 
 
 def _front(settings, cache):
@@ -779,12 +832,11 @@ def run(settings=None, *, cache=True, **changes):
         return _stage("matching", settings, solve_scope, scope, hh, supply, targets, extra=(scope,), cache=cache)
 
     view = _StageView(settings, "indicators")
-    scopes = view.scopes or tuple(scopes_for(settings.region, settings.year))
-    models = {scope_key(s): solved(s if isinstance(s, str) else tuple(s)) for s in scopes}
-    model = solved(view.scope if isinstance(view.scope, str) else tuple(view.scope))
-    comparison, mun, sharing, headline = _timed("indicators", lambda: indicators(national, targets, hh, supply, models, model))
+    models = _Models(view.scopes or scopes_for(settings.region, settings.year), solved)
+    model = models.of(view.scope)
+    mun, sharing, headline = _timed("indicators", lambda: indicators(national, targets, hh, supply, models, model))
     return Result(settings=settings, national=dict(national), targets=targets.copy(), households=hh.copy(),
-                  supply=supply.copy(), comparison=comparison, municipalities=mun, sharing=sharing,
+                  supply=supply.copy(), models=models, municipalities=mun, sharing=sharing,
                   headline=headline, model=model)
 
 
