@@ -110,6 +110,21 @@ def test_linking_decides_what_pooling_gains_by_hand():
     assert placed(largest) == {"H1": (A, "2"), "H2": (B, "3-4")}
 
 
+def test_kept_links_are_those_of_the_models_own_inputs():
+    # the links of recent inputs are kept (every scope and reserve of a scenario links alike): another supply
+    # links otherwise, and coming back to the first supply gives its links again
+    h, t = hh((2, 2, 2), (3, 2, 3)), targets(**{A: 2, B: 3})
+    s1 = supply((A, "2", 1), (B, "3-4", 1))  # by hand: the couple to Bunnik's '2', the family to De Bilt
+    s2 = supply((A, "3-4", 1), (B, "2", 1))  # the couple to De Bilt's '2', the family to Bunnik
+    for s, expected in ((s1, {"H1": A, "H2": B}), (s2, {"H1": B, "H2": A}), (s1, {"H1": A, "H2": B})):
+        for scope in ("solo", PAIR):
+            for reserve in (0.0, 0.5):
+                a = solve(h, s, t, scope=scope, reserve=reserve).assignment_
+                assert dict(zip(a["household_id"], a["linked_code"])) == expected
+    blind = solve(h, s1, t, scope="solo", linking="taakstelling").assignment_  # blind: the largest target first
+    assert dict(zip(blind["household_id"], blind["linked_code"])) == {"H1": B, "H2": A}
+
+
 def _link_by_the_docstring(need, persons, targets, supply, cmax, preference):
     """link_households written out from its docstring: every municipality compared, one household at a time."""
     remaining, free, out = [float(t) for t in targets], [list(row) for row in supply], []

@@ -67,7 +67,10 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import hashlib
 import math
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
@@ -718,10 +721,16 @@ class MatchingModel:
 
     @classmethod
     def _from_valid(cls, hh, sup, tgt, *, scope, region, year, period, params):
-        """:meth:`from_frames` on inputs already checked by :func:`_valid_inputs`."""
-        target_codes = list(dict.fromkeys(tgt["code"].astype(str)))
-        sc = resolve_scope(scope, region=region, year=year, target_codes=target_codes,
-                           target_names=list(tgt["name"]) if "name" in tgt else None)
+        """:meth:`from_frames` on inputs already checked by :func:`_valid_inputs`.
+
+        ``scope`` may be a :class:`Scope` already resolved for ``region`` and ``year`` (the scenario keeps them).
+        """
+        if isinstance(scope, Scope):
+            sc = scope
+        else:
+            target_codes = list(dict.fromkeys(tgt["code"].astype(str)))
+            sc = resolve_scope(scope, region=region, year=year, target_codes=target_codes,
+                               target_names=list(tgt["name"]) if "name" in tgt else None)
         _check_codes(sc, hh, sup, tgt, region)
         hh, flags = _household_needs(hh, params)
         universe = list(sc.codes)
@@ -1988,16 +1997,43 @@ def link_households(need, persons, targets, *, supply=None, class_max=None, rese
     return origin
 
 
+#: The last links made (:func:`_link_units`), by the bytes of their inputs: every scope of a scenario,
+#: and every reserve, links the same households to the same municipalities (linking reads neither).
+_LINKS = OrderedDict()
+_LINKS_LOCK = threading.Lock()
+_LINKS_KEPT = 16
+
+
 def _link_units(units, target, midx, supply, cmax, reserve, preference=None):
-    """:func:`link_households` on the units frame (a given ``code`` keeps its municipality)."""
+    """:func:`link_households` on the units frame (a given ``code`` keeps its municipality).
+
+    The links of the last :data:`_LINKS_KEPT` inputs are kept: a function of
+    its arrays only, so the same arrays give the same links.
+    """
     origin = np.full(len(units), -1)
     if "code_given" in units:
         for i, cd in enumerate(units["code_given"]):
             if cd is not None and not pd.isna(cd):
                 origin[i] = midx[str(cd)]
-    origin = link_households(units["need"].to_numpy(), units["persons"].to_numpy(), target, supply=supply,
-                             class_max=cmax, reserve=reserve, origin=origin, preference=preference)
-    return units.assign(origin=origin)
+    need, persons = units["need"].to_numpy(np.int64), units["persons"].to_numpy(np.int64)
+    arrays = [need, persons, np.asarray(target, dtype=float), origin.astype(np.int64), np.asarray(cmax, dtype=np.int64),
+              np.asarray(reserve, dtype=float)] + [np.asarray(a, dtype=float) for a in (supply, preference) if a is not None]
+    h = hashlib.sha256(repr([(a.shape, supply is None, preference is None) for a in arrays]).encode())
+    for a in arrays:
+        h.update(np.ascontiguousarray(a).tobytes())
+    key = h.hexdigest()
+    with _LINKS_LOCK:
+        links = _LINKS.get(key)
+        if links is not None:
+            _LINKS.move_to_end(key)
+    if links is None:
+        links = link_households(need, persons, target, supply=supply, class_max=cmax, reserve=reserve, origin=origin,
+                                preference=preference)
+        with _LINKS_LOCK:
+            _LINKS[key] = links
+            while len(_LINKS) > _LINKS_KEPT:
+                _LINKS.popitem(last=False)
+    return units.assign(origin=links.copy())
 
 
 def _preference(types, universe, params):

@@ -441,6 +441,16 @@ class _LRU:
 
 
 _CACHES = {stage: _LRU() for stage in ("national", "targets", "households", "supply", "matching")}
+#: Look-ups in the shipped region tables by their arguments (scopes, region codes): as constant as the stages' inputs.
+_LOOKUPS = {}
+
+
+def _lookup(func, *args, name=None):
+    """``func(*args)``, kept by its arguments until :func:`clear_cache`."""
+    key = (name or func.__name__,) + _freeze(args)
+    if key not in _LOOKUPS:
+        _LOOKUPS[key] = func(*args)
+    return _LOOKUPS[key]
 _SECONDS = dict.fromkeys(STAGE_FIELDS, 0.0)
 
 
@@ -480,6 +490,7 @@ def clear_cache():
     """Empty the stage caches and reset their counts and seconds."""
     for c in _CACHES.values():
         c.__init__()
+    _LOOKUPS.clear()
     _SECONDS.update(dict.fromkeys(_SECONDS, 0.0))
 
 
@@ -669,7 +680,7 @@ def dwelling_supply(settings):
     from .matching import supply_from_stock
     from .regions import region_codes
 
-    codes = region_codes(_region_arg(settings.region), settings.year)
+    codes = _lookup(region_codes, _region_arg(settings.region), settings.year)
     own = settings.housing_stock is not None
     stock = settings.housing_stock if own else load_housing_stock(settings.year)
     free = supply_from_stock(stock, turnover=settings.turnover, share_permit_holders=settings.share_permit_holders)
@@ -707,14 +718,15 @@ def solve_scope(settings, scope, households, supply, targets):
     files at the boundary (``households_from_caseload``, ``supply_from_stock``)
     and build every other row themselves: they are not validated again.
     """
-    from .matching import MatchingModel, MatchingParams
+    from .matching import MatchingModel, MatchingParams, resolve_scope
     from .regions import region_codes
 
     region = _region_arg(settings.region)
-    codes = region_codes(region, settings.year)
+    codes = _lookup(region_codes, region, settings.year)
     params = MatchingParams(use_final_size=settings.final_size_dwellings, sharing=int(settings.max_adults_sharing),
                             reserve=float(settings.reserve), needs_places={"eigen_woning": list(codes)})
-    return MatchingModel._from_valid(households, supply[["code", "size_class", "dwellings"]], targets, scope=scope,
+    sc = _lookup(lambda s, r, y: resolve_scope(s, region=r, year=y), scope, region, settings.year, name="resolve_scope")
+    return MatchingModel._from_valid(households, supply[["code", "size_class", "dwellings"]], targets, scope=sc,
                                      region=region, year=settings.year, period=None, params=params).solve()
 
 
@@ -832,7 +844,7 @@ def run(settings=None, *, cache=True, **changes):
         return _stage("matching", settings, solve_scope, scope, hh, supply, targets, extra=(scope,), cache=cache)
 
     view = _StageView(settings, "indicators")
-    models = _Models(view.scopes or scopes_for(settings.region, settings.year), solved)
+    models = _Models(view.scopes or _lookup(scopes_for, settings.region, settings.year), solved)
     model = models.of(view.scope)
     mun, sharing, headline = _timed("indicators", lambda: indicators(national, targets, hh, supply, models, model))
     return Result(settings=settings, national=dict(national), targets=targets.copy(), households=hh.copy(),
