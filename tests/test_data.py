@@ -321,3 +321,13 @@ def test_coa_occupancy_list_becomes_map_locations(tmp_path):
     assert (hit["lat"], hit["lon"]) == (einstein["lat"], einstein["lon"])
     cap = capacity.reception_capacity(locs)
     assert cap.set_index("name").loc["AZC Amersfoort", "free_places"] == 10
+
+
+def test_population_of_a_region_is_handed_out_as_a_copy():
+    # computed once per table state (the dashboard's map and targets read it on every change)
+    first = data.municipality_population(2016, "U16")
+    first.loc[0, "population"] = -1
+    first.attrs["source"] = "changed"
+    again = data.municipality_population(2016, "U16")
+    assert again.loc[0, "population"] > 0 and again.attrs["source"] != "changed"
+    assert again.equals(data.municipality_population(2016, list(again["code"])))

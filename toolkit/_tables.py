@@ -127,9 +127,22 @@ def load_table(name):
     return df
 
 
+#: Frames computed from the tables alone (e.g. a region's population), by key and user data folder.
+_DERIVED = {}
+
+
+def derived(key, compute):
+    """``compute()``, kept by ``key`` and the user data folder until :func:`clear_cache` (the caller copies it)."""
+    full = (key, str(user_data_dir()))
+    if full not in _DERIVED:
+        _DERIVED[full] = compute()
+    return _DERIVED[full]
+
+
 def clear_cache():
-    """Forget loaded tables (after a refresh, or when the user data folder moved)."""
+    """Forget loaded tables and what was computed from them (after a refresh, or when the user data folder moved)."""
     _cached.cache_clear()
+    _DERIVED.clear()
 
 
 def data_origin():

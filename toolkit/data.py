@@ -12,7 +12,7 @@ import pandas as pd
 from . import schemas
 from ._errors import ValidationError
 from ._tables import SCHEMAS as _SCHEMAS  # the national series block below adds its tables
-from ._tables import load_table
+from ._tables import derived, load_table
 from ._validate import _listing
 from .codes import harmonise
 from .regions import municipalities, region_codes
@@ -210,6 +210,19 @@ def municipality_population(year=2016, region="U16"):
     pandas.DataFrame
         Columns code, name, population, reference_date, status, note.
     """
+    named = [region] if isinstance(region, str) else region
+    if isinstance(named, (list, tuple)) and all(isinstance(c, str) and "." not in c for c in named):
+        # a region by name or codes (not a file): computed once per table state; the maps and the
+        # targets of every dashboard change read it
+        key = ("municipality_population", int(year), region if isinstance(region, str) else tuple(region))
+        kept = derived(key, lambda: _municipality_population(year, region))
+        out = kept.copy()
+        out.attrs = dict(kept.attrs)
+        return out
+    return _municipality_population(year, region)
+
+
+def _municipality_population(year, region):
     date = pd.Timestamp(year=int(year), month=1, day=1)
     pop = load_population()
     pop = pop[(pop["reference_date"] == date) & (pop["code"] != "NL01")]
