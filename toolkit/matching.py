@@ -780,9 +780,7 @@ class MatchingModel:
         T = len(types)
         allowed = np.ones((T, M), dtype=bool)
         for f, codes in (params.needs_places or {}).items():
-            from .regions import region_codes
-
-            allowed[types[f"needs_{f}"].to_numpy(bool)] &= np.isin(universe, region_codes(codes, year))
+            allowed[types[f"needs_{f}"].to_numpy(bool)] &= np.isin(universe, _region_codes(codes, year))
         class_allowed = np.ones((T, len(classes)), dtype=bool)
         if "needs_accessible" in types:
             class_allowed[types["needs_accessible"].to_numpy(bool), :K0] = False
@@ -1833,11 +1831,27 @@ def _select_period(frame, period, name):
     return frame
 
 
-def _check_codes(sc, hh, sup, tgt, region):
-    """Every code known for the year and inside the scope's universe; one target per municipality."""
+def _known_codes(year):
+    """The codes of the municipalities of ``year`` (kept with the tables they come from)."""
+    from ._tables import derived
     from .regions import municipalities
 
-    known_codes = set(municipalities(sc.year)["code"])
+    return derived(("matching.known_codes", int(year)), lambda: frozenset(municipalities(year)["code"]))
+
+
+def _region_codes(region, year):
+    """``regions.region_codes`` of a list of codes, kept with the tables; anything else looked up each time."""
+    from ._tables import derived
+    from .regions import region_codes
+
+    if isinstance(region, (list, tuple)) and all(isinstance(c, str) for c in region):
+        return list(derived(("matching.region_codes", int(year), tuple(region)), lambda: tuple(region_codes(list(region), year))))
+    return region_codes(region, year)
+
+
+def _check_codes(sc, hh, sup, tgt, region):
+    """Every code known for the year and inside the scope's universe; one target per municipality."""
+    known_codes = _known_codes(sc.year)
     universe = set(sc.codes)
     given = {"targets": list(dict.fromkeys(tgt["code"].astype(str))), "supply": sup["code"].astype(str).unique()}
     for col in ("code", "work_code", "family_code"):
