@@ -588,6 +588,37 @@ def test_reserve_named_when_it_causes_infeasibility():
 # ---- invariants on a U16-sized instance ------------------------------------
 
 
+@pytest.mark.parametrize("seed", range(4))
+def test_outside_the_pool_placed_as_alone_is_the_same_optimum(seed):
+    """U10 within the U16: the six municipalities outside the pool placed as in solo (solve(alone=)).
+
+    Every priority keeps its optimum (against solving them again), those six
+    show solo's figures, and an alone of another input is refused.
+    """
+    h, s, t = random_instance(700 + seed, n=80)
+    kw = dict(region="U16", reserve=0.1 * (seed % 2), sharing=1 + seed % 3)
+    solo = MatchingModel.from_frames(h, s, t, scope="solo", **kw).solve()
+    again = MatchingModel.from_frames(h, s, t, scope="U10", **kw).solve()
+    reused = MatchingModel.from_frames(h, s, t, scope="U10", **kw).solve(alone=solo)
+    assert np.allclose(costs(reused), costs(again), atol=1e-6), (costs(reused), costs(again))
+    figures = ["persons_housed", "households_housed", "under_occupation", "shared_dwellings",
+               "linked_households_waiting", "dwellings_free"]
+    outside = (reused.municipalities_["scope"] == "solo").to_numpy()
+    assert outside.sum() == 6
+    pd.testing.assert_frame_equal(reused.municipalities_.loc[outside, figures], solo.municipalities_.loc[outside, figures])
+    pd.testing.assert_frame_equal(reused.municipalities_[figures], again.municipalities_[figures])
+    assert reused.summary_["persons_housed"] == again.summary_["persons_housed"]
+    assert reused.summary_["households_waiting"] == again.summary_["households_waiting"]
+    if seed == 0:  # the range over equal optima fixes every priority at the values of the placements taken over
+        cols = ["persons_min", "persons_max"]
+        pd.testing.assert_frame_equal(reused.persons_range()[cols], again.persons_range()[cols])
+    other = MatchingModel.from_frames(h, s.assign(dwellings=s["dwellings"] + 1), t, scope="solo", **kw).solve()
+    with pytest.raises(ValidationError, match="alone must be this input solved"):
+        MatchingModel.from_frames(h, s, t, scope="U10", **kw).solve(alone=other)
+    with pytest.raises(ValidationError, match="alone must be this input solved"):
+        MatchingModel.from_frames(h, s, t, scope="U10", **kw).solve(alone=again)  # not every municipality alone
+
+
 def random_instance(seed, n=60):
     rng = np.random.default_rng(seed)
     from toolkit.regions import region_codes

@@ -1020,7 +1020,7 @@ class MatchingModel:
 
     # ---- solving -----------------------------------------------------------
 
-    def solve(self, *, method="optimal", merge=True, decompose=True):
+    def solve(self, *, method="optimal", merge=True, decompose=True, alone=None):
         """Solve and fill the result attributes; returns ``self``.
 
         Parameters
@@ -1037,6 +1037,14 @@ class MatchingModel:
             Solve each pool (block) on its own (:meth:`_lexicographic`; the
             same optimum, much faster with many pools); ``False`` solves all
             pools as one problem.
+        alone : MatchingModel, optional
+            This input solved with every municipality alone (scope ``solo``,
+            same households, supply, targets and parameters). The
+            municipalities outside every pool take its placements instead of
+            being solved again: each one's lexicographic optimum is its own
+            (pools share nothing), and a region's scopes then show them alike.
+            With the national division this skips the largest problem of a
+            pooled scope. An ``alone`` of another input is an error.
 
         Raises
         ------
@@ -1050,7 +1058,7 @@ class MatchingModel:
         self.arcs_ = (t, m, c, under)
         self._parts = None
         if method == "optimal":
-            x = self._lexicographic(t, m, c, under, merge=merge, decompose=decompose)
+            x = self._lexicographic(t, m, c, under, merge=merge, decompose=decompose, alone=alone)
         else:
             x = self._rule(t, m, c, order=method)
             self._open, self.gap_, self.method_ = np.nan, np.nan, method
@@ -1117,7 +1125,7 @@ class MatchingModel:
             out.append((keys, cost, all(k not in ("shortfall", "preferences") for k in keys), total, top))
         return out
 
-    def _lexicographic(self, t, m, c, under, *, merge=True, decompose=True):
+    def _lexicographic(self, t, m, c, under, *, merge=True, decompose=True, alone=None):
         """The lexicographic optimum, pool by pool (exact block decomposition).
 
         Municipalities of different pools share no household, dwelling or
@@ -1149,7 +1157,9 @@ class MatchingModel:
             runs = [_Lexicographic(self._block_model(types, munis), self, merge, pooled=True) for types, munis, _ in parts]
             if single:
                 parts.append(tuple(np.sort(np.concatenate([q[i] for q in single])) for i in range(3)))
-                runs.append(_Lexicographic(self._block_model(*parts[-1][:2]), self, merge, singles=len(single) > 1))
+                block = self._block_model(*parts[-1][:2])
+                runs.append(_Lexicographic(block, self, merge, singles=len(single) > 1) if alone is None else
+                            _Alone(block, self, alone, *parts[-1][:2]))
         if not decompose:
             runs[0].run()
             z_star = runs[0].shortfall()
@@ -1761,6 +1771,56 @@ class _Lexicographic:
                 self.cons.append(self.model._fix(keys, cost, z_star, whole, self.t, self.m))
 
 
+class _Alone(_Lexicographic):
+    """The pools of one municipality, placed as in ``alone`` (the same input solved with every municipality alone).
+
+    ``types`` and ``munis`` index the pools' types and municipalities in
+    ``owner``. Nothing is solved: the placements, the MIP gaps and what the
+    gap leaves open are those of ``alone``'s solve of these municipalities.
+    """
+
+    _SAME = ("need", "persons", "count", "origin", "raw", "targets", "cmin", "cmax", "allowed", "class_allowed", "base",
+             "mult", "pref", "unit_type")
+
+    def __init__(self, model, owner, alone, types, munis):
+        if (getattr(alone, "_x", None) is None or getattr(alone, "method_", None) != "lexicografisch, milp-highs"
+                or alone.params != owner.params or len(np.unique(alone._get("blocks")[0])) != len(alone._get("targets")[0])
+                or not all(np.array_equal(a, b) for a, b in zip(alone._get(*self._SAME), owner._get(*self._SAME)))):
+            raise ValidationError("solve: alone must be this input solved with method='optimal' and every "
+                                  "municipality alone (scope 'solo', same households, supply, targets and parameters)")
+        self.model, self.owner, self.away, self.single, self.var_block = model, owner, None, True, None
+        self.t, self.m, self.c, self.under = model._build_arcs()
+        self.K, self.U = len(self.t), len(model._get("unit_type")[0])
+        # this block's arcs in alone's arcs (the same types reach the same municipality and classes there)
+        M, C = np.asarray(owner.supply).shape
+        ta, ma, ca, _ = alone.arcs_
+        keys = (ta * M + ma) * C + ca
+        want = (types[self.t] * M + munis[self.m]) * C + self.c
+        at = np.minimum(np.searchsorted(keys, want), max(len(keys) - 1, 0))
+        if len(want) and not np.array_equal(keys[at], want):
+            raise ValidationError("solve: alone has other dwellings or links for the municipalities outside the pools")
+        x = alone._x[at].astype(float)
+        base, mult, unit_type = model._get("base", "mult", "unit_type")
+        housed = np.bincount(base[self.t], weights=mult[self.t] * x, minlength=len(model._get("count")[0]))
+        position = np.zeros(self.U, dtype=np.int64)
+        order = np.argsort(unit_type, kind="stable")
+        starts = np.concatenate([[0], np.cumsum(np.bincount(unit_type, minlength=len(housed)))[:-1]])
+        position[order] = np.arange(self.U) - starts[unit_type[order]]
+        y = (position < housed[unit_type]).astype(float)
+        self.x = np.concatenate([x, y, [self.shortfall_of(x)]])
+        source = [r for _, r in alone._parts] if alone._parts is not None else []
+        self.gaps = [g for r in source for g in r.gaps] or [float(alone.gap_ or 0.0)]
+        self.open = float(sum(r.open for r in source)) if source else float(alone._open)
+        self.groups = max(source, key=lambda r: r.K).groups if source else [(list(k),) for k in alone.groups_]
+        self.i = len(self.groups)  # solved: run() and pass_shortfall() have nothing left to do
+
+    def shortfall_of(self, x):
+        persons, targets = self.model._get("persons", "targets")
+        housed = np.bincount(self.m, weights=persons[self.t] * x, minlength=len(targets))
+        pos = targets > 0
+        return float(np.max(np.maximum(1 - housed[pos] / targets[pos], 0), initial=0.0))
+
+
 def _reason(u, over, final_size_used, extra, weights, schools):
     """Dutch explanation of one household's placement, naming each component."""
     wie = f"{u.size} pers." + (f", eindgrootte {u.final_size}" if u.final_size != u.size else "")
@@ -2111,15 +2171,25 @@ def solve_scopes(households, supply, targets, *, scopes=("solo", "U10", "U16"), 
 
     The label is the scope name, or ``"eigen selectie"`` for a list of codes.
     ``params``/``changes``: :class:`MatchingParams`. :func:`scope_table`
-    turns the models into the comparison table.
+    turns the models into the comparison table. With ``solo`` among the
+    scopes, the municipalities outside a scope's pool are placed as in solo
+    (:meth:`MatchingModel.solve` ``alone``), as ``toolkit.scenario.run`` does.
     """
     p = MatchingParams.build(params, **changes)
     hh, sup, tgt = _valid_inputs(households, supply, targets, period)  # once, not once per scope
+
+    def build(s):
+        return MatchingModel._from_valid(hh, sup, tgt, scope=s, region=region, year=year, period=period, params=p)
+
+    alone = build("solo").solve() if any(isinstance(s, str) and s.strip().lower() == "solo" for s in scopes) else None
     models = {}
     for s in scopes:
         label = s if isinstance(s, str) else "eigen selectie"
-        models[label] = MatchingModel._from_valid(hh, sup, tgt, scope=s, region=region, year=year, period=period,
-                                                  params=p).solve()
+        if isinstance(s, str) and s.strip().lower() == "solo":
+            models[label] = alone
+            continue
+        model = build(s)
+        models[label] = model.solve(alone=alone if alone is not None and "solo" in model.scope.labels else None)
     return models
 
 

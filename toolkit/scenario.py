@@ -711,12 +711,15 @@ def dwelling_supply(settings):
     return out
 
 
-def solve_scope(settings, scope, households, supply, targets):
+def solve_scope(settings, scope, households, supply, targets, alone=None):
     """Stage ``matching``: the ``MatchingModel`` of one scope, solved.
 
     The frames come from the stages before it, which validated the user's
     files at the boundary (``households_from_caseload``, ``supply_from_stock``)
     and build every other row themselves: they are not validated again.
+    ``alone`` (a function returning the ``solo`` model of the same stages):
+    the municipalities outside the scope's pool are placed as there
+    (``MatchingModel.solve(alone=...)``), not solved again.
     """
     from .matching import MatchingModel, MatchingParams, resolve_scope
     from .regions import region_codes
@@ -726,8 +729,10 @@ def solve_scope(settings, scope, households, supply, targets):
     params = MatchingParams(use_final_size=settings.final_size_dwellings, sharing=int(settings.max_adults_sharing),
                             reserve=float(settings.reserve), needs_places={"eigen_woning": list(codes)})
     sc = _lookup(lambda s, r, y: resolve_scope(s, region=r, year=y), scope, region, settings.year, name="resolve_scope")
-    return MatchingModel._from_valid(households, supply[["code", "size_class", "dwellings"]], targets, scope=sc,
-                                     region=region, year=settings.year, period=None, params=params).solve()
+    model = MatchingModel._from_valid(households, supply[["code", "size_class", "dwellings"]], targets, scope=sc,
+                                      region=region, year=settings.year, period=None, params=params)
+    outside = alone is not None and sc.label != "solo" and "solo" in sc.labels
+    return model.solve(alone=alone() if outside else None)
 
 
 def _lettings(supply):
@@ -840,8 +845,15 @@ def run(settings=None, *, cache=True, **changes):
     hh = _stage("households", settings, draw_households, targets, cache=cache)
     supply = _stage("supply", settings, dwelling_supply, cache=cache)
 
+    solo = []
+
     def solved(scope):
-        return _stage("matching", settings, solve_scope, scope, hh, supply, targets, extra=(scope,), cache=cache)
+        if scope != "solo":  # the municipalities outside its pool are placed as in solo
+            return _stage("matching", settings, solve_scope, scope, hh, supply, targets, lambda: solved("solo"),
+                          extra=(scope,), cache=cache)
+        if not solo:
+            solo.append(_stage("matching", settings, solve_scope, scope, hh, supply, targets, extra=(scope,), cache=cache))
+        return solo[0]
 
     view = _StageView(settings, "indicators")
     models = _Models(view.scopes or _lookup(scopes_for, settings.region, settings.year), solved)
