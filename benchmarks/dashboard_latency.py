@@ -1,8 +1,12 @@
 """Dashboard latency (Python side): time from a control change to updated figures and map data.
 
-Run: ``.venv/bin/python benchmarks/dashboard_latency.py [--changes 50]``. Prints figures; asserts nothing.
-``DL_BENCH_SMOKE=1`` makes a tiny run (a few changes, no national instance). The browser's share is
-measured by ``benchmarks/dashboard_browser.py`` (Chromium through Voilà).
+Run: ``.venv/bin/python benchmarks/dashboard_latency.py [--changes 50] [--regions U16:2016,PV26:2025,NL:2025]``.
+Prints figures; asserts nothing. ``DL_BENCH_SMOKE=1`` makes a tiny run (a few changes, no national
+instance). The browser's share is measured by ``benchmarks/dashboard_browser.py`` (Chromium through Voilà).
+
+Every region of ``--regions`` (default the U16 only): the callback of a change the cache has not
+seen (a new solve every change), Stelling 1 visible, as wall time and as the process's CPU time
+(steadier than the wall time on a shared machine), median over ``--changes`` changes.
 
 U16 (goal: median under 300 ms until the visible figures are updated): the
 widget callback runs synchronously when a control's value is set, so the time
@@ -14,12 +18,12 @@ sweep, and for the back-and-forth of a facilitator with the cache. The
 callback time is split into the scenario engine (``toolkit.scenario.run``) and
 the map data (``dashboard.map_payload``).
 
-National size: the shipped data hold 19 municipalities (the 2016 U16 plus the
-2019 codes) and housing stock for the U16 only, so the scenario engine cannot
-run nationally. The national figure is a synthetic instance solved through
-``toolkit.matching`` directly (generator of ``benchmarks/matching_scale.py``:
-390 municipalities as in 2016, households synthetic), where one control change
-(the reserve share) means a new solve plus the per-municipality table.
+The whole country through the dashboard: ``--regions NL:2025`` (342
+municipalities, the shipped national data). The synthetic national instance
+below is solved through ``toolkit.matching`` directly (generator of
+``benchmarks/matching_scale.py``: 390 municipalities as in 2016, households
+synthetic, one pool), where one control change (the reserve share) means a
+new solve plus the per-municipality table.
 """
 
 from __future__ import annotations
@@ -71,6 +75,25 @@ def _callback_times(app, changes):
         if app.status.value:
             raise RuntimeError(f"change {name}={value!r} was rejected: {app.status.value}")
     return times
+
+
+def uncached(region, year, n_changes):
+    """The callback of ``n_changes`` changes not seen before in ``region``/``year`` (Stelling 1 visible)."""
+    scenario.clear_cache()  # nothing from an earlier measurement; the reference's stages are cached as in the app
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        app = dashboard.Dashboard(region=region, year=year, out_dir="out/raad", show_map=True, cache_size=0)
+    wall, cpu = [], []
+    for name, value in _changes(n_changes):
+        t0, c0 = time.perf_counter(), time.process_time()
+        app.controls[name].value = value
+        wall.append(time.perf_counter() - t0)
+        cpu.append(time.process_time() - c0)
+        if app.status.value:
+            raise RuntimeError(f"change {name}={value!r} was rejected: {app.status.value}")
+    load = os.getloadavg()[0]
+    print(f"{region} {year}: callback of a new solve, Stelling 1 visible: {_stats(wall)};   "
+          f"CPU median {1000 * np.median(cpu):.0f} ms   (load {load:.2f})")
 
 
 def u16(n_changes, *, smoke=False):
@@ -153,10 +176,19 @@ def main(argv=None):
     p.add_argument("--changes", type=int, default=50, help="control changes per measurement (default 50)")
     p.add_argument("--national-small-changes", type=int, default=5,
                    help="changes for the 5,000-household national instance (each is a MILP solve of seconds)")
+    p.add_argument("--regions", default="U16:2016",
+                   help="REGION:YEAR,... whose uncached changes are timed (default U16:2016), e.g. U16:2016,PV26:2025,NL:2025")
+    p.add_argument("--regions-only", action="store_true", help="only the uncached changes of --regions")
     args = p.parse_args(argv)
     print(f"machine: load {' '.join(f'{x:.2f}' for x in os.getloadavg())} (1, 5, 15 min) on {os.cpu_count()} cores")
     if os.environ.get("DL_BENCH_SMOKE") == "1":
         u16(2, smoke=True)
+        uncached("U16", 2016, 2)
+        return
+    for item in args.regions.split(","):
+        region, _, year = item.partition(":")
+        uncached(region.strip(), int(year or 2016), args.changes)
+    if args.regions_only:
         return
     u16(args.changes)
     national(15_000, args.changes)
