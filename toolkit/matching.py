@@ -1159,7 +1159,7 @@ class MatchingModel:
                 parts.append(tuple(np.sort(np.concatenate([q[i] for q in single])) for i in range(3)))
                 block = self._block_model(*parts[-1][:2])
                 runs.append(_Lexicographic(block, self, merge, singles=len(single) > 1) if alone is None else
-                            _Alone(block, self, alone, *parts[-1][:2]))
+                            _Alone(block, self, alone, *parts[-1]))
         if not decompose:
             runs[0].run()
             z_star = runs[0].shortfall()
@@ -1198,12 +1198,13 @@ class MatchingModel:
         if len(ids) == 1:
             return None
         type_block = blocks[origin]
-        arc_block = type_block[t]
+
+        def groups(of):  # the indices of each pool id, ascending within each (as np.nonzero(of == b) for every b)
+            order = np.argsort(of, kind="stable")
+            return np.split(order, np.searchsorted(of[order], ids[1:]))
+
         out = []
-        for b in ids:
-            types = np.nonzero(type_block == b)[0]
-            munis = np.nonzero(blocks == b)[0]
-            arcs = np.nonzero(arc_block == b)[0]
+        for types, munis, arcs in zip(groups(type_block), groups(blocks), groups(type_block[t])):
             if len(arcs) or (targets[munis] > 0).any():
                 out.append((types, munis, arcs))
         return out
@@ -1774,32 +1775,37 @@ class _Lexicographic:
 class _Alone(_Lexicographic):
     """The pools of one municipality, placed as in ``alone`` (the same input solved with every municipality alone).
 
-    ``types`` and ``munis`` index the pools' types and municipalities in
-    ``owner``. Nothing is solved: the placements, the MIP gaps and what the
-    gap leaves open are those of ``alone``'s solve of these municipalities.
+    ``types``, ``munis`` and ``arcs`` index the pools' types, municipalities
+    and arcs in ``owner``. Nothing is solved: the arcs, the placements, the
+    MIP gaps and what the gap leaves open are those of ``alone``'s solve of
+    these municipalities.
     """
 
     _SAME = ("need", "persons", "count", "origin", "raw", "targets", "cmin", "cmax", "allowed", "class_allowed", "base",
              "mult", "pref", "unit_type")
 
-    def __init__(self, model, owner, alone, types, munis):
+    def __init__(self, model, owner, alone, types, munis, arcs):
         if (getattr(alone, "_x", None) is None or getattr(alone, "method_", None) != "lexicografisch, milp-highs"
                 or alone.params != owner.params or len(np.unique(alone._get("blocks")[0])) != len(alone._get("targets")[0])
                 or not all(np.array_equal(a, b) for a, b in zip(alone._get(*self._SAME), owner._get(*self._SAME)))):
             raise ValidationError("solve: alone must be this input solved with method='optimal' and every "
                                   "municipality alone (scope 'solo', same households, supply, targets and parameters)")
         self.model, self.owner, self.away, self.single, self.var_block = model, owner, None, True, None
-        self.t, self.m, self.c, self.under = model._build_arcs()
+        # alone's arcs of these types are this block's (they reach their own municipality only, there as here);
+        # in the same order, as both come from np.nonzero over (type, municipality, class)
+        ta, ma, ca, ua = alone.arcs_
+        tmap = np.full(len(owner._get("need")[0]), -1)
+        tmap[types] = np.arange(len(types))
+        mmap = np.full(len(owner._get("targets")[0]), -1)
+        mmap[munis] = np.arange(len(munis))
+        sel = np.nonzero(tmap[ta] >= 0)[0]
+        to, mo, co, _ = owner.arcs_
+        if len(sel) != len(arcs) or not (np.array_equal(ta[sel], to[arcs]) and np.array_equal(ma[sel], mo[arcs])
+                                         and np.array_equal(ca[sel], co[arcs])):
+            raise ValidationError("solve: alone has other arcs for the municipalities outside the pools")
+        self.t, self.m, self.c, self.under = tmap[ta[sel]], mmap[ma[sel]], ca[sel], ua[sel]
         self.K, self.U = len(self.t), len(model._get("unit_type")[0])
-        # this block's arcs in alone's arcs (the same types reach the same municipality and classes there)
-        M, C = np.asarray(owner.supply).shape
-        ta, ma, ca, _ = alone.arcs_
-        keys = (ta * M + ma) * C + ca
-        want = (types[self.t] * M + munis[self.m]) * C + self.c
-        at = np.minimum(np.searchsorted(keys, want), max(len(keys) - 1, 0))
-        if len(want) and not np.array_equal(keys[at], want):
-            raise ValidationError("solve: alone has other dwellings or links for the municipalities outside the pools")
-        x = alone._x[at].astype(float)
+        x = alone._x[sel].astype(float)
         base, mult, unit_type = model._get("base", "mult", "unit_type")
         housed = np.bincount(base[self.t], weights=mult[self.t] * x, minlength=len(model._get("count")[0]))
         position = np.zeros(self.U, dtype=np.int64)
@@ -1964,6 +1970,8 @@ def _household_needs(hh, params):
             + ", ".join(f"{hh.loc[i, 'household_id']!r} needs {hh.loc[i, 'need']}" for i in big[:8]))
     flags = sorted(c for c in hh.columns if str(c).startswith("needs_"))
     for f in flags:
+        if pd.api.types.is_bool_dtype(hh[f].dtype) and not hh[f].isna().any():
+            continue  # already true/false (the scenario's own flags): nothing to read
         vals = hh[f].map(lambda v: {"true": True, "1": True, "ja": True, "false": False, "0": False, "nee": False}.get(str(v).strip().lower()) if pd.notna(v) else False)
         if vals.isna().any():
             problems.append(f"column {f!r}: expected ja/nee or true/false, found {hh.loc[vals.isna(), f].tolist()[:5]}")
