@@ -2055,25 +2055,37 @@ def link_households(need, persons, targets, *, supply=None, class_max=None, rese
     for i in np.nonzero(origin >= 0)[0]:
         remaining[origin[i]] -= persons[i]
     free = None if supply is None else np.floor(np.asarray(supply, dtype=float) * (1 - reserve) + 1e-9)
+    pref = None if preference is None else np.asarray(preference, dtype=float)
+    cmax_f = cmax.astype(float)
+    best = {}  # need -> per municipality the smallest fitting class maximum with a dwelling free (inf: none)
+
+    def smallest(n, rows):
+        return np.where((cmax >= n) & (rows > 0), cmax_f, np.inf).min(axis=-1)
+
     for i in np.nonzero(origin < 0)[0]:
-        j = int(np.argmax(remaining))
-        if free is not None:
-            fits = (cmax[None, :] >= need[i]) & (free > 0)
-            if fits.any():
-                best = np.where(fits, cmax[None, :], np.inf).min(axis=1)  # smallest fitting class per municipality
-                cand = np.nonzero(np.isfinite(best))[0]
-                # the smallest (target reached, -preference, best class, -remaining target, index), one key at a
-                # time over the candidates still tied (cand is in index order)
-                keys = [lambda q: remaining[q] <= 0, lambda q: best[q], lambda q: -remaining[q]]
-                if preference is not None:
-                    keys.insert(1, lambda q: -preference[i][q])
-                for key in keys:
-                    if len(cand) == 1:
-                        break
-                    k = key(cand)
-                    cand = cand[k == k.min()]
-                j = int(cand[0])
-                free[j, int(np.argmin(np.where(fits[j], cmax, np.inf)))] -= 1
+        n = need[i]
+        if free is not None and n not in best:
+            best[n] = smallest(n, free)
+        b = None if free is None else best[n]
+        cand = None if b is None else b < np.inf
+        if cand is None or not cand.any():
+            j = int(np.argmax(remaining))  # blind: the largest remaining target, the first of equals
+        else:
+            # the smallest (target reached, -preference, best class, -remaining target, index) among the candidates
+            short = cand & (remaining > 0)
+            if short.any():
+                cand = short
+            if pref is not None:
+                p = np.where(cand, pref[i], -np.inf)
+                cand = cand & (p == p.max())
+            bc = np.where(cand, b, np.inf)
+            cand = cand & (bc == bc.min())
+            j = int(np.argmax(np.where(cand, remaining, -np.inf)))
+            c = int(np.argmin(np.where((cmax >= n) & (free[j] > 0), cmax_f, np.inf)))
+            free[j, c] -= 1
+            if free[j, c] <= 0:  # a class ran out here: the best class of every need changes only here
+                for m, arr in best.items():
+                    arr[j] = smallest(m, free[j])
         origin[i] = j
         remaining[j] -= persons[i]
     return origin
