@@ -142,7 +142,7 @@ def _link_by_the_docstring(need, persons, targets, supply, cmax, preference):
     return out
 
 
-@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("seed", range(12))
 def test_supply_aware_linking_follows_its_rule_on_random_instances(seed):
     from toolkit.matching import link_households
 
