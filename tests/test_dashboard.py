@@ -105,6 +105,20 @@ def test_pooling_chart_shows_the_gain_against_each_municipality_alone(app):
     assert "(U16)" in app.views[0]["chart"].value
 
 
+def test_a_change_solves_only_the_scopes_its_view_shows(app, monkeypatch):
+    # Stelling 1: the headline and the chart compare the chosen U16 with solo; U10 and the baseline rules of
+    # the comparison table wait until a view shows them
+    solved = []
+    real = scenario.solve_scope
+    monkeypatch.setattr(scenario, "solve_scope", lambda s, scope, *a, **k: solved.append(scope) or real(s, scope, *a, **k))
+    app.controls["reserve"].value = 0.45  # a value nothing solved before
+    assert sorted(solved) == ["U16", "solo"]
+    assert app.result._comparison is None
+    app.tabs.selected_index = 2  # Stelling 3a shows U10 beside U16
+    assert sorted(solved) == ["U10", "U16", "solo"]
+    assert _row(app.result, "U10")["households_housed"] == app.result.models["U10"].summary_["households_housed"]
+
+
 def test_scope_control_moves_the_headline_not_the_comparison(app):
     before = app.result.comparison.copy()
     app.controls["scope"].value = "U10"
