@@ -619,6 +619,20 @@ def test_outside_the_pool_placed_as_alone_is_the_same_optimum(seed):
         MatchingModel.from_frames(h, s, t, scope="U10", **kw).solve(alone=again)  # not every municipality alone
 
 
+def test_a_model_rescoped_solves_as_one_built_for_that_scope():
+    # the scenario builds households, links and arrays once and gives each scope its pools
+    h, s, t = random_instance(11, n=70)
+    built = MatchingModel.from_frames(h, s, t, scope="U10", region="U16", reserve=0.1)
+    for scope in ("solo", "U16", "U10"):
+        direct = MatchingModel.from_frames(h, s, t, scope=scope, region="U16", reserve=0.1).solve()
+        rescoped = built._rescoped(direct.scope).solve()
+        pd.testing.assert_frame_equal(rescoped.municipalities_, direct.municipalities_)
+        assert costs(rescoped) == pytest.approx(costs(direct))
+    assert built.scope.label == "U10" and not hasattr(built, "summary_")  # the built model itself stays unsolved
+    with pytest.raises(ValidationError, match="other municipalities"):
+        built._rescoped(resolve_scope("U10", year=2016))  # the U10 alone, not the U16
+
+
 def random_instance(seed, n=60):
     rng = np.random.default_rng(seed)
     from toolkit.regions import region_codes

@@ -802,6 +802,22 @@ class MatchingModel:
         }
         return model
 
+    def _rescoped(self, scope):
+        """This model, unsolved, with another :class:`Scope` over the same municipalities: only the pools differ.
+
+        Households, links, types and supply do not depend on the scope (linking reads
+        neither the scope nor the reserve), so the scenario builds them once for all its scopes.
+        """
+        if self.scope is None or tuple(scope.codes) != tuple(self.scope.codes) or scope.year != self.scope.year:
+            raise ValidationError(f"scope: {scope.label!r} has other municipalities than the model's {self.scope.label!r}")
+        out = copy.copy(self)
+        out.blocks, out.scope = np.asarray(scope.blocks), scope
+        for name in ("arcs_", "flows_", "waiting_", "objective_", "lp_bound_", "gap_", "method_", "groups_", "summary_",
+                     "municipalities_", "priorities_", "_parts", "_z_star", "_open"):
+            out.__dict__.pop(name, None)
+        out._x = out._frames = out._assignment = None
+        return out
+
     # ---- arrays ------------------------------------------------------------
 
     def _get(self, *names):

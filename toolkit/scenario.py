@@ -711,7 +711,7 @@ def dwelling_supply(settings):
     return out
 
 
-def solve_scope(settings, scope, households, supply, targets, alone=None):
+def solve_scope(settings, scope, households, supply, targets, alone=None, built=None):
     """Stage ``matching``: the ``MatchingModel`` of one scope, solved.
 
     The frames come from the stages before it, which validated the user's
@@ -719,7 +719,9 @@ def solve_scope(settings, scope, households, supply, targets, alone=None):
     and build every other row themselves: they are not validated again.
     ``alone`` (a function returning the ``solo`` model of the same stages):
     the municipalities outside the scope's pool are placed as there
-    (``MatchingModel.solve(alone=...)``), not solved again.
+    (``MatchingModel.solve(alone=...)``), not solved again. ``built`` (a dict
+    shared by the scopes of one run) keeps the unsolved model: households,
+    links and arrays are the same for every scope, only the pools differ.
     """
     from .matching import MatchingModel, MatchingParams, resolve_scope
     from .regions import region_codes
@@ -729,8 +731,12 @@ def solve_scope(settings, scope, households, supply, targets, alone=None):
     params = MatchingParams(use_final_size=settings.final_size_dwellings, sharing=int(settings.max_adults_sharing),
                             reserve=float(settings.reserve), needs_places={"eigen_woning": list(codes)})
     sc = _lookup(lambda s, r, y: resolve_scope(s, region=r, year=y), scope, region, settings.year, name="resolve_scope")
-    model = MatchingModel._from_valid(households, supply[["code", "size_class", "dwellings"]], targets, scope=sc,
-                                      region=region, year=settings.year, period=None, params=params)
+    built = {} if built is None else built
+    if "model" not in built:
+        built["model"] = MatchingModel._from_valid(households, supply[["code", "size_class", "dwellings"]], targets,
+                                                   scope=sc, region=region, year=settings.year, period=None,
+                                                   params=params)
+    model = built["model"]._rescoped(sc)
     outside = alone is not None and sc.label != "solo" and "solo" in sc.labels
     return model.solve(alone=alone() if outside else None)
 
@@ -845,14 +851,15 @@ def run(settings=None, *, cache=True, **changes):
     hh = _stage("households", settings, draw_households, targets, cache=cache)
     supply = _stage("supply", settings, dwelling_supply, cache=cache)
 
-    solo = []
+    solo, built = [], {}  # the solo model, and the unsolved model every scope of this run starts from
 
     def solved(scope):
         if scope != "solo":  # the municipalities outside its pool are placed as in solo
-            return _stage("matching", settings, solve_scope, scope, hh, supply, targets, lambda: solved("solo"),
+            return _stage("matching", settings, solve_scope, scope, hh, supply, targets, lambda: solved("solo"), built,
                           extra=(scope,), cache=cache)
         if not solo:
-            solo.append(_stage("matching", settings, solve_scope, scope, hh, supply, targets, extra=(scope,), cache=cache))
+            solo.append(_stage("matching", settings, solve_scope, scope, hh, supply, targets, None, built,
+                               extra=(scope,), cache=cache))
         return solo[0]
 
     view = _StageView(settings, "indicators")
