@@ -1504,26 +1504,25 @@ class MatchingModel:
         housed_unit = position < housed_by_type[unit_type]
 
         low, high = self._band_limits(targets)
-        mun = pd.DataFrame({"code": codes, "name": names, "scope": labels, "target": targets})
-        mun["persons_housed"] = housed_persons.astype(np.int64)
-        mun["pct_target"] = 100 * mun["persons_housed"] / mun["target"].where(mun["target"] > 0)
-        mun["households_housed"] = per_m(mult[t]).astype(np.int64)
-        mun["dwellings_available"] = raw.sum(axis=1)
-        mun["reserve_dwellings"] = kept
-        for ci, kname in enumerate(classes):
-            mun[f"dwellings_{kname}"] = used[:, ci]
-        mun["dwellings_free"] = supply.sum(axis=1) - kept - used.sum(axis=1)
-        mun["shared_dwellings"] = per_m(group).astype(np.int64)
-        mun["under_occupation"] = per_m(under).astype(np.int64)
-        mun["expected_overcrowding"] = per_m(over_c).astype(np.int64)
-        mun["over_target"] = np.maximum(mun["persons_housed"] - mun["target"], 0)
-        mun["short_of_target"] = np.maximum(mun["target"] - mun["persons_housed"], 0)
+        persons_m = housed_persons.astype(np.int64)
         waiting_origin = np.zeros(M, dtype=np.int64) if origin is None else np.bincount(
             origin[unit_type[~housed_unit]], minlength=M).astype(np.int64)
-        mun["linked_households_waiting"] = waiting_origin
-        mun["households_outside"] = per_m(mult[t] * outside).astype(np.int64)
-        mun["band_low"] = low if low is not None else np.nan
-        mun["band_high"] = high if high is not None else np.nan
+        columns = {"code": codes, "name": names, "scope": labels, "target": targets, "persons_housed": persons_m,
+                   "pct_target": 100 * persons_m / np.where(targets > 0, targets, np.nan),
+                   "households_housed": per_m(mult[t]).astype(np.int64), "dwellings_available": raw.sum(axis=1),
+                   "reserve_dwellings": kept}
+        columns.update({f"dwellings_{kname}": used[:, ci] for ci, kname in enumerate(classes)})
+        columns.update({
+            "dwellings_free": supply.sum(axis=1) - kept - used.sum(axis=1),
+            "shared_dwellings": per_m(group).astype(np.int64), "under_occupation": per_m(under).astype(np.int64),
+            "expected_overcrowding": per_m(over_c).astype(np.int64),
+            "over_target": np.maximum(persons_m - targets, 0), "short_of_target": np.maximum(targets - persons_m, 0),
+            "linked_households_waiting": waiting_origin,
+            "households_outside": per_m(mult[t] * outside).astype(np.int64),
+            "band_low": low if low is not None else np.full(M, np.nan),
+            "band_high": high if high is not None else np.full(M, np.nan),
+        })
+        mun = pd.DataFrame(columns)  # one frame at once: a column at a time cost more than the figures
         self.municipalities_ = mun
 
         pos = targets > 0
