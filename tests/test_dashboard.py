@@ -285,6 +285,28 @@ def test_the_sweep_takes_the_settings_nearest_the_current_ones_first(app):
     assert nxt == next(s for s in rest if s.extra_dwellings != 0)  # then that control, nearest the reference first
 
 
+def test_the_sweep_waits_between_stages_while_a_change_is_computed(app):
+    import time
+
+    todo = [s for s in app.sweep_settings() if s.reserve in (0.3, 0.35)]
+    scenario.clear_cache()  # nothing from other tests: every stage is to be computed
+    app._idle.clear()  # as during a change: the sweep starts its first scenario and stops before a stage
+    thread = app.precompute(background=True, idle=0, settings=todo)
+    end = time.monotonic() + 60
+    while app._inflight is None and time.monotonic() < end:
+        time.sleep(0.01)
+    assert app._inflight in todo
+    time.sleep(1.0)
+    assert not app._sweep  # still waiting before its first stage to solve
+    app._idle.set()  # the change is done: the sweep goes on
+    thread.join(timeout=120)
+    assert set(app._sweep) == set(todo)
+    # in the main thread the pause never waits (a view may solve a scope of a swept result)
+    app._idle.clear()
+    app._pause()
+    app._idle.set()
+
+
 def test_a_change_to_what_the_sweep_is_solving_waits_for_that_solve(app):
     import time
 

@@ -978,6 +978,8 @@ class Dashboard:
         self._busy = False  # a change is being computed
         self._solved = threading.Condition()
         self._stop = threading.Event()
+        self._idle = threading.Event()  # clear while a change is computed: the sweep waits between its stages
+        self._idle.set()
         self._last_change = 0.0
         self.scopes = scopes_for(self.region, self.year)
         self._base = Settings(region=self.region, year=self.year, scope=self.scopes[-1])
@@ -1124,7 +1126,10 @@ class Dashboard:
 
         with self._solved:  # the sweep is solving these very settings: wait for it instead of solving twice
             while self._inflight == settings:
+                self._idle.set()  # and let it go on meanwhile
                 self._solved.wait()
+        if self._busy:
+            self._idle.clear()
         hit = self._sweep.get(settings)
         if hit is not None:
             return hit
@@ -1184,8 +1189,9 @@ class Dashboard:
         ----------
         background : bool
             Run in a daemon thread (started after the first view is drawn);
-            it pauses while a change is being computed and ``idle`` seconds
-            after it, takes next the settings nearest the current ones (the
+            it pauses while a change is being computed (between two stages
+            of the scenario it is solving, ``scenario.run(pause=...)``) and
+            ``idle`` seconds after it, takes next the settings nearest the current ones (the
             control the facilitator is moving first) and shortens Python's
             thread switch interval so the widgets stay responsive meanwhile.
             A change to the settings the sweep is solving at that moment
@@ -1216,7 +1222,7 @@ class Dashboard:
                 with self._solved:
                     self._inflight = s
                 try:
-                    result = self._cache.get(s) or run(s)
+                    result = self._cache.get(s) or run(s, pause=self._pause)
                     if self.show_map:
                         self._payloads[s] = map_payload(result, recipe=self._map_recipe())
                     self._sweep[s] = result
@@ -1238,9 +1244,15 @@ class Dashboard:
         self._sweep_thread.start()
         return self._sweep_thread
 
+    def _pause(self):
+        """In the sweep's thread: wait while a change is being computed (a stage at a time, not a whole scenario)."""
+        if threading.current_thread() is self._sweep_thread:
+            self._idle.wait()
+
     def close(self):
         """Stop the background sweep (the widgets stay)."""
         self._stop.set()
+        self._idle.set()
         if self._sweep_thread is not None:
             self._sweep_thread.join(timeout=30)
 
@@ -1261,10 +1273,12 @@ class Dashboard:
         toolkit.scenario.Result
         """
         self._busy = True  # the sweep waits: it would compete with this change for the CPU
+        self._idle.clear()  # also in the middle of a scenario: before its next stage
         try:
             return self._update()
         finally:
             self._busy = False
+            self._idle.set()
 
     def _update(self):
         start = self._last_change = time.monotonic()

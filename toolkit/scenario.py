@@ -462,13 +462,22 @@ def _timed(stage, compute):
         _SECONDS[stage] += time.perf_counter() - start
 
 
-def _stage(stage, settings, func, *args, extra=(), cache=True):
-    """``func(view, *args)``, cached by the values of the stage's fields and its upstream stages' fields."""
+def _stage(stage, settings, func, *args, extra=(), cache=True, pause=None):
+    """``func(view, *args)``, cached by the values of the stage's fields and its upstream stages' fields.
+
+    ``pause()`` is called before the stage is computed (not when it is cached).
+    """
     view = _StageView(settings, stage)
-    if not cache:
+
+    def compute():
+        if pause is not None:
+            pause()
         return _timed(stage, lambda: func(view, *args))
+
+    if not cache:
+        return compute()
     key = tuple(settings._frozen[f] for f in _closure(stage)) + _freeze(tuple(extra))
-    return _CACHES[stage].get(key, lambda: _timed(stage, lambda: func(view, *args)))
+    return _CACHES[stage].get(key, compute)
 
 
 def cache_info():
@@ -799,9 +808,9 @@ def indicators(national, targets, households, supply, models, model):
     return mun, sharing, headline
 
 
-def _front(settings, cache):
-    national = _stage("national", settings, national_half_year, cache=cache)
-    return national, _stage("targets", settings, region_targets, national, cache=cache)
+def _front(settings, cache, pause=None):
+    national = _stage("national", settings, national_half_year, cache=cache, pause=pause)
+    return national, _stage("targets", settings, region_targets, national, cache=cache, pause=pause)
 
 
 def run_targets(settings=None, *, cache=True, **changes):
@@ -820,7 +829,7 @@ def run_targets(settings=None, *, cache=True, **changes):
     return _front(settings, cache)[1].copy()
 
 
-def run(settings=None, *, cache=True, **changes):
+def run(settings=None, *, cache=True, pause=None, **changes):
     """Compute a scenario: the stages of the module docstring, in order.
 
     Parameters
@@ -830,6 +839,10 @@ def run(settings=None, *, cache=True, **changes):
     cache : bool
         Reuse the stages whose inputs did not change (default); ``False``
         computes every stage afresh and leaves the caches as they are.
+    pause : callable, optional
+        Called before each stage is computed (a scope solved later for
+        :attr:`Result.models` included): the dashboard's background sweep
+        waits there while a change is being computed.
     **changes
         Settings to change, e.g. ``run(scope="U10", reserve=0.1)``.
 
@@ -847,19 +860,19 @@ def run(settings=None, *, cache=True, **changes):
     """
     settings = (settings or Settings()).replace(**changes)
     _check_settings(settings)
-    national, targets = _front(settings, cache)
-    hh = _stage("households", settings, draw_households, targets, cache=cache)
-    supply = _stage("supply", settings, dwelling_supply, cache=cache)
+    national, targets = _front(settings, cache, pause)
+    hh = _stage("households", settings, draw_households, targets, cache=cache, pause=pause)
+    supply = _stage("supply", settings, dwelling_supply, cache=cache, pause=pause)
 
     solo, built = [], {}  # the solo model, and the unsolved model every scope of this run starts from
 
     def solved(scope):
         if scope != "solo":  # the municipalities outside its pool are placed as in solo
             return _stage("matching", settings, solve_scope, scope, hh, supply, targets, lambda: solved("solo"), built,
-                          extra=(scope,), cache=cache)
+                          extra=(scope,), cache=cache, pause=pause)
         if not solo:
             solo.append(_stage("matching", settings, solve_scope, scope, hh, supply, targets, None, built,
-                               extra=(scope,), cache=cache))
+                               extra=(scope,), cache=cache, pause=pause))
         return solo[0]
 
     view = _StageView(settings, "indicators")
