@@ -441,16 +441,18 @@ class _LRU:
 
 
 _CACHES = {stage: _LRU() for stage in ("national", "targets", "households", "supply", "matching")}
-#: Look-ups in the shipped region tables by their arguments (scopes, region codes): as constant as the stages' inputs.
-_LOOKUPS = {}
 
 
 def _lookup(func, *args, name=None):
-    """``func(*args)``, kept by its arguments until :func:`clear_cache`."""
-    key = (name or func.__name__,) + _freeze(args)
-    if key not in _LOOKUPS:
-        _LOOKUPS[key] = func(*args)
-    return _LOOKUPS[key]
+    """``func(*args)`` on the region tables (scopes, region codes), kept with those tables (``_tables.derived``).
+
+    Emptied with the tables they come from (a data refresh), not by :func:`clear_cache`; callers do not change it.
+    """
+    from ._tables import derived
+
+    return derived(("scenario." + (name or func.__name__),) + _freeze(args), lambda: func(*args))
+
+
 _SECONDS = dict.fromkeys(STAGE_FIELDS, 0.0)
 
 
@@ -499,7 +501,6 @@ def clear_cache():
     """Empty the stage caches and reset their counts and seconds."""
     for c in _CACHES.values():
         c.__init__()
-    _LOOKUPS.clear()
     _SECONDS.update(dict.fromkeys(_SECONDS, 0.0))
 
 
