@@ -82,7 +82,8 @@ the four series meet the goal (none before); nareizigers stays too wide at
 thousands of simulated paths (a Gaussian copula of the standardised past
 errors: marginals from all calibration errors, dependence between quarters
 and series from the whole past error paths; see there), never from quarter
-bounds added up. ``sample_paths`` returns those whole past error paths.
+bounds added up. ``sample_paths`` gives the whole past error paths
+themselves, each applied to today's point forecast.
 
 Gaps: every model works on the full quarterly grid with missing quarters as
 ``NaN``. A missing quarter is never a training target; smoothing simply skips
@@ -726,9 +727,9 @@ class _QuarterlyForecaster(BaseEstimator):
         Each calibration origin whose errors at horizons ``1..horizon`` are
         all observed gives one path, ``expm1(log1p(y_pred[h]) + e[h])``: the
         errors of one origin stay together, so a path that starts high
-        stays high as the past errors did. These few paths (one per past
-        origin) set the dependence of the many paths that
-        :func:`total_range` simulates.
+        stays high as the past errors did. :func:`total_range` takes the
+        dependence of its many simulated paths from the same whole past
+        error paths (there only the quarters it sums need to be observed).
 
         Returns
         -------
@@ -1378,14 +1379,14 @@ def total_range(y, periods, *, model=None, n_paths=N_PATHS, random_state=0):
       interval as laag..hoog, and adaptation, ``adapt``, carries over). The
       tails beyond keep the shape of the past errors: lo95..hi95 of a total
       are not matched to the 95 % intervals, which rest on the largest
-      few errors (scaling to them as well was tried and widened the 2026
-      hoog from 77,000 to 105,000); the sign is
+      few errors (scaling to them as well was tried, under the earlier ACI
+      calibration, and widened the 2026 hoog from 77,000 to 105,000); the sign is
       symmetric, as the intervals are (on ``log(1 + y)``), so the median
       of one quarter is its point forecast. (Signed errors were tried
       first: after the one-sided misses of 2021 they put the median of
       2022 at twice the point forecast.);
     - the dependence between quarters and between series is that of the
-      whole past error paths (``sample_paths``: one per calibration origin
+      whole past error paths (as in ``sample_paths``, one per calibration origin
       whose errors at the wanted quarters were all observed, matched on
       the origin across series): the weighted correlation of their normal
       scores. A year that started high stays high, and a year high for
@@ -1479,11 +1480,11 @@ def total_range(y, periods, *, model=None, n_paths=N_PATHS, random_state=0):
     rng = np.random.default_rng(random_state)
     z = rng.multivariate_normal(np.zeros(k), corr, size=int(n_paths), method="eigh")
     totals = np.zeros(int(n_paths))
-    for i, (pred, spread, u, w) in enumerate(parts):
+    for i, (pred, size, u, w) in enumerate(parts):
         for j in range(len(cols)):
             zz = z[:, i * len(cols) + j]
             # symmetric, as the intervals: the sign from z, the size from the |errors| at 2 * Phi(|z|) - 1
-            e = np.sign(zz) * _abs_quantile(np.abs(u), w, 2 * ndtr(np.abs(zz)) - 1) * spread[j] if len(u) else 0.0
+            e = np.sign(zz) * _abs_quantile(np.abs(u), w, 2 * ndtr(np.abs(zz)) - 1) * size[j] if len(u) else 0.0
             totals += np.expm1(np.log1p(pred[j]) + e)
     row = {"periods": f"{_label(wanted[0])}..{_label(wanted[-1])}", "point": point}
     for key, q in TOTAL_QUANTILES.items():
