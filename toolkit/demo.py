@@ -120,10 +120,10 @@ TABLE_COLUMNS = {
 }
 
 
-def readable(frame):
+def _file_table(frame):
     """A table as ``demo`` writes it: rounded for reading, counts 1-4 as "<5", Dutch column names.
 
-    >>> readable(pd.DataFrame({"code": ["GM1", "GM2", "GM3"], "persons_housed": [12.0, 30.4, 41.6],
+    >>> _file_table(pd.DataFrame({"code": ["GM1", "GM2", "GM3"], "persons_housed": [12.0, 30.4, 41.6],
     ...                        "pct_target": [12.345, 80.0, 75.06]}))
       gemeentecode  personen gehuisvest  % van taakstelling gehuisvest
     0          GM1                   12                           12.3
@@ -162,7 +162,7 @@ def _tables(result, demand_table, participation, needs, draws):
         "integratie": participation,
         "pilotbehoefte": needs,
     }
-    return {name: readable(frame) for name, frame in tables.items()}
+    return {name: _file_table(frame) for name, frame in tables.items()}
 
 
 _DRAW_TABLE = ["draw", "seed", "share_permit_holders", "turnover", "scope", "households_housed", "persons_housed",
