@@ -533,6 +533,10 @@ class RollingPlan:
     regional: pd.DataFrame
 
 
+#: ``method_`` of a model solved to the lexicographic optimum (``solve(method="optimal")``).
+_OPTIMAL = "lexicografisch, milp-highs"
+
+
 class MatchingModel:
     """Lexicographic matching of households to municipalities and dwelling classes.
 
@@ -1193,7 +1197,7 @@ class MatchingModel:
                 r.run()
         self.gap_ = max((g for r in runs for g in r.gaps), default=0.0)
         self._open = float(sum(r.open for r in runs))
-        self.method_ = "lexicografisch, milp-highs"
+        self.method_ = _OPTIMAL
         largest = max(runs, key=lambda r: r.K, default=None)  # the groups of the largest problem (smaller ones may merge more)
         self.groups_ = [] if largest is None else [keys for keys, *_ in largest.groups]
         self._parts = None if parts is None else [(p, r) for p, r in zip(parts, runs)]
@@ -1400,7 +1404,7 @@ class MatchingModel:
         pandas.DataFrame
             code, name, persons_housed, persons_min, persons_max, pct_min, pct_max.
         """
-        if getattr(self, "method_", None) != "lexicografisch, milp-highs":
+        if getattr(self, "method_", None) != _OPTIMAL:
             raise ValidationError("persons_range: solve() the model with method='optimal' first")
         M = len(self._get("targets")[0])
         lo, hi = np.zeros(M), np.zeros(M)
@@ -1800,7 +1804,7 @@ class _Alone(_Lexicographic):
              "mult", "pref", "unit_type")
 
     def __init__(self, model, owner, alone, types, munis, arcs):
-        if (getattr(alone, "_x", None) is None or getattr(alone, "method_", None) != "lexicografisch, milp-highs"
+        if (getattr(alone, "_x", None) is None or getattr(alone, "method_", None) != _OPTIMAL
                 or alone.params != owner.params or len(np.unique(alone._get("blocks")[0])) != len(alone._get("targets")[0])
                 or not all(np.array_equal(a, b) for a, b in zip(alone._get(*self._SAME), owner._get(*self._SAME)))):
             raise ValidationError("solve: alone must be this input solved with method='optimal' and every "
